@@ -1,0 +1,54 @@
+# The two commands: `make run` (set up and serve on http://127.0.0.1:5000) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MO     := translations/ru/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/messages.mo
+DEV    := TRAINING_ENVIRONMENT=development
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format install translations messages lock clean
+
+run: install translations
+	$(DEV) $(BIN)/flask --app app db upgrade
+	$(DEV) $(BIN)/flask --app app demo load
+	$(DEV) $(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+
+test: install translations
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+install: $(STAMP)
+
+# Reproducible installs: the exact versions in requirements.lock (regenerate with `make lock`).
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $(STAMP)
+
+translations: install $(MO)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel -q compile -d translations -l $* -i $< -o $@
+
+# After changing user-facing strings: extract them and update both catalogs.
+messages: install
+	$(BIN)/python scripts/i18n.py
+
+# Resolve pyproject.toml's ranges to exact versions in a scratch environment.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^union-training' > requirements.lock
+	rm -rf .lock-venv build *.egg-info
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/browser/artifacts $(MO)

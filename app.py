@@ -1,0 +1,65 @@
+"""Application factory of the union training platform (`flask --app app ...`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI. No database work here."""
+    app = Flask(__name__, instance_relative_config=True)
+
+    from training.config import ConfigError, load_config
+
+    try:
+        load_config(app, config)
+    except ConfigError as error:  # one line for the operator, not a traceback
+        sys.exit(f"Configuration error: {error}")
+
+    from training.db import configure_engine_options, install_sqlite_pragmas
+    from training.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    configure_engine_options(app)
+    db.init_app(app)
+    with app.app_context():  # engines are created lazily; attaching listeners opens no connection
+        install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from training.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    from training.accounts.views import init_login
+
+    login_manager.init_app(app)
+    init_login(login_manager)
+
+    from training.errors import register_error_handlers
+    from training.security import install_security_headers
+    from training.web import install_request_transaction, install_template_helpers
+
+    register_error_handlers(app)
+    install_security_headers(app)
+    install_request_transaction(app)
+    install_template_helpers(app)
+
+    from training.accounts.views import bp as accounts_bp
+    from training.admin.views import bp as admin_bp
+    from training.main import bp as main_bp
+    from training.organizations.views import bp as organizations_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(organizations_bp)
+    app.register_blueprint(admin_bp)
+
+    from training.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,213 @@
+"""Shared fixtures: one app per test session, one rolled-back transaction per test.
+
+Set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the suite on
+PostgreSQL; each xdist worker then gets its own database next to that one. TEST_REDIS_URL sends
+rate limits to Redis, one Redis database per worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import orm
+
+from app import create_app
+from training.accounts.models import Role, User
+from training.accounts.services import create_user
+from training.extensions import db, limiter
+from training.organizations.models import Organization, OrgKind
+from training.organizations.services import create_organization
+
+PASSWORD = "correct-horse-battery"
+FAST_HASH = "pbkdf2:sha256:1"  # tests only: real installs use scrypt
+
+
+def worker_number(worker_id: str) -> int:
+    """0 for a plain run, n for xdist's gw<n>."""
+    return int(worker_id[2:]) if worker_id.startswith("gw") else 0
+
+
+def make_database(name_suffix: str, tmp_dir: Path) -> str:
+    """A fresh, empty database for this worker: a SQLite file, or a PostgreSQL database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_dir / f'{name_suffix}.sqlite3'}"
+    from training.config import normalise_database_url
+
+    base = sa.make_url(normalise_database_url(url))
+    name = f"{base.database}_{name_suffix}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def test_config(database_uri: str, worker: int) -> dict[str, Any]:
+    """Settings for a test app; tests never mutate config after creation."""
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    storage = "memory://"
+    if redis_url:
+        storage = f"{redis_url.rstrip('/').rsplit('/', 1)[0]}/{1 + worker % 15}"
+    return {
+        "ENVIRONMENT": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "RATELIMIT_STORAGE_URI": storage,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+    }
+
+
+@pytest.fixture(scope="session")
+def worker() -> int:
+    return worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory, worker: int) -> Iterator[Flask]:
+    """The app under test, its schema built by the real migrations."""
+    uri = make_database(f"w{worker}", tmp_path_factory.mktemp("db"))
+    application = create_app(test_config(uri, worker))
+    with application.app_context():
+        flask_migrate.upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def database(app: Flask) -> Iterator[None]:
+    """Run the test inside one outer transaction that is rolled back afterwards.
+
+    Every session the app opens joins the connection through a SAVEPOINT, so views may
+    commit as they do in production and the next test still starts from an empty database.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        factory = orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        db.session = orm.scoped_session(factory, scopefunc=original.registry.scopefunc)
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def ctx(app: Flask, database: None) -> Iterator[None]:
+    """An app and request context for calling services directly."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask, database: None) -> FlaskClient:
+    return app.test_client()
+
+
+# ---- factories ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def org_tree(app: Flask, database: None) -> dict[str, Organization]:
+    """A small tree: federal > two regions > a local each > a primary each."""
+    with app.test_request_context():
+        top = create_organization("Федеральная", OrgKind.FEDERAL, None)
+        north = create_organization("Северная", OrgKind.REGIONAL, top)
+        south = create_organization("Южная", OrgKind.REGIONAL, top)
+        north_local = create_organization("Приморская", OrgKind.LOCAL, north)
+        south_local = create_organization("Степная", OrgKind.LOCAL, south)
+        school = create_organization("Школа № 1", OrgKind.PRIMARY, north_local)
+        college = create_organization("Колледж", OrgKind.PRIMARY, south_local)
+        db.session.commit()
+        return {
+            "top": top,
+            "north": north,
+            "south": south,
+            "north_local": north_local,
+            "south_local": south_local,
+            "school": school,
+            "college": college,
+        }
+
+
+@pytest.fixture
+def make_user(app: Flask, org_tree: dict[str, Organization]):
+    """Factory: make_user("name", Role.TRAINER, org="north") with the shared test password."""
+
+    def factory(username: str, *roles: Role, org: str = "school", **kwargs: Any) -> User:
+        with app.test_request_context():
+            user = create_user(
+                username,
+                PASSWORD,
+                db.session.merge(org_tree[org]),
+                roles={Role.LEARNER, *roles},
+                **kwargs,
+            )
+            db.session.commit()
+            return user
+
+    return factory
+
+
+@pytest.fixture
+def users(make_user) -> dict[str, User]:
+    """One account per role: learner (school), trainer and organizer (north), admin (top)."""
+    return {
+        "learner": make_user("learner"),
+        "trainer": make_user("trainer", Role.TRAINER, org="north"),
+        "organizer": make_user("organizer", Role.ORGANIZER, org="north"),
+        "admin": make_user("admin", Role.ADMIN, org="top"),
+    }
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    match = CSRF_RE.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any):
+    """POST a form with a valid CSRF token, like a browser submitting the page's form."""
+    payload = {"csrf_token": csrf_token(client), **(data or {})}
+    return client.post(path, data=payload, **kwargs)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD):
+    """Log the client in through the real login form."""
+    response = post(client, "/account/login", {"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, users: dict[str, User]):
+    """login_as("admin") logs the test client in as that demo-like account."""
+
+    def do(name: str) -> FlaskClient:
+        login(client, users[name].username)
+        return client
+
+    return do

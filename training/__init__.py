@@ -1,0 +1,1 @@
+"""Core of the union training platform: configuration, extensions, accounts, organizations."""

@@ -1,0 +1,118 @@
+"""User accounts and their roles."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from training.db import UTCDateTime, utcnow
+from training.extensions import db
+from training.organizations.models import Organization
+
+
+class Role(enum.StrEnum):
+    """What a user may do; a user can hold several."""
+
+    LEARNER = "learner"
+    TRAINER = "trainer"
+    ORGANIZER = "organizer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.LEARNER: _l("Learner"),
+    Role.TRAINER: _l("Trainer"),
+    Role.ORGANIZER: _l("Organizer"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+def normalise_username(raw: str) -> str:
+    """Canonical form of a username: NFKC, trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", raw).strip().casefold()
+
+
+class User(UserMixin, db.Model):
+    """A person with an account; belongs to exactly one organization."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
+    )
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change: every session holding the old value is logged out.
+    auth_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: blocked users cannot log in
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.auth_version}"
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(r.role) for r in self.role_rows}
+
+    def has_role(self, *roles: Role) -> bool:
+        """True when the user holds any of `roles`."""
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
+
+    def can_manage_organization(self, org: Organization) -> bool:
+        """Admins manage every organization; organizers their own subtree."""
+        if self.is_admin:
+            return True
+        return self.has_role(Role.ORGANIZER) and org.is_within(self.organization)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r}>"
+
+
+class UserRole(db.Model):
+    """One role held by one user."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('learner', 'trainer', 'organizer', 'admin')", name="role_known"
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")

@@ -1,0 +1,120 @@
+"""Shell commands: `flask --app app users ...` and `flask --app app demo load`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from training.accounts.models import Role, User
+from training.errors import ServiceError
+from training.extensions import db
+from training.organizations.models import Organization, OrgKind
+from training.organizations.services import create_organization, format_code
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+demo_cli = AppGroup("demo", help="Demo data for trying the platform (not in production).")
+
+
+def _read_password(prompt: bool) -> str:
+    """Ask on a terminal (twice), or read one line from standard input when piped."""
+    if not sys.stdin.isatty() or not prompt:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _root_organization() -> Organization:
+    root = db.session.scalar(sa.select(Organization).where(Organization.parent_id.is_(None)))
+    if root is None:
+        root = create_organization(current_app.config["PLATFORM_NAME"], OrgKind.FEDERAL, None)
+        click.echo(f"Created the top organization “{root.name}” (rename it in the web interface).")
+    return root
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([str(r) for r in Role]),
+    help="Role to grant (repeatable); every account is a learner too.",
+)
+@click.option("--organization", "organization_id", type=int, help="Organization id (default: top).")
+@click.option("--name", "display_name", default="", help="Display name.")
+def create_user_command(
+    username: str, roles: tuple[str, ...], organization_id: int | None, display_name: str
+) -> None:
+    """Create an account; asks for the password, or reads it from stdin when piped."""
+    from training.accounts.services import create_user
+
+    org = db.session.get(Organization, organization_id) if organization_id else _root_organization()
+    if org is None:
+        raise click.ClickException(f"No organization with id {organization_id}.")
+    password = _read_password(prompt=True)
+    try:
+        user = create_user(
+            username,
+            password,
+            org,
+            roles={Role.LEARNER, *(Role(r) for r in roles)},
+            display_name=display_name,
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Created {user.username} ({', '.join(sorted(user.roles))}) in “{org.name}”.")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+def set_password_command(username: str) -> None:
+    """Set a new password for an account (ends its sessions)."""
+    from training.accounts.services import find_user, set_password
+
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    try:
+        set_password(user, _read_password(prompt=True))
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Password of {user.username} changed.")
+
+
+@users_cli.command("list")
+def list_users_command() -> None:
+    """List accounts with their roles."""
+    for user in db.session.scalars(sa.select(User).order_by(User.username)):
+        click.echo(f"{user.username}\t{','.join(sorted(user.roles))}\t{user.organization.name}")
+
+
+@demo_cli.command("load")
+def demo_load_command() -> None:
+    """Load the demo union tree and accounts; a second run adds nothing."""
+    from training.demo import DEMO_ACCOUNTS, DEMO_INVITE_CODE, load_demo
+
+    if current_app.config["ENVIRONMENT"] == "production":
+        raise click.ClickException(
+            "Demo data is not loaded in production (set TRAINING_ENVIRONMENT=development)."
+        )
+    password = current_app.config["DEMO_PASSWORD"]
+    added = load_demo(password)
+    db.session.commit()
+    click.echo("Demo data: " + (", ".join(added) if added else "already loaded, nothing added."))
+    click.echo(f"Demo logins (password: {password}):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.username:<10} {account.role.value}")
+    click.echo(f"Invite code for registering: {format_code(DEMO_INVITE_CODE)}")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app's CLI."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,88 @@
+"""Database foundations: declarative base, constraint naming, UTC timestamps, SQLite tuning."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import DeclarativeBase
+
+# Constraint names must be stable for Alembic to alter them later (SQLite batch mode needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every model of the platform."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC (use as a callable default, never a value)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always returned timezone-aware, on SQLite too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use training.db.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite drops the offset; we only ever store UTC.
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def configure_engine_options(app: Flask) -> None:
+    """Engine options per backend, set before Flask-SQLAlchemy creates the engine."""
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    options: dict[str, Any] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", 5)
+        options.setdefault("max_overflow", 5)
+        options.setdefault("pool_recycle", 1800)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def install_sqlite_pragmas(engine: sa.Engine, busy_timeout_ms: int) -> None:
+    """Set WAL, foreign keys, busy timeout and synchronous=NORMAL on every SQLite connection.
+
+    pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN,
+    SAVEPOINT and COMMIT reach SQLite exactly as issued.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,26 @@
+"""Flask extensions, created unbound here and initialised in create_app."""
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from training.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address)
+
+
+def form_username_key() -> str:
+    """Rate-limit key for per-account limits: the normalised username being tried."""
+    from training.accounts.models import normalise_username
+
+    return "account:" + normalise_username(request.form.get("username", ""))
