@@ -53,7 +53,7 @@ def make_database(name_suffix: str, tmp_dir: Path) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
-def test_config(database_uri: str, worker: int) -> dict[str, Any]:
+def app_config(database_uri: str, worker: int) -> dict[str, Any]:
     """Settings for a test app; tests never mutate config after creation."""
     redis_url = os.environ.get("TEST_REDIS_URL")
     storage = "memory://"
@@ -68,7 +68,24 @@ def test_config(database_uri: str, worker: int) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": storage,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        # Generous limits so ordinary tests never trip them; tests/test_rate_limits.py
+        # puts the shipped defaults back and proves they hold.
+        "LOGIN_LIMIT_PER_IP": "10000 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "REGISTER_LIMIT_PER_IP": "10000 per minute",
     }
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Tests keep an app context open to use the database; without this, requests would
+    reuse it and share `g` (CSRF token cache, logged-in user) and the database session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +97,8 @@ def worker() -> int:
 def app(tmp_path_factory: pytest.TempPathFactory, worker: int) -> Iterator[Flask]:
     """The app under test, its schema built by the real migrations."""
     uri = make_database(f"w{worker}", tmp_path_factory.mktemp("db"))
-    application = create_app(test_config(uri, worker))
+    application = create_app(app_config(uri, worker))
+    application.test_client_class = FreshContextClient
     with application.app_context():
         flask_migrate.upgrade()
     yield application

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 _COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
@@ -25,9 +26,17 @@ def password_problem(password: str, username: str = "") -> str | None:
     """Why `password` is not acceptable (translated), or None when it is."""
     low, high = current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"]
     if len(password) < low:
-        return _("The password must be at least %(num)d characters long.", num=low)
+        return ngettext(
+            "The password must be at least %(num)d character long.",
+            "The password must be at least %(num)d characters long.",
+            low,
+        )
     if len(password) > high:
-        return _("The password must be at most %(num)d characters long.", num=high)
+        return ngettext(
+            "The password must be at most %(num)d character long.",
+            "The password must be at most %(num)d characters long.",
+            high,
+        )
     folded = password.casefold()
     if folded in common_passwords() or len(set(folded)) < 3:
         return _("This password is too common and easy to guess. Choose another.")

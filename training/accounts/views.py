@@ -150,7 +150,7 @@ def password() -> str | Response:
             db.session.rollback()
             show_error(form, error)
         else:
-            login_user(current_user)  # re-issue this session with the new version
+            login_user(current_user._get_current_object())  # re-issue with the new version
             flash(_("Your password has been changed."), "success")
             return redirect(url_for(".profile"))
     return render_template("accounts/password.html", form=form)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.accounts.models import ROLE_LABELS
@@ -15,7 +15,7 @@ class UserAdminForm(FlaskForm):
 
     roles = SelectMultipleField(
         _l("Roles"),
-        choices=[(str(r), label) for r, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(str(r), label) for r, label in ROLE_LABELS.items()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from training.organizations.models import ORG_KIND_LABELS, Organization
 
 
-def org_choices(orgs: list[Organization], *, allow_none: bool = False) -> list[tuple[str, str]]:
+def org_choices(orgs: list[Organization], *, allow_none: bool = False) -> list[SelectChoice]:
     """Select options showing the tree by indentation."""
-    choices = [("", str(_l("— none (top of the tree) —")))] if allow_none else []
-    choices += [(str(o.id), "\u00a0\u00a0" * o.depth + o.name) for o in orgs]
+    choices = [SelectChoice("", _l("— none (top of the tree) —"))] if allow_none else []
+    choices += [SelectChoice(str(o.id), "\u00a0\u00a0" * o.depth + o.name) for o in orgs]
     return choices
 
 
@@ -25,7 +25,7 @@ class OrganizationForm(FlaskForm):
     )
     kind = SelectField(
         _l("Level"),
-        choices=[(str(k), label) for k, label in ORG_KIND_LABELS.items()],
+        choices=[SelectChoice(str(k), label) for k, label in ORG_KIND_LABELS.items()],
         validators=[InputRequired()],
     )
     parent = SelectField(_l("Part of"), choices=[], validate_choice=True)

@@ -1,0 +1,106 @@
+"""Configuration layers and the production safety checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from training.config import DEFAULT_SECRET_KEY, normalise_database_url
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "TRAINING_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def make(tmp_path, **overrides):
+    base = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}"}
+    return create_app({**base, **overrides})
+
+
+def test_production_refuses_default_secret(clean_env, capsys):
+    with pytest.raises(SystemExit) as exc:
+        make(clean_env, ENVIRONMENT="production")
+    message = str(exc.value.code)
+    assert message.startswith("Configuration error: SECRET_KEY")
+    assert "\n" not in message
+
+
+def test_production_refuses_the_development_default_and_short_keys(clean_env):
+    for key in (DEFAULT_SECRET_KEY, "", "short"):
+        with pytest.raises(SystemExit):
+            make(clean_env, ENVIRONMENT="production", SECRET_KEY=key)
+
+
+def test_production_starts_with_a_real_secret_and_secure_cookies(clean_env):
+    app = make(clean_env, ENVIRONMENT="production", SECRET_KEY="x" * 40)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_development_runs_without_secret_on_plain_http(clean_env):
+    app = make(clean_env, ENVIRONMENT="development")
+    assert app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_environment_overrides_defaults(clean_env, monkeypatch):
+    monkeypatch.setenv("TRAINING_ENVIRONMENT", "development")
+    monkeypatch.setenv("TRAINING_PASSWORD_MIN_LENGTH", "12")
+    monkeypatch.setenv("TRAINING_PLATFORM_NAME", "Школа актива")
+    app = make(clean_env)
+    assert app.config["ENVIRONMENT"] == "development"
+    assert app.config["PASSWORD_MIN_LENGTH"] == 12
+    assert app.config["PLATFORM_NAME"] == "Школа актива"
+
+
+def test_instance_config_sits_between_defaults_and_environment(clean_env, monkeypatch):
+    import app as app_module
+
+    instance = clean_env / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        'ENVIRONMENT = "development"\nPLATFORM_NAME = "Из файла"\nPASSWORD_MIN_LENGTH = 10\n'
+    )
+    monkeypatch.setenv("TRAINING_PASSWORD_MIN_LENGTH", "14")
+    original = app_module.Flask
+
+    class InstanceFlask(original):  # point the instance folder at our temporary one
+        def __init__(self, *args, **kwargs):
+            kwargs["instance_path"] = str(instance)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "Flask", InstanceFlask)
+    app = make(clean_env)
+    assert app.config["PLATFORM_NAME"] == "Из файла"  # file beats defaults
+    assert app.config["PASSWORD_MIN_LENGTH"] == 14  # environment beats file
+
+
+def test_database_url_selects_psycopg(clean_env, monkeypatch):
+    monkeypatch.setenv("TRAINING_ENVIRONMENT", "development")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.invalid:5432/training")
+    app = create_app()
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.invalid:5432/training"
+    )
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_create_app_opens_no_database_connection(clean_env):
+    # A host that does not exist: any connection attempt at start-up would fail loudly.
+    app = create_app(
+        {
+            "ENVIRONMENT": "development",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@db.invalid:1/none",
+        }
+    )
+    assert app.name == "app"
+
+
+def test_redis_url_moves_rate_limits_to_redis(clean_env, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    app = make(clean_env, ENVIRONMENT="development")
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"

@@ -1,0 +1,59 @@
+"""Database plumbing: SQLite pragmas on every connection, UTC timestamps, constraint names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from training.db import UTCDateTime, install_sqlite_pragmas
+from training.extensions import db
+from training.organizations.models import Organization
+
+
+def test_sqlite_pragmas_are_set_on_every_connection(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'p.sqlite3'}", poolclass=sa.pool.NullPool)
+    install_sqlite_pragmas(engine, busy_timeout_ms=4321)
+    for _ in range(2):  # NullPool: each connect() is a new SQLite connection
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4321
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    engine.dispose()
+
+
+def test_app_engine_on_sqlite_enforces_foreign_keys(tmp_path):
+    app = create_app(
+        {"ENVIRONMENT": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'f.db'}"}
+    )
+    with app.app_context(), db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE TABLE child (id INTEGER, p INTEGER REFERENCES parent(id))")
+        with pytest.raises(sa.exc.IntegrityError):
+            conn.exec_driver_sql("INSERT INTO child VALUES (1, 99)")
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_utc_datetime_refuses_naive_values():
+    with pytest.raises(ValueError, match="naive"):
+        UTCDateTime().process_bind_param(datetime(2026, 1, 1), sa.dialects.sqlite.dialect())
+
+
+def test_timestamps_come_back_timezone_aware(ctx, org_tree):
+    db.session.expire_all()
+    org = db.session.get(Organization, org_tree["top"].id)
+    assert org.created_at.tzinfo is not None
+    assert org.created_at.utcoffset().total_seconds() == 0
+    assert abs((datetime.now(UTC) - org.created_at).total_seconds()) < 60
+
+
+def test_constraints_follow_the_naming_convention():
+    table = db.metadata.tables["users"]
+    names = {c.name for c in table.constraints}
+    assert "pk_users" in names
+    assert "fk_users_organization_id_organizations" in names
+    assert "uq_users_username" in names
