@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,6 +20,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         load_config(app, config)
     except ConfigError as error:  # one line for the operator, not a traceback
         sys.exit(f"Configuration error: {error}")
+
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # Client addresses (rate limits) and https come from the proxy's headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from training.db import configure_engine_options, install_sqlite_pragmas
     from training.extensions import babel, csrf, db, limiter, login_manager, migrate

@@ -82,6 +82,8 @@ def test_bad_admin_input_changes_nothing(login_as, users, org_tree):
         r = post(client, f"/admin/users/{learner.id}", data)
         assert r.status_code == 200, data
         assert 'class="errors"' in r.get_data(as_text=True), data
+        if "emperor" in data["roles"]:
+            assert "Выберите только из предложенных вариантов" in r.get_data(as_text=True)
     assert fresh(learner).roles == {Role.LEARNER}
     assert client.get("/admin/users/99999").status_code == 404
 

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 
 import training.models  # noqa: F401 - every table on the metadata
 from app import create_app
-from tests.conftest import make_database, app_config
+from tests.conftest import app_config, make_database
 from training.extensions import db
 
 

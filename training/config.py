@@ -62,6 +62,10 @@ class Defaults:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
     REGISTER_LIMIT_PER_IP = "5 per minute;30 per hour"
 
+    # Number of reverse proxies (nginx, a load balancer) in front of the app whose
+    # X-Forwarded-For/-Proto headers are trusted; 0 when clients connect directly.
+    TRUSTED_PROXIES = 0
+
     # Demo data may only be loaded outside production.
     DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for demo accounts only
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 
 def select_locale() -> str:
     """Locale for this request (Flask-Babel's locale selector)."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # shell commands speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])

@@ -5,15 +5,25 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.accounts.models import ROLE_LABELS
 
 
+class ChecklistField(SelectMultipleField):
+    """Checkboxes for several choices, with a translated message for forged values."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        allowed = {choice.value for choice in self.choices}
+        if any(value not in allowed for value in self.data or ()):
+            raise ValidationError(_l("Choose only from the listed options."))
+
+
 class UserAdminForm(FlaskForm):
     """Roles, organization and whether the account may log in."""
 
-    roles = SelectMultipleField(
+    roles = ChecklistField(
         _l("Roles"),
         choices=[SelectChoice(str(r), label) for r, label in ROLE_LABELS.items()],
         widget=ListWidget(prefix_label=False),

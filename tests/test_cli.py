@@ -1,0 +1,85 @@
+"""Shell commands: creating users, loading demo data."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from training.accounts.models import Role, User
+from training.extensions import db
+from training.organizations.models import InviteCode, Organization
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_users_create_reads_password_from_stdin(app, database):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "Chief", "--role", "admin"], input="a-strong-admin-pass\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created chief" in result.output
+    user = db.session.scalar(sa.select(User).where(User.username == "chief"))
+    assert user.roles == {Role.ADMIN, Role.LEARNER}
+    # with an empty database the command made the top organization to hold the account
+    assert user.organization.parent_id is None
+    assert count(Organization) == 1
+
+
+def test_users_create_refuses_bad_input_and_changes_nothing(app, users):
+    runner = app.test_cli_runner()
+    before = count(User)
+    for args, password in (
+        (["users", "create", "learner"], "a-strong-pass-123\n"),  # taken
+        (["users", "create", "newone"], "123456\n"),  # weak
+        (["users", "create", "x"], "a-strong-pass-123\n"),  # too short a name
+        (["users", "create", "newone", "--organization", "99999"], "a-strong-pass-123\n"),
+    ):
+        result = runner.invoke(args=args, input=password)
+        assert result.exit_code != 0, args
+        assert "Error" in result.output, args
+    result = runner.invoke(args=["users", "create", "newone", "--role", "king"], input="pw\n")
+    assert result.exit_code == 2
+    assert count(User) == before
+
+
+def test_users_set_password_and_list(app, users):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "set-password", "learner"], input="brand-new-secret\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "list"])
+    assert "learner" in result.output and "admin" in result.output
+    result = runner.invoke(args=["users", "set-password", "ghost"], input="brand-new-secret\n")
+    assert result.exit_code != 0
+
+
+def test_demo_load_is_idempotent(app, database):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    for name in ("learner", "trainer", "organizer", "admin"):
+        assert name in first.output
+    sizes = (count(User), count(Organization), count(InviteCode))
+    assert sizes == (4, 8, 1)
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0
+    assert "nothing added" in second.output
+    assert (count(User), count(Organization), count(InviteCode)) == sizes
+    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+    assert admin.is_admin
+
+
+def test_demo_is_refused_in_production(tmp_path):
+    from app import create_app
+
+    app = create_app(
+        {
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": "q" * 40,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
+        }
+    )
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    assert "not loaded in production" in result.output

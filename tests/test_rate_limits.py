@@ -1,0 +1,104 @@
+"""Login and registration are rate-limited per IP and per account, with a clear 429 page."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PASSWORD, post
+from training.accounts.models import User
+from training.config import Defaults
+from training.extensions import db
+
+
+@pytest.fixture
+def shipped_limits(app, monkeypatch):
+    """Put the limits a real installation ships with back in place for one test."""
+    for name in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT", "REGISTER_LIMIT_PER_IP"):
+        monkeypatch.setitem(app.config, name, getattr(Defaults, name))
+
+
+def try_login(client, username, password="wrong-password-1", ip="203.0.113.7"):
+    return post(
+        client,
+        "/account/login",
+        {"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_failed_logins_on_one_account_are_limited(client, users, shipped_limits):
+    # 5 per minute per account: the sixth try is refused even from another address.
+    for attempt in range(5):
+        assert try_login(client, "learner", ip=f"198.51.100.{attempt}").status_code == 200
+    r = try_login(client, "learner", password=PASSWORD, ip="198.51.100.99")
+    assert r.status_code == 429
+    assert "Retry-After" in r.headers
+    assert "Слишком много попыток" in r.get_data(as_text=True)
+    # other accounts are not affected
+    assert try_login(client, "trainer", password=PASSWORD, ip="198.51.100.50").status_code == 302
+
+
+def test_successful_logins_do_not_count_against_the_account(client, users, shipped_limits):
+    for attempt in range(8):
+        r = try_login(client, "learner", password=PASSWORD, ip=f"198.51.100.{attempt}")
+        assert r.status_code == 302
+        post(client, "/account/logout")
+
+
+def test_one_address_trying_many_accounts_is_limited(client, users, shipped_limits):
+    for n in range(20):
+        assert try_login(client, f"guess{n}").status_code == 200
+    assert try_login(client, "someone-else").status_code == 429
+
+
+def test_registration_is_limited_per_address(client, org_tree, shipped_limits):
+    for n in range(5):
+        r = post(
+            client,
+            "/account/register",
+            {"username": f"bot{n}", "password": "long-enough-pw", "confirm": "long-enough-pw"},
+        )
+        assert r.status_code == 302
+        post(client, "/account/logout")
+    r = post(
+        client,
+        "/account/register",
+        {"username": "bot-extra", "password": "long-enough-pw", "confirm": "long-enough-pw"},
+    )
+    assert r.status_code == 429
+    assert db.session.scalar(sa.select(User.id).where(User.username == "bot-extra")) is None
+
+
+def test_pages_themselves_are_not_limited(client, shipped_limits):
+    for _ in range(30):
+        assert client.get("/account/login").status_code == 200
+
+
+def test_behind_a_trusted_proxy_limits_key_on_the_forwarded_address(tmp_path):
+    from flask_limiter.util import get_remote_address
+
+    from app import create_app
+
+    app = create_app(
+        {
+            "ENVIRONMENT": "testing",
+            "TRUSTED_PROXIES": 1,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.db'}",
+        }
+    )
+    seen = []
+
+    @app.get("/_addr")
+    def _addr():
+        from flask import request
+
+        seen.append((request.remote_addr, get_remote_address()))
+        return "ok"
+
+    app.test_client().get(
+        "/_addr",
+        headers={"X-Forwarded-For": "192.0.2.44"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert seen == [("192.0.2.44", "192.0.2.44")]
