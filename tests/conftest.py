@@ -53,12 +53,33 @@ def make_database(name_suffix: str, tmp_dir: Path) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def rate_limit_storage(worker: int) -> str:
+    """memory://, or this worker's own Redis database when TEST_REDIS_URL is set."""
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        return "memory://"
+    return f"{redis_url.rstrip('/').rsplit('/', 1)[0]}/{1 + worker % 15}"
+
+
+def extra_app(tmp_path: Path, **overrides: Any) -> Flask:
+    """Another app with other settings (production, proxies...) on its own SQLite file.
+
+    Flask-Limiter keeps a single storage for its one Limiter object, re-bound by every
+    create_app, so extra apps must point at the suite's storage to leave it in place.
+    """
+    worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
+    settings = {
+        "ENVIRONMENT": "testing",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'extra.sqlite3'}",
+        "RATELIMIT_STORAGE_URI": rate_limit_storage(worker),
+        **overrides,
+    }
+    return create_app(settings)
+
+
 def app_config(database_uri: str, worker: int) -> dict[str, Any]:
     """Settings for a test app; tests never mutate config after creation."""
-    redis_url = os.environ.get("TEST_REDIS_URL")
-    storage = "memory://"
-    if redis_url:
-        storage = f"{redis_url.rstrip('/').rsplit('/', 1)[0]}/{1 + worker % 15}"
+    storage = rate_limit_storage(worker)
     return {
         "ENVIRONMENT": "testing",
         "TESTING": True,

@@ -71,15 +71,9 @@ def test_demo_load_is_idempotent(app, database):
 
 
 def test_demo_is_refused_in_production(tmp_path):
-    from app import create_app
+    from tests.conftest import extra_app
 
-    app = create_app(
-        {
-            "ENVIRONMENT": "production",
-            "SECRET_KEY": "q" * 40,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
-        }
-    )
+    app = extra_app(tmp_path, ENVIRONMENT="production", SECRET_KEY="q" * 40)
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0
     assert "not loaded in production" in result.output

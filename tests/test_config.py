@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 
-from app import create_app
-from training.config import DEFAULT_SECRET_KEY, normalise_database_url
+from tests.conftest import extra_app
+from training.config import DEFAULT_SECRET_KEY, load_config, normalise_database_url
 
 
 @pytest.fixture
@@ -16,8 +17,18 @@ def clean_env(monkeypatch, tmp_path):
 
 
 def make(tmp_path, **overrides):
-    base = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}"}
-    return create_app({**base, **overrides})
+    return extra_app(tmp_path, **overrides)
+
+
+def layered(instance_path=None, **overrides) -> Flask:
+    """Only the configuration layers, on a bare Flask app (no extensions)."""
+    app = Flask(
+        "layers",
+        instance_path=str(instance_path) if instance_path else None,
+        instance_relative_config=True,
+    )
+    load_config(app, overrides or None)
+    return app
 
 
 def test_production_refuses_default_secret(clean_env, capsys):
@@ -51,38 +62,29 @@ def test_environment_overrides_defaults(clean_env, monkeypatch):
     monkeypatch.setenv("TRAINING_ENVIRONMENT", "development")
     monkeypatch.setenv("TRAINING_PASSWORD_MIN_LENGTH", "12")
     monkeypatch.setenv("TRAINING_PLATFORM_NAME", "Школа актива")
-    app = make(clean_env)
+    app = layered(clean_env / "instance")
     assert app.config["ENVIRONMENT"] == "development"
     assert app.config["PASSWORD_MIN_LENGTH"] == 12
     assert app.config["PLATFORM_NAME"] == "Школа актива"
 
 
 def test_instance_config_sits_between_defaults_and_environment(clean_env, monkeypatch):
-    import app as app_module
-
     instance = clean_env / "instance"
     instance.mkdir()
     (instance / "config.py").write_text(
         'ENVIRONMENT = "development"\nPLATFORM_NAME = "Из файла"\nPASSWORD_MIN_LENGTH = 10\n'
     )
     monkeypatch.setenv("TRAINING_PASSWORD_MIN_LENGTH", "14")
-    original = app_module.Flask
-
-    class InstanceFlask(original):  # point the instance folder at our temporary one
-        def __init__(self, *args, **kwargs):
-            kwargs["instance_path"] = str(instance)
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(app_module, "Flask", InstanceFlask)
-    app = make(clean_env)
+    app = layered(instance)
     assert app.config["PLATFORM_NAME"] == "Из файла"  # file beats defaults
     assert app.config["PASSWORD_MIN_LENGTH"] == 14  # environment beats file
+    assert layered(instance, PASSWORD_MIN_LENGTH=16).config["PASSWORD_MIN_LENGTH"] == 16
 
 
 def test_database_url_selects_psycopg(clean_env, monkeypatch):
     monkeypatch.setenv("TRAINING_ENVIRONMENT", "development")
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.invalid:5432/training")
-    app = create_app()
+    app = layered(clean_env / "instance")
     assert (
         app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.invalid:5432/training"
     )
@@ -91,16 +93,15 @@ def test_database_url_selects_psycopg(clean_env, monkeypatch):
 
 def test_create_app_opens_no_database_connection(clean_env):
     # A host that does not exist: any connection attempt at start-up would fail loudly.
-    app = create_app(
-        {
-            "ENVIRONMENT": "development",
-            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@db.invalid:1/none",
-        }
+    app = make(
+        clean_env,
+        ENVIRONMENT="development",
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@db.invalid:1/none",
     )
     assert app.name == "app"
 
 
 def test_redis_url_moves_rate_limits_to_redis(clean_env, monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
-    app = make(clean_env, ENVIRONMENT="development")
+    app = layered(clean_env / "instance", ENVIRONMENT="development")
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"

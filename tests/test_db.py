@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
+from tests.conftest import extra_app
 from training.db import UTCDateTime, install_sqlite_pragmas
 from training.extensions import db
 from training.organizations.models import Organization
@@ -26,9 +26,7 @@ def test_sqlite_pragmas_are_set_on_every_connection(tmp_path):
 
 
 def test_app_engine_on_sqlite_enforces_foreign_keys(tmp_path):
-    app = create_app(
-        {"ENVIRONMENT": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'f.db'}"}
-    )
+    app = extra_app(tmp_path)
     with app.app_context(), db.engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
         conn.exec_driver_sql("CREATE TABLE child (id INTEGER, p INTEGER REFERENCES parent(id))")

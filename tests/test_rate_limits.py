@@ -78,15 +78,9 @@ def test_pages_themselves_are_not_limited(client, shipped_limits):
 def test_behind_a_trusted_proxy_limits_key_on_the_forwarded_address(tmp_path):
     from flask_limiter.util import get_remote_address
 
-    from app import create_app
+    from tests.conftest import extra_app
 
-    app = create_app(
-        {
-            "ENVIRONMENT": "testing",
-            "TRUSTED_PROXIES": 1,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.db'}",
-        }
-    )
+    app = extra_app(tmp_path, TRUSTED_PROXIES=1)
     seen = []
 
     @app.get("/_addr")

@@ -79,15 +79,9 @@ def test_session_cookie_flags(client, users):
 
 
 def test_production_cookie_is_secure(tmp_path):
-    from app import create_app
+    from tests.conftest import extra_app
 
-    app = create_app(
-        {
-            "ENVIRONMENT": "production",
-            "SECRET_KEY": "p" * 40,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.db'}",
-        }
-    )
+    app = extra_app(tmp_path, ENVIRONMENT="production", SECRET_KEY="p" * 40)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     response = app.test_client().get(
         "/account/login"
