@@ -55,7 +55,9 @@ class RegisterForm(FlaskForm):
     email = EmailField(
         _l("E-mail (optional)"),
         validators=[Optional(), Length(max=254), Email(_l("Enter a valid e-mail address."))],
-        description=_l("Not required. We use it only to help you recover your account."),
+        description=_l(
+            "Not required. Only administrators see it, to confirm it is you if you lose access."
+        ),
         render_kw={"autocomplete": "email"},
     )
     password = PasswordField(

@@ -1,0 +1,116 @@
+"""Browser tests: Playwright drives Debian's Chromium against a live server on loopback.
+
+No browser is downloaded: install Chromium with `apt-get install chromium` (CI does).
+Screenshots of every step are kept in tests/browser/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from tests.conftest import app_config, make_database, worker_number
+from training.extensions import db
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
+            "(or set CHROMIUM_PATH) to run the browser tests"
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app with demo data, served by Werkzeug in a thread on a free loopback port."""
+    from training.demo import load_demo
+
+    worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
+    uri = make_database(f"w{worker}_browser", tmp_path_factory.mktemp("browser"))
+    app = create_app(app_config(uri, worker))
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_demo("demo-password")
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest):
+    """A fresh browser context (no cookies) with a phone-sized screen and Russian preferred."""
+    context = browser.new_context(
+        locale="ru-RU", viewport={"width": 390, "height": 844}, device_scale_factor=1
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest):
+    """shot(page, "step") saves tests/browser/artifacts/<test>/<n>-<step>.png."""
+    folder = ARTIFACTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    counter = iter(range(1, 100))
+
+    def take(page, step: str) -> Path:
+        path = folder / f"{next(counter):02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
