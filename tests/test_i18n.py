@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from scripts.i18n import extract_template
 from tests.conftest import post
 from training.accounts.models import User
 from training.extensions import db
@@ -18,24 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def extracted_ids(tmp_path: Path) -> set[str]:
     """Every translatable message in the source right now (not the committed template)."""
     pot = tmp_path / "fresh.pot"
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("pybabel")),
-            "-q",
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "_l",
-            "-k",
-            "lazy_gettext",
-            "-o",
-            str(pot),
-            ".",
-        ],
-        check=True,
-        cwd=ROOT,
-    )
+    extract_template(pot)
     with pot.open("rb") as f:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
 
