@@ -23,23 +23,17 @@ def pybabel(*args: str) -> None:
     subprocess.run([str(exe), "-q", *args], check=True, cwd=ROOT)  # noqa: S603 - fixed arguments
 
 
+def extract_template(pot: Path) -> None:
+    """Write every translatable message of the source tree to `pot`."""
+    pybabel(
+        *("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext"),
+        *("--no-location", "--sort-output", "--omit-header", "-o", str(pot), "."),
+    )
+
+
 def extract() -> None:
     """Extract messages into the template, then merge it into each language's catalog."""
-    pybabel(
-        "extract",
-        "-F",
-        "babel.cfg",
-        "-k",
-        "_l",
-        "-k",
-        "lazy_gettext",
-        "--no-location",
-        "--sort-output",
-        "--omit-header",
-        "-o",
-        str(POT),
-        ".",
-    )
+    extract_template(POT)
     with POT.open("rb") as f:
         template = read_po(f)
     for lang in ("ru", "en"):
