@@ -54,6 +54,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_request_transaction(app)
     install_template_helpers(app)
 
+    from courses.authoring_views import bp as authoring_bp
+    from courses.views import bp as courses_bp
+    from courses.views import home_section
     from training.accounts.views import bp as accounts_bp
     from training.admin.views import bp as admin_bp
     from training.main import bp as main_bp
@@ -63,8 +66,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(authoring_bp)
 
+    from training.main import add_home_section
+
+    add_home_section(app, home_section)
+
+    from courses.cli import courses_cli, events_cli
     from training.cli import register_cli
 
     register_cli(app)
+    app.cli.add_command(courses_cli)
+    app.cli.add_command(events_cli)
     return app

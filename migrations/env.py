@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
-import training.models  # noqa: F401 - registers every table on the metadata
+# create_app (which runs this file) imports every blueprint and so every model:
+# db.metadata is complete here without a registry of models.
 from training.db import UTCDateTime
 from training.extensions import db
 

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import training.models  # noqa: F401 - every table on the metadata
 from app import create_app
 from tests.conftest import app_config, make_database
 from training.extensions import db

@@ -91,8 +91,9 @@ def test_production_cookie_is_secure(tmp_path):
     assert "Strict-Transport-Security" in response.headers
 
 
-def test_oversized_request_gets_the_413_page(client, org_tree):
-    r = post(client, "/account/register", {"username": "big", "display_name": "x" * 9_000_000})
+def test_oversized_request_gets_the_413_page(app, client, org_tree):
+    too_big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    r = post(client, "/account/register", {"username": "big", "display_name": too_big})
     assert r.status_code == 413
     assert "Слишком большой объём" in r.get_data(as_text=True)
     assert db.session.scalar(sa.select(User.id).where(User.username == "big")) is None

@@ -32,8 +32,8 @@ class Defaults:
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 
-    # Requests larger than this get the friendly 413 page.
-    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Requests larger than this get the friendly 413 page (course packs are the largest).
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
 
     # Forms.
@@ -61,6 +61,16 @@ class Defaults:
     LOGIN_LIMIT_PER_IP = "20 per minute;100 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
     REGISTER_LIMIT_PER_IP = "5 per minute;30 per hour"
+
+    # Course media: images and PDF handouts, stored under instance/media unless set.
+    MEDIA_ROOT = ""
+    MEDIA_MAX_BYTES = 5 * 1024 * 1024
+    # Course packs: limits on what an uploaded zip may unpack to.
+    PACK_MAX_BYTES = 100 * 1024 * 1024
+    PACK_MAX_FILES = 2000
+
+    # Address of the platform as seen by learners; used in exported xAPI statements.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
     # Number of reverse proxies (nginx, a load balancer) in front of the app whose
     # X-Forwarded-For/-Proto headers are trusted; 0 when clients connect directly.

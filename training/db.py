@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Constraint names must be stable for Alembic to alter them later (SQLite batch mode needs names).
 NAMING_CONVENTION = {
@@ -86,3 +87,25 @@ def install_sqlite_pragmas(engine: sa.Engine, busy_timeout_ms: int) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN")
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current transaction commits (never if it rolls back).
+
+    For side effects outside the database, like deleting a file, that must not happen
+    for a change that is then rolled back.
+    """
+    from training.extensions import db
+
+    db.session().info.setdefault("after_commit", []).append(callback)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, _previous: Any) -> None:
+    session.info.pop("after_commit", None)

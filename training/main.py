@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -11,10 +13,16 @@ from training.security import safe_next
 bp = Blueprint("main", __name__)
 
 
+def add_home_section(app: Flask, render: Callable[[], str]) -> None:
+    """Let a feature package put a section on the home page without this module importing it."""
+    app.extensions.setdefault("home_sections", []).append(render)
+
+
 @bp.route("/")
 def home() -> str:
     """Landing page for visitors and the starting point for logged-in users."""
-    return render_template("home.html")
+    sections = [render() for render in current_app.extensions.get("home_sections", [])]
+    return render_template("home.html", sections=sections)
 
 
 @bp.route("/language", methods=["POST"])

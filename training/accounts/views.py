@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from training.accounts import services
@@ -30,7 +31,8 @@ def init_login(manager: LoginManager) -> None:
         ident, _sep, version = user_id.partition(":")
         if not ident.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        # Roles in the same query: every page's menu needs them.
+        user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
         if user is None or user.auth_version != int(version):
             return None
         return user

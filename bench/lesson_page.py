@@ -1,0 +1,116 @@
+"""Lesson page cost: server time (median of N requests through the test client), SQL
+queries per request, and the page's weight with its stylesheet.
+
+    python bench/lesson_page.py [--requests 1000]
+
+Runs on a throw-away SQLite database with a published course and an enrolled learner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import flask_migrate
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app
+from courses import learning, publishing, services
+from training.accounts.models import Role
+from training.accounts.services import create_user
+from training.extensions import db
+from training.organizations.models import OrgKind
+from training.organizations.services import create_organization
+
+LESSON = (
+    """Новость строится как **перевёрнутая пирамида**: главное — в начале.
+
+## Заголовок и лид
+
+1. Заголовок говорит, что произошло.
+2. Лид отвечает на вопросы *кто, что, где, когда*.
+3. Дальше — подробности и цитаты.
+
+| Часть | Объём | Зачем |
+|:--|:-:|--:|
+| Заголовок | до 10 слов | привлечь |
+| Лид | 1–2 предложения | сообщить главное |
+| Тело | 3–6 абзацев | объяснить |
+
+Согласие людей на фото обязательно[^1].
+
+[^1]: Спросите до публикации, а не после.
+"""
+    * 3
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=1000)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-lesson-"))
+    app = create_app(
+        {
+            "ENVIRONMENT": "testing",
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context(), app.test_request_context():
+        flask_migrate.upgrade()
+        org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+        trainer = create_user("trainer", "bench-password-1", org, roles={Role.TRAINER})
+        learner = create_user("learner", "bench-password-1", org)
+        course = services.create_course(trainer, slug="bench", title="Новости")
+        for m in range(3):
+            module = services.add_module(course, f"Модуль {m + 1}")
+            for n in range(4):
+                services.add_lesson(module, f"Урок {m + 1}.{n + 1}", LESSON)
+        publishing.publish(course, trainer)
+        learning.enroll(learner.id, course)
+        db.session.commit()
+        key = course.lessons()[5].key
+
+    client = app.test_client()
+    client.post("/account/login", data={"username": "learner", "password": "bench-password-1"})
+    url = f"/courses/bench/lessons/{key}"
+    first = client.get(url)
+    assert first.status_code == 200, first.status_code
+    css = client.get("/static/css/app.css")
+
+    statements: list[str] = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        client.get(url)
+    queries = len([s for s in statements if s != "BEGIN"])  # BEGIN is not a query
+
+    for _ in range(50):  # warm up caches and code paths
+        client.get(url)
+    times = []
+    for _ in range(args.requests):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    times.sort()
+    html_kb = len(first.data) / 1024
+    css_kb = len(css.data) / 1024
+    print(f"lesson page: {args.requests} requests through the test client")
+    print(f"  median {statistics.median(times):.2f} ms, p95 {times[int(0.95 * len(times))]:.2f} ms")
+    print(f"  SQL queries per request: {queries}")
+    print(f"  weight: HTML {html_kb:.1f} KB + CSS {css_kb:.1f} KB = {html_kb + css_kb:.1f} KB")
+    print("  (no JavaScript; images are the lesson's own)")
+
+
+if __name__ == "__main__":
+    main()

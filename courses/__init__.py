@@ -1,0 +1,1 @@
+"""Courses: authoring, revisions, publishing, catalog, enrollment, reading, progress, packs."""

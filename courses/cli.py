@@ -1,0 +1,104 @@
+"""Shell commands: `flask --app app courses export|import` and `flask --app app events export`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from courses.models import Course
+from courses.pack_io import course_to_pack, import_pack
+from courses.packs import PackError, read_pack_dir, read_pack_zip, write_pack_dir, write_pack_zip
+from training.accounts.models import Role, User, UserRole
+from training.accounts.services import find_user
+from training.errors import ServiceError
+from training.events import LearningEvent, to_xapi
+from training.extensions import db
+
+courses_cli = AppGroup("courses", help="Course packs: export and import.")
+events_cli = AppGroup("events", help="The learning record.")
+
+
+@courses_cli.command("export")
+@click.argument("slug")
+@click.argument("path", type=click.Path(path_type=Path))
+def export_command(slug: str, path: Path) -> None:
+    """Write a course's draft as a pack: a folder, or a zip when PATH ends in .zip."""
+    course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"No course {slug!r}.")
+    pack = course_to_pack(course)
+    if path.suffix == ".zip":
+        path.write_bytes(write_pack_zip(pack))
+    else:
+        if path.exists() and any(path.iterdir()):
+            raise click.ClickException(f"{path} exists and is not empty.")
+        write_pack_dir(pack, path)
+    click.echo(f"Exported {slug} to {path}.")
+
+
+@courses_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--owner", "owner_name", help="Username of the new course's owner (default: an admin)."
+)
+def import_command(path: Path, owner_name: str | None) -> None:
+    """Import a pack (folder or .zip): a new course, or a new draft of an existing one."""
+    owner = find_user(owner_name) if owner_name else _first_admin()
+    if owner is None:
+        raise click.ClickException("No such owner; create an admin first (users create).")
+    try:
+        pack = read_pack_zip(path.read_bytes()) if path.is_file() else read_pack_dir(path)
+        result = import_pack(pack, owner)
+    except PackError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            where = problem.file + (f":{problem.line}" if problem.line else "")
+            click.echo(f"{where}: {problem.message}", err=True)
+        raise click.ClickException("The pack was not imported.") from error
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    state = "created" if result.created else "imported as a new draft of"
+    click.echo(f"{result.course.slug}: {state} “{result.course.title}”.")
+
+
+def _first_admin() -> User | None:
+    return db.session.scalar(
+        sa.select(User).join(UserRole).where(UserRole.role == str(Role.ADMIN)).order_by(User.id)
+    )
+
+
+@events_cli.command("export")
+@click.option(
+    "--since", "since", default="1970-01-01", help="Only events from this date (YYYY-MM-DD)."
+)
+@click.option("--output", "output", type=click.Path(path_type=Path), help="File (default: stdout).")
+def events_export_command(since: str, output: Path | None) -> None:
+    """Write learning events as a JSON array of xAPI 1.0.3 statements."""
+    try:
+        start = datetime.fromisoformat(since)
+    except ValueError as error:
+        raise click.ClickException("--since must be a date like 2026-09-01.") from error
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    events = db.session.scalars(
+        sa.select(LearningEvent)
+        .where(LearningEvent.timestamp >= start)
+        .order_by(LearningEvent.timestamp, LearningEvent.id)
+    )
+    statements = [to_xapi(event, base) for event in events]
+    text = json.dumps(statements, ensure_ascii=False, indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{len(statements)} statements written to {output}.", err=True)
+    else:
+        sys.stdout.write(text)

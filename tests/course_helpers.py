@@ -1,0 +1,41 @@
+"""Helpers for course tests: build a small published course through the services."""
+
+from __future__ import annotations
+
+from courses import publishing, services
+from courses.models import Course
+from training.accounts.models import User
+from training.extensions import db
+
+LESSONS = {
+    "intro": ("Зачем нужна информационная работа", "Текст **первого** урока.\n\n## Раздел\n\nЕщё."),
+    "plan": (
+        "План на год",
+        "| Месяц | Дело |\n|:--|--:|\n| Январь | Отчёт |\n\nСноска[^1].\n\n[^1]: Пояснение.",
+    ),
+    "reach": ("Охват", "Считаем охват. ![Схема](media/scheme.png)"),
+}
+
+
+def build_course(owner: User, slug: str = "info-work", publish: bool = True) -> Course:
+    """Two modules, three lessons (intro, plan | reach), published once unless told not to."""
+    course = services.create_course(
+        db.session.merge(owner),
+        slug=slug,
+        title="Информационная работа",
+        description="Курс для актива.",
+        language="ru",
+        topics=["новости", "планирование"],
+        duration_minutes=90,
+    )
+    first = services.add_module(course, "Основы")
+    second = services.add_module(course, "Измерения")
+    for key in ("intro", "plan"):
+        title, body = LESSONS[key]
+        services.add_lesson(first, title, body, key=key)
+    title, body = LESSONS["reach"]
+    services.add_lesson(second, title, body, key="reach")
+    if publish:
+        publishing.publish(course, db.session.merge(owner), "Первая версия")
+    db.session.commit()
+    return course

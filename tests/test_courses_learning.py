@@ -1,0 +1,163 @@
+"""Learners: catalog, enrollment, lessons, progress, continue, new revisions."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from courses import publishing, services
+from courses.models import Course, Enrollment, Lesson, LessonProgress
+from tests.conftest import post
+from tests.course_helpers import build_course
+from training.events import LearningEvent
+from training.extensions import db
+
+
+@contextmanager
+def count_queries():
+    """Count SQL statements sent to the database while the block runs."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def events(verb: str | None = None) -> list[LearningEvent]:
+    query = sa.select(LearningEvent).order_by(LearningEvent.id)
+    if verb:
+        query = query.where(LearningEvent.verb == verb)
+    return list(db.session.scalars(query))
+
+
+def test_catalog_filters_by_language_and_topic(client, users):
+    build_course(users["trainer"])
+    english = build_course(users["trainer"], slug="english-course", publish=False)
+    english.language = "en"
+    english.topics = ["reports"]
+    publishing.publish(english, users["trainer"])
+    build_course(users["trainer"], slug="unpublished", publish=False)
+    db.session.commit()
+    page = client.get("/courses/").get_data(as_text=True)
+    assert "/courses/info-work" in page and "/courses/english-course" in page
+    assert "/courses/unpublished" not in page
+    page = client.get("/courses/?lang=en").get_data(as_text=True)
+    assert "/courses/english-course" in page and "/courses/info-work" not in page
+    page = client.get("/courses/?topic=новости").get_data(as_text=True)
+    assert "/courses/info-work" in page and "/courses/english-course" not in page
+    assert client.get("/courses/unpublished").status_code == 404
+
+
+def test_enroll_read_mark_done_and_continue(login_as, users):
+    build_course(users["trainer"])
+    client = login_as("learner")
+    page = client.get("/courses/info-work").get_data(as_text=True)
+    assert "Основы" in page and "Охват" in page
+    r = post(client, "/courses/info-work/enroll")
+    assert r.headers["Location"] == "/courses/info-work/lessons/intro"
+    post(client, "/courses/info-work/enroll")  # a second click is harmless
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrollment)) == 1
+    assert len(events("enrolled")) == 1
+
+    page = client.get("/courses/info-work/lessons/intro").get_data(as_text=True)
+    assert "<strong>первого</strong>" in page
+    assert "/courses/info-work/lessons/plan" in page  # next
+    r = post(client, "/courses/info-work/lessons/intro/done")
+    assert r.headers["Location"] == "/courses/info-work/lessons/plan"
+    post(client, "/courses/info-work/lessons/intro/done")  # idempotent
+    assert len([e for e in events("completed") if e.object_type == "lesson"]) == 1
+    r = post(client, "/courses/info-work/lessons/plan/done")
+    assert r.headers["Location"] == "/courses/info-work/modules/osnovy/done"
+    page = client.get("/courses/info-work/modules/osnovy/done").get_data(as_text=True)
+    assert "Измерения" in page  # says what comes next
+
+    r = client.get("/courses/info-work/continue")
+    assert r.headers["Location"] == "/courses/info-work/lessons/reach"
+    home = client.get("/").get_data(as_text=True)
+    assert "2 из 3" in home and "<progress" in home
+
+    r = post(client, "/courses/info-work/lessons/reach/done")
+    assert r.headers["Location"] == "/courses/info-work/finished"
+    page = client.get("/courses/info-work/finished").get_data(as_text=True)
+    assert "Вы прошли курс" in page or "completed" in page
+    assert len([e for e in events("completed") if e.object_type == "course"]) == 1
+    assert client.get("/courses/info-work/continue").headers["Location"].endswith("/finished")
+
+
+def test_lessons_need_enrollment_and_login(client, login_as, users):
+    build_course(users["trainer"])
+    r = client.get("/courses/info-work/lessons/intro")
+    assert r.status_code == 302 and "/account/login" in r.headers["Location"]
+    login_as("learner")
+    r = client.get("/courses/info-work/lessons/intro")
+    assert r.status_code == 302 and r.headers["Location"] == "/courses/info-work"
+    assert post(client, "/courses/info-work/lessons/intro/done").status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonProgress)) == 0
+    post(client, "/courses/info-work/enroll")
+    assert client.get("/courses/info-work/lessons/nope").status_code == 404
+    assert post(client, "/courses/info-work/lessons/nope/done").status_code == 404
+    assert client.get("/courses/info-work/lessons/intro/done").status_code == 405
+
+
+def test_progress_records_first_view_and_completion(login_as, users):
+    build_course(users["trainer"])
+    client = login_as("learner")
+    post(client, "/courses/info-work/enroll")
+    client.get("/courses/info-work/lessons/plan")
+    client.get("/courses/info-work/lessons/plan")
+    row = db.session.get(
+        LessonProgress, (users["learner"].id, db.session.scalar(sa.select(Course.id)), "plan")
+    )
+    assert row.first_viewed_at is not None and row.completed_at is None
+    assert len(events("viewed")) == 1  # later visits write nothing
+    post(client, "/courses/info-work/lessons/plan/done")
+    db.session.expire_all()
+    row = db.session.get(LessonProgress, (users["learner"].id, row.course_id, "plan"))
+    assert row.completed_at is not None and row.completed_at.tzinfo is not None
+
+
+def test_lesson_page_costs_four_queries(app, login_as, users):
+    build_course(users["trainer"])
+    client = login_as("learner")
+    post(client, "/courses/info-work/enroll")
+    client.get("/courses/info-work/lessons/plan")  # first view writes its record
+    with count_queries() as statements:
+        r = client.get("/courses/info-work/lessons/plan")
+    assert r.status_code == 200
+    assert len(statements) <= 4, "\n".join(statements)
+
+
+def test_new_revision_keeps_progress_of_surviving_lessons(login_as, users):
+    build_course(users["trainer"])
+    client = login_as("learner")
+    post(client, "/courses/info-work/enroll")
+    post(client, "/courses/info-work/lessons/intro/done")
+    post(client, "/courses/info-work/lessons/plan/done")
+    # the trainer removes "plan", adds "new-one" and publishes revision 2
+    course = db.session.scalar(sa.select(Course))
+    services.delete_lesson(db.session.scalar(sa.select(Lesson).where(Lesson.key == "plan")))
+    services.add_lesson(course.modules[0], "Новый урок", "Текст", key="new-one")
+    publishing.publish(course, users["trainer"])
+    db.session.commit()
+    page = client.get("/courses/info-work").get_data(as_text=True)
+    assert "1 из 3" in page  # intro done; plan gone; new-one and reach to do
+    assert client.get("/courses/info-work/continue").headers["Location"].endswith("/new-one")
+    assert client.get("/courses/info-work/lessons/plan").status_code == 404
+    assert client.get("/courses/info-work/lessons/new-one").status_code == 200
+    assert client.get("/").status_code == 200
+
+
+def test_catalog_shows_progress_on_started_courses(login_as, users):
+    build_course(users["trainer"])
+    client = login_as("learner")
+    post(client, "/courses/info-work/enroll")
+    post(client, "/courses/info-work/lessons/intro/done")
+    page = client.get("/courses/").get_data(as_text=True)
+    assert "1 из 3" in page

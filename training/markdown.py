@@ -1,0 +1,285 @@
+"""Safe Markdown pipeline for trainer-written lesson and quiz texts."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import unquote
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+__all__ = ["render_markdown"]
+
+EXTERNAL_REL = "noopener noreferrer nofollow"
+
+_SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+# Raster formats only: SVG can carry script, so data:image/svg+xml is never allowed.
+_DATA_IMAGE_RE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,")
+_ALIGN_RE = re.compile(r"^text-align:\s*(left|center|right)\s*;?$")
+_MEDIA_PREFIX = "media/"
+
+# Key under which the per-call media base travels in markdown-it's `env`;
+# keeping it out of module state makes concurrent renders independent.
+_ENV_MEDIA_BASE = "union_training_media_base"
+
+
+def _normalise_url(url: str) -> str:
+    """Reduce a URL to the form a browser would see when deciding its scheme.
+
+    Browsers drop tabs/newlines anywhere and control chars/spaces at the edges,
+    and attackers hide schemes behind entity or percent encoding, so decode
+    repeatedly (bounded) and strip every whitespace/control/format character.
+    """
+    current = url
+    for _ in range(5):
+        decoded = html.unescape(unquote(current))
+        if decoded == current:
+            break
+        current = decoded
+    cleaned = "".join(
+        ch
+        for ch in current
+        if not (ch.isspace() or unicodedata.category(ch) in {"Cc", "Cf", "Zs", "Zl", "Zp"})
+    )
+    return cleaned.lower()
+
+
+def _scheme(normalised: str) -> str | None:
+    """Return the URL scheme of an already normalised URL, or None if relative."""
+    match = _SCHEME_RE.match(normalised)
+    return match.group(1) if match else None
+
+
+def _is_protocol_relative(normalised: str) -> bool:
+    """True for `//host/...`; browsers treat backslashes like slashes here."""
+    return normalised.replace("\\", "/").startswith("//")
+
+
+def _is_safe_data_image(normalised: str) -> bool:
+    """True only for base64 data URLs of the four allowed raster image types."""
+    return bool(_DATA_IMAGE_RE.match(normalised))
+
+
+def _validate_link(url: str) -> bool:
+    """markdown-it hook: allow relative, http(s), mailto and raster data images."""
+    normalised = _normalise_url(url)
+    scheme = _scheme(normalised)
+    if scheme is None:
+        return True
+    if scheme in _SAFE_SCHEMES:
+        return True
+    # Allowed here so images can use it; the core rule strips it from links.
+    return _is_safe_data_image(normalised)
+
+
+def _is_external(url: str) -> bool:
+    """True for URLs that leave the site (http/https/mailto or protocol-relative)."""
+    normalised = _normalise_url(url)
+    return _scheme(normalised) in _SAFE_SCHEMES or _is_protocol_relative(normalised)
+
+
+def _is_local(url: str) -> bool:
+    """True for same-site URLs: absolute paths and scheme-less relative paths."""
+    normalised = _normalise_url(url)
+    return bool(url) and _scheme(normalised) is None and not _is_protocol_relative(normalised)
+
+
+def _rewrite_media(url: str, media_base: str | None) -> str:
+    """Point `media/...` at the course's media folder when a base is known."""
+    if media_base and url.startswith(_MEDIA_PREFIX):
+        return media_base.rstrip("/") + "/" + url[len(_MEDIA_PREFIX) :]
+    return url
+
+
+def _slugify(title: str) -> str:
+    """GitHub-like slug that keeps Unicode letters (Cyrillic headings need ids)."""
+    slug = re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+    # A heading of only punctuation would otherwise get an empty id.
+    return slug or "section"
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _external_image_link(image: Token, href: str, state: StateCore) -> list[Token]:
+    """Replace an external image by a plain link so readers' IPs don't leak."""
+    alt = state.md.renderer.renderInlineAsText(image.children, state.md.options, state.env)
+    link_open = Token("link_open", "a", 1)
+    link_open.attrSet("href", href)
+    link_open.attrSet("rel", EXTERNAL_REL)
+    link_open.attrSet("class", "external-image")
+    link_close = Token("link_close", "a", -1)
+    return [link_open, _text_token(alt or href), link_close]
+
+
+def _secure_inline(children: list[Token], state: StateCore) -> list[Token]:
+    """Rewrite links and images in one inline token's children."""
+    media_base = state.env.get(_ENV_MEDIA_BASE)
+    result: list[Token] = []
+    for token in children:
+        if token.type == "link_open":
+            href = str(token.attrGet("href") or "")
+            if not href or _scheme(_normalise_url(href)) == "data":
+                # data: is never a navigation target; an empty href would just reload.
+                token.attrs.pop("href", None)
+            elif _is_external(href):
+                token.attrSet("rel", EXTERNAL_REL)
+            else:
+                token.attrSet("href", _rewrite_media(href, media_base))
+            result.append(token)
+        elif token.type == "image":
+            src = str(token.attrGet("src") or "")
+            normalised = _normalise_url(src)
+            if _is_local(src):
+                token.attrSet("src", _rewrite_media(src, media_base))
+                token.attrSet("loading", "lazy")
+                result.append(token)
+            elif _is_safe_data_image(normalised):
+                token.attrSet("loading", "lazy")
+                result.append(token)
+            elif _is_external(src) and _scheme(normalised) != "mailto":
+                result.extend(_external_image_link(token, src, state))
+            else:
+                # Rejected or pointless source: keep only the alt text.
+                alt = state.md.renderer.renderInlineAsText(
+                    token.children, state.md.options, state.env
+                )
+                result.append(_text_token(alt))
+        else:
+            result.append(token)
+    return result
+
+
+def _align_to_class(token: Token) -> None:
+    """CSP forbids inline styles, so turn table alignment into a class."""
+    style = token.attrGet("style")
+    if style is None:
+        return
+    token.attrs.pop("style", None)
+    match = _ALIGN_RE.match(str(style).strip())
+    if match:
+        token.attrSet("class", f"align-{match.group(1)}")
+
+
+def _secure_tokens(state: StateCore) -> None:
+    """Core rule (runs last): enforce link/image policy and strip inline styles."""
+    for token in state.tokens:
+        if token.type in {"th_open", "td_open"}:
+            _align_to_class(token)
+        elif token.type == "inline" and token.children:
+            token.children = _secure_inline(token.children, state)
+
+
+def _build_parser() -> MarkdownIt:
+    """Build the shared parser; all per-call data must go through `env`."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table")
+    md.enable("strikethrough")
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=3, permalink=False, slug_func=_slugify)
+    md.validateLink = _validate_link  # type: ignore[method-assign]
+    # Pushed after the plugins so it also sees footnote bodies and heading ids.
+    md.core.ruler.push("union_secure_tokens", _secure_tokens)
+    # Rulers build their rule caches lazily and non-atomically; compile them now,
+    # before any thread can race on a half-filled cache.
+    md.render("# w\n\n*w* [w](w)\n\n| a |\n|---|\n| b |\n\n[^1]\n\n[^1]: w\n")
+    return md
+
+
+_md = _build_parser()
+
+_ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "strong",
+        "em",
+        "del",
+        "s",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "img",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "sup",
+        "sub",
+        "section",
+        "span",
+        "div",
+    }
+)
+
+_ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title", "rel", "class", "id"},
+    "img": {"src", "alt", "title", "loading"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "th": {"class"},
+    "td": {"class"},
+    "li": {"id"},
+    "section": {"class"},
+    "ol": {"start"},
+    "sup": {"class", "id"},
+    "span": {"class"},
+    "div": {"class"},
+}
+
+_URL_SCHEMES = frozenset({"http", "https", "mailto", "data"})
+
+
+def _nh3_attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    """nh3 hook: `data:` must be allowed for images, so police it per attribute."""
+    if attr == "href" and _scheme(_normalise_url(value)) == "data":
+        return None
+    if tag == "img" and attr == "src":
+        normalised = _normalise_url(value)
+        if _scheme(normalised) == "data" and not _is_safe_data_image(normalised):
+            return None
+    return value
+
+
+def _sanitise(rendered: str) -> str:
+    """Second wall: an allow-list sanitiser, independent of markdown-it."""
+    return nh3.clean(
+        rendered,
+        tags=set(_ALLOWED_TAGS),
+        attributes=_ALLOWED_ATTRIBUTES,
+        attribute_filter=_nh3_attribute_filter,
+        url_schemes=set(_URL_SCHEMES),
+        link_rel=None,  # rel is set by the core rule, only on external links
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str, *, media_base: str | None = None) -> str:
+    """Trainer-written Markdown to safe HTML (for storing with a revision, not per request)."""
+    env: dict[str, Any] = {_ENV_MEDIA_BASE: media_base}
+    return _sanitise(_md.render(text, env))
