@@ -73,6 +73,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     add_home_section(app, home_section)
 
+    from courses.starter import load_starter_courses
+
+    app.extensions.setdefault("demo_loaders", []).append(load_starter_courses)
+
     from courses.cli import courses_cli, events_cli
     from training.cli import register_cli
 

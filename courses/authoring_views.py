@@ -535,7 +535,12 @@ def delete_media(slug: str, media_id: int) -> Response:
 def export(slug: str) -> Response:
     """Download the draft as a course pack (zip)."""
     course = _course(slug)
-    data = write_pack_zip(pack_io.course_to_pack(course))
+    try:
+        data = write_pack_zip(pack_io.course_to_pack(course))
+    except PackError as error:
+        for problem in error.problems:
+            flash(f"{problem.file}: {problem.message}", "error")
+        return redirect(url_for(".course", slug=slug))
     return send_file(
         io.BytesIO(data),
         mimetype="application/zip",

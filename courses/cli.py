@@ -34,12 +34,17 @@ def export_command(slug: str, path: Path) -> None:
     if course is None:
         raise click.ClickException(f"No course {slug!r}.")
     pack = course_to_pack(course)
-    if path.suffix == ".zip":
-        path.write_bytes(write_pack_zip(pack))
-    else:
-        if path.exists() and any(path.iterdir()):
-            raise click.ClickException(f"{path} exists and is not empty.")
-        write_pack_dir(pack, path)
+    if path.exists() and path.is_dir() and any(path.iterdir()):
+        raise click.ClickException(f"{path} exists and is not empty.")
+    try:
+        if path.suffix == ".zip":
+            path.write_bytes(write_pack_zip(pack))
+        else:
+            write_pack_dir(pack, path)
+    except PackError as error:
+        for problem in error.problems:
+            click.echo(f"{problem.file}: {problem.message}", err=True)
+        raise click.ClickException("The course cannot be written as a pack.") from error
     click.echo(f"Exported {slug} to {path}.")
 
 

@@ -227,15 +227,14 @@ def media(slug: str, filename: str) -> Response:
 
 
 def home_section() -> str:
-    """Home page block: the learner's courses with progress bars, or courses to start."""
+    """Home page block: the learner's courses with progress bars, then courses to start."""
+    published = learning.published_courses()
     if not current_user.is_authenticated:
-        return render_template(
-            "courses/_home_section.html", mine=[], others=learning.published_courses()[:6]
-        )
+        return render_template("courses/_home_section.html", mine=[], others=published[:6])
     enrolled = learning.enrollments_of(current_user.id)
-    published = [c for c in learning.published_courses() if c.id in enrolled]
-    rows = learning.progress_by_course(current_user.id, [c.id for c in published])
-    mine = [(c, learning.progress_for(c.published_revision, rows[c.id])) for c in published]
+    started = [c for c in published if c.id in enrolled]
+    rows = learning.progress_by_course(current_user.id, [c.id for c in started])
+    mine = [(c, learning.progress_for(c.published_revision, rows[c.id])) for c in started]
     mine.sort(key=lambda item: enrolled[item[0].id].enrolled_at, reverse=True)
-    others = [c for c in learning.published_courses() if c.id not in enrolled][:6]
+    others = [c for c in published if c.id not in enrolled][:6]
     return render_template("courses/_home_section.html", mine=mine, others=others)

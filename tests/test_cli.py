@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from courses.models import Course
 from training.accounts.models import Role, User
 from training.extensions import db
 from training.organizations.models import InviteCode, Organization
@@ -60,12 +61,14 @@ def test_demo_load_is_idempotent(app, database):
     assert first.exit_code == 0, first.output
     for name in ("learner", "trainer", "organizer", "admin"):
         assert name in first.output
-    sizes = (count(User), count(Organization), count(InviteCode))
-    assert sizes == (4, 8, 1)
+    sizes = (count(User), count(Organization), count(InviteCode), count(Course))
+    assert sizes == (4, 8, 1, 1)
+    course = db.session.scalar(sa.select(Course))
+    assert course.published_revision is not None and course.owner.username == "trainer"
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert "nothing added" in second.output
-    assert (count(User), count(Organization), count(InviteCode)) == sizes
+    assert (count(User), count(Organization), count(InviteCode), count(Course)) == sizes
     admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
     assert admin.is_admin
 

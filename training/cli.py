@@ -106,6 +106,9 @@ def demo_load_command() -> None:
         )
     password = current_app.config["DEMO_PASSWORD"]
     added = load_demo(password)
+    # Feature packages add their own demo content (courses...) without this module knowing them.
+    for loader in current_app.extensions.get("demo_loaders", []):
+        added += loader()
     db.session.commit()
     click.echo("Demo data: " + (", ".join(added) if added else "already loaded, nothing added."))
     click.echo(f"Demo logins (password: {password}):")

@@ -47,8 +47,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from training.demo import load_demo
 
     worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
-    uri = make_database(f"w{worker}_browser", tmp_path_factory.mktemp("browser"))
-    app = create_app(app_config(uri, worker))
+    folder = tmp_path_factory.mktemp("browser")
+    uri = make_database(f"w{worker}_browser", folder)
+    app = create_app({**app_config(uri, worker), "MEDIA_ROOT": str(folder / "media")})
     with app.app_context():
         flask_migrate.upgrade()
         load_demo("demo-password")
@@ -89,15 +90,27 @@ def browser(chromium_path: str):
 
 
 @pytest.fixture
-def page(browser, request: pytest.FixtureRequest):
-    """A fresh browser context (no cookies) with a phone-sized screen and Russian preferred."""
-    context = browser.new_context(
-        locale="ru-RU", viewport={"width": 390, "height": 844}, device_scale_factor=1
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_page(browser):
+    """Factory of fresh browser contexts (own cookies): new_page(locale, width, height)."""
+    contexts = []
+
+    def make(locale: str = "ru-RU", width: int = 390, height: int = 844):
+        context = browser.new_context(
+            locale=locale, viewport={"width": width, "height": height}, device_scale_factor=1
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A phone-sized page with Russian preferred and no cookies."""
+    return new_page()
 
 
 @pytest.fixture
