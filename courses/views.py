@@ -51,13 +51,10 @@ def catalog() -> str:
     progress = {}
     if current_user.is_authenticated:
         enrolled = learning.enrollments_of(current_user.id)
-        rows = learning.progress_by_course(
-            current_user.id, [c.id for c in courses if c.id in enrolled]
-        )
+        started = {c.id: c for c in courses if c.id in enrolled}
+        rows = learning.progress_by_course(current_user.id, list(started))
         progress = {
-            cid: learning.progress_for(
-                next(c for c in courses if c.id == cid).published_revision, r
-            )
+            cid: learning.progress_for(started[cid].published_revision, r)
             for cid, r in rows.items()
         }
     return render_template(
