@@ -1,0 +1,1 @@
+"""Quizzes: question bank, question types, quizzes, attempts, grading, GIFT, item analysis."""
