@@ -57,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from courses.authoring_views import bp as authoring_bp
     from courses.views import bp as courses_bp
     from courses.views import home_section
+    from quizzes.views import bp as quizzes_bp
     from training.accounts.views import bp as accounts_bp
     from training.admin.views import bp as admin_bp
     from training.main import bp as main_bp
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(authoring_bp)
+    app.register_blueprint(quizzes_bp)
 
     from training.main import add_home_section
 

@@ -283,3 +283,8 @@ def render_markdown(text: str, *, media_base: str | None = None) -> str:
     """Trainer-written Markdown to safe HTML (for storing with a revision, not per request)."""
     env: dict[str, Any] = {_ENV_MEDIA_BASE: media_base}
     return _sanitise(_md.render(text, env))
+
+
+def sanitise_html(html_text: str) -> str:
+    """Trainer-written HTML (e.g. a GIFT [html] question) through the same allow-list."""
+    return _sanitise(html_text)

@@ -1,0 +1,318 @@
+"""Attempts: start (or resume), save answers page by page, submit once, review.
+
+Rules live here, not in views: one open attempt per learner and quiz, the attempt limit,
+the delay between attempts, the time limit enforced on the server, idempotent submission.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from courses.learning import course_path
+from quizzes.models import Attempt, AttemptItem, Question, Quiz
+from quizzes.types import REGISTRY, InvalidResponse, grade
+from training.db import utcnow
+from training.errors import ServiceError
+from training.events import record_event
+from training.extensions import db
+from training.signals import progress_changed
+
+# Answers sent this long after the deadline still count (a slow phone network).
+GRACE = timedelta(seconds=30)
+
+
+def quiz_path(quiz: Quiz) -> str:
+    return f"{course_path(quiz.course)}/quizzes/{quiz.key}"
+
+
+def attempts_of(quiz: Quiz, user_id: int) -> list[Attempt]:
+    """A learner's attempts at a quiz, first to last."""
+    return list(
+        db.session.scalars(
+            sa.select(Attempt)
+            .where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id)
+            .order_by(Attempt.number)
+        )
+    )
+
+
+@dataclass
+class Standing:
+    """Where a learner stands with a quiz: can they start, and if not, why or until when."""
+
+    attempts: list[Attempt]
+    open_attempt: Attempt | None
+    can_start: bool
+    reason: str = ""
+    wait_until: datetime | None = None
+
+    @property
+    def passed(self) -> bool:
+        return any(a.passed for a in self.attempts)
+
+    @property
+    def best(self) -> Attempt | None:
+        done = [a for a in self.attempts if a.score is not None]
+        return max(done, key=lambda a: a.score or 0) if done else None
+
+
+def standing(quiz: Quiz, user_id: int, now: datetime | None = None) -> Standing:
+    """Whether a new attempt may start now (an open one is resumed instead)."""
+    now = now or utcnow()
+    attempts = attempts_of(quiz, user_id)
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    submitted = [a for a in attempts if not a.is_open]
+    if open_attempt is not None:
+        return Standing(attempts, open_attempt, False, _("You have an unfinished attempt."))
+    if not quiz.is_open:
+        return Standing(attempts, None, False, _("This quiz is not open yet."))
+    if quiz.attempts_allowed and len(submitted) >= quiz.attempts_allowed:
+        return Standing(attempts, None, False, _("You have used all your attempts."))
+    if submitted and quiz.min_delay_seconds:
+        ready = max(a.submitted_at for a in submitted) + timedelta(seconds=quiz.min_delay_seconds)
+        if now < ready:
+            return Standing(
+                attempts, None, False, _("The next attempt opens later."), wait_until=ready
+            )
+    return Standing(attempts, None, True)
+
+
+def quiz_done(quiz: Quiz, user_id: int) -> bool:
+    """Counts as done for the course: passed, or (if the trainer says so) attempts exhausted."""
+    attempts = [a for a in attempts_of(quiz, user_id) if not a.is_open]
+    if any(a.passed for a in attempts):
+        return True
+    return (
+        quiz.done_when == "passed_or_exhausted"
+        and quiz.attempts_allowed > 0
+        and len(attempts) >= quiz.attempts_allowed
+    )
+
+
+def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
+    """The questions of a new attempt: fixed ones, plus random draws from categories."""
+    chosen: list[Question] = []
+    taken: set[int] = set()
+    for slot in quiz.slots:
+        if slot.question_id is not None:
+            if slot.question.retired_at is None and slot.question_id not in taken:
+                chosen.append(slot.question)
+                taken.add(slot.question_id)
+            continue
+        pool = [
+            q
+            for q in db.session.scalars(
+                sa.select(Question)
+                .where(Question.category_id == slot.category_id, Question.retired_at.is_(None))
+                .order_by(Question.id)
+            )
+            if q.id not in taken
+        ]
+        for question in rng.sample(pool, min(slot.draw_count, len(pool))):
+            chosen.append(question)
+            taken.add(question.id)
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    return chosen
+
+
+def _served_order(question: Question, shuffle: bool, rng: random.Random) -> list[str]:
+    spec = question.current_version.spec  # type: ignore[union-attr]
+    if spec.type in ("single", "multiple"):
+        ids = [o.id for o in spec.options]
+        if shuffle:
+            rng.shuffle(ids)
+        return ids
+    if spec.type == "matching":
+        ids = [p.id for p in spec.pairs]
+        rng.shuffle(ids)  # rights in the pairs' own order would give the answer away
+        return ids
+    return []
+
+
+def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Attempt:
+    """Start a new attempt, or return the open one (one open attempt per learner and quiz)."""
+    rng = rng or random.SystemRandom()
+    now = utcnow()
+    state = standing(quiz, user_id, now)
+    if state.open_attempt is not None:
+        return state.open_attempt
+    if not state.can_start:
+        raise ServiceError(state.reason)
+    questions = _draw(quiz, rng)
+    if not questions:
+        raise ServiceError(_("This quiz has no questions yet."))
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        user_id=user_id,
+        number=len(state.attempts) + 1,
+        started_at=now,
+        deadline_at=now + timedelta(seconds=quiz.time_limit_seconds)
+        if quiz.time_limit_seconds
+        else None,
+    )
+    attempt.items = [
+        AttemptItem(
+            position=position,
+            version_id=question.current_version_id,
+            order=_served_order(question, quiz.shuffle_options, rng),
+        )
+        for position, question in enumerate(questions)
+    ]
+    try:
+        with db.session.begin_nested():  # a double click races here; the index decides
+            db.session.add(attempt)
+    except IntegrityError:
+        existing = next((a for a in attempts_of(quiz, user_id) if a.is_open), None)
+        if existing is None:
+            raise
+        return existing
+    record_event(
+        user_id,
+        "attempted",
+        "quiz",
+        quiz_path(quiz),
+        object_name=quiz.title,
+        course_id=quiz.course_id,
+        context={"parent": course_path(quiz.course), "attempt": attempt.number},
+    )
+    return attempt
+
+
+def _expired(attempt: Attempt, now: datetime) -> bool:
+    return attempt.deadline_at is not None and now > attempt.deadline_at + GRACE
+
+
+def _check_owner(attempt: Attempt, user_id: int) -> None:
+    if attempt.user_id != user_id:
+        raise PermissionError("not this learner's attempt")
+
+
+def _canonical(response: Any) -> Any:
+    """A checked response as JSON (sets become sorted lists)."""
+    if isinstance(response, frozenset | set):
+        return sorted(response)
+    return response
+
+
+def save(attempt: Attempt, user_id: int, responses: dict[int, Any], now: datetime | None = None):
+    """Store answers for some items of an open attempt; all or nothing.
+
+    Raises ServiceError for a closed or timed-out attempt, for answers to questions the
+    attempt does not hold, and for responses the served form could not have produced.
+    """
+    now = now or utcnow()
+    _check_owner(attempt, user_id)
+    if not attempt.is_open:
+        raise ServiceError(_("This attempt has already been submitted."))
+    if _expired(attempt, now):
+        raise ServiceError(_("Time is up: answers sent after the deadline are not counted."))
+    items = {item.id: item for item in attempt.items}
+    unknown = set(responses) - set(items)
+    if unknown:
+        raise ServiceError(_("Some answers are for questions that are not in this attempt."))
+    checked = {}
+    for item_id, raw in responses.items():
+        item = items[item_id]
+        spec = item.version.spec
+        try:
+            checked[item_id] = _canonical(REGISTRY[spec.type].check(spec, raw))
+        except InvalidResponse as error:
+            if spec.type == "numeric":
+                raise ServiceError(_("Enter a number, e.g. 12 or 3,5.")) from error
+            raise ServiceError(_("That answer is not one of the offered options.")) from error
+    for item_id, value in checked.items():
+        items[item_id].response = value
+        items[item_id].saved_at = now
+    db.session.flush()
+
+
+def submit(
+    attempt: Attempt, user_id: int, responses: dict[int, Any] | None = None, now=None
+) -> Attempt:
+    """Grade and close an attempt, atomically and once: a replay returns the same result.
+
+    Answers sent with the submission count only before the deadline (plus grace).
+    """
+    now = now or utcnow()
+    _check_owner(attempt, user_id)
+    if not attempt.is_open:
+        return attempt
+    if responses and not _expired(attempt, now):
+        save(attempt, user_id, responses, now)
+    # Claim the submission: of two racing requests only one updates the row.
+    claimed = db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(submitted_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount  # type: ignore[attr-defined]
+    if claimed != 1:
+        db.session.refresh(attempt)
+        return attempt
+    attempt.submitted_at = now
+    total = 0.0
+    for item in attempt.items:
+        result = grade(item.version.spec, item.response)
+        item.score = result.score
+        item.feedback = list(result.feedback)
+        item.choices = list(result.choices)
+        total += result.score
+    quiz = attempt.quiz
+    attempt.score = total / len(attempt.items) if attempt.items else 0.0
+    attempt.passed = attempt.score * 100 >= quiz.pass_mark - 1e-9
+    record_event(
+        user_id,
+        "passed" if attempt.passed else "failed",
+        "quiz",
+        quiz_path(quiz),
+        object_name=quiz.title,
+        course_id=quiz.course_id,
+        result={
+            "score": {
+                "scaled": round(attempt.score, 4),
+                "raw": round(total, 4),
+                "min": 0,
+                "max": len(attempt.items),
+            },
+            "success": attempt.passed,
+            "completion": True,
+        },
+        context={"parent": course_path(quiz.course), "attempt": attempt.number},
+    )
+    db.session.flush()
+    progress_changed.send(None, user_id=user_id, course_id=quiz.course_id)
+    return attempt
+
+
+def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Submit a timed-out attempt with the answers saved in time (learner left it open)."""
+    now = now or utcnow()
+    if attempt.is_open and _expired(attempt, now):
+        submit(attempt, attempt.user_id, None, now)
+        return True
+    return False
+
+
+@dataclass
+class Review:
+    """What the learner may see after submitting, by the quiz's review setting."""
+
+    show_feedback: bool
+    show_answers: bool
+
+
+def review_for(attempt: Attempt) -> Review:
+    """Score only / with feedback / with correct answers / correct answers once passed."""
+    mode = attempt.quiz.review
+    return Review(
+        show_feedback=mode != "score",
+        show_answers=mode == "answers" or (mode == "answers_when_passed" and bool(attempt.passed)),
+    )

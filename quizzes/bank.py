@@ -1,0 +1,137 @@
+"""A course's question bank: categories, questions and their immutable versions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from courses.models import Course
+from courses.publishing import media_base
+from quizzes.models import Question, QuestionCategory, QuestionVersion
+from quizzes.render import render_spec
+from quizzes.spec import QUESTION_TYPES, TEXT_FORMATS, QuestionSpec
+from training.accounts.models import User
+from training.db import utcnow
+from training.errors import ServiceError
+from training.extensions import db
+
+DEFAULT_CATEGORY = "Default"
+
+
+def category(course: Course, name: str) -> QuestionCategory:
+    """The course's category with this path, created when missing."""
+    name = "/".join(part.strip() for part in (name or DEFAULT_CATEGORY).split("/") if part.strip())
+    name = name[:200] or DEFAULT_CATEGORY
+    found = db.session.scalar(
+        sa.select(QuestionCategory).where(
+            QuestionCategory.course_id == course.id, QuestionCategory.name == name
+        )
+    )
+    if found is None:
+        found = QuestionCategory(course_id=course.id, name=name)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def categories(course: Course) -> list[QuestionCategory]:
+    """The course's categories by name."""
+    return list(
+        db.session.scalars(
+            sa.select(QuestionCategory)
+            .where(QuestionCategory.course_id == course.id)
+            .order_by(QuestionCategory.name)
+        )
+    )
+
+
+def check_spec(spec: QuestionSpec) -> None:
+    """Refuse a question that cannot be answered or graded."""
+    if spec.type not in QUESTION_TYPES:
+        raise ServiceError(_("Unknown question type."))
+    if spec.text_format not in TEXT_FORMATS:
+        raise ServiceError(_("Unknown text format."))
+    if not spec.text.strip():
+        raise ServiceError(_("The question has no text."), "text")
+    if spec.type in ("single", "multiple"):
+        if len(spec.options) < 2:
+            raise ServiceError(_("A choice question needs at least two options."))
+        if len({o.id for o in spec.options}) != len(spec.options):
+            raise ServiceError(_("Option identifiers must be unique."))
+        if max(o.weight for o in spec.options) <= 0:
+            raise ServiceError(_("At least one option must earn marks."))
+    if spec.type == "truefalse" and spec.truth is None:
+        raise ServiceError(_("Say whether the statement is true or false."))
+    if spec.type == "shortanswer" and not any(a.weight > 0 for a in spec.answers):
+        raise ServiceError(_("A short-answer question needs an accepted answer."))
+    if spec.type == "numeric" and not any(a.weight > 0 for a in spec.numeric):
+        raise ServiceError(_("A numeric question needs an accepted answer."))
+    if spec.type == "matching" and len(spec.pairs) < 2:
+        raise ServiceError(_("A matching question needs at least two pairs."))
+
+
+def add_question(
+    course: Course, spec: QuestionSpec, user: User | None, category_name: str = ""
+) -> Question:
+    """A new question in the bank with its first version."""
+    check_spec(spec)
+    question = Question(course_id=course.id, category=category(course, category_name))
+    db.session.add(question)
+    db.session.flush()
+    _new_version(course, question, spec, user)
+    return question
+
+
+def edit_question(course: Course, question: Question, spec: QuestionSpec, user: User | None):
+    """Save a changed question as a new version; attempts keep the version they were served."""
+    check_spec(spec)
+    current = question.current_version
+    if current is not None and current.data == spec.to_json():
+        return current
+    return _new_version(course, question, spec, user)
+
+
+def _new_version(
+    course: Course, question: Question, spec: QuestionSpec, user: User | None
+) -> QuestionVersion:
+    number = (
+        db.session.scalar(
+            sa.select(sa.func.max(QuestionVersion.number)).where(
+                QuestionVersion.question_id == question.id
+            )
+        )
+        or 0
+    ) + 1
+    version = QuestionVersion(
+        question_id=question.id,
+        number=number,
+        type=spec.type,
+        name=spec.name[:200],
+        data=spec.to_json(),
+        rendered=render_spec(spec, media_base(course)),
+        created_by_id=user.id if user else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    question.current_version = version
+    db.session.flush()
+    return version
+
+
+def retire_question(question: Question) -> None:
+    """Take a question out of the bank; attempts that used it keep it."""
+    question.retired_at = utcnow()
+    db.session.flush()
+
+
+def bank(course: Course, category_id: int | None = None) -> list[Question]:
+    """Active questions of a course with their current versions, by category and id."""
+    query = (
+        sa.select(Question)
+        .where(Question.course_id == course.id, Question.retired_at.is_(None))
+        .options(sa.orm.joinedload(Question.current_version), sa.orm.joinedload(Question.category))
+        .order_by(Question.category_id, Question.id)
+    )
+    if category_id is not None:
+        query = query.where(Question.category_id == category_id)
+    return list(db.session.scalars(query))
