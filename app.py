@@ -79,6 +79,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions.setdefault("demo_loaders", []).append(load_starter_courses)
 
+    from quizzes.views import outline_extras
+
+    app.extensions.setdefault("course_outline_extras", []).append(outline_extras)
+
     from courses.cli import courses_cli, events_cli
     from training.cli import register_cli
 

@@ -78,6 +78,11 @@ def course(slug: str) -> str:
             progress = learning.progress_for(
                 revision, learning.progress_rows(current_user.id, course.id)
             )
+    # Other packages (quizzes) add items to the outline: {module key or "": [item, ...]}.
+    extras: dict[str, list[dict]] = {}
+    for provide in current_app.extensions.get("course_outline_extras", []):
+        for module_key, items in provide(course, current_user).items():
+            extras.setdefault(module_key, []).extend(items)
     return render_template(
         "courses/course.html",
         course=course,
@@ -85,6 +90,7 @@ def course(slug: str) -> str:
         enrollment=enrollment,
         progress=progress,
         can_edit=course.can_edit(current_user),
+        extras=extras,
     )
 
 

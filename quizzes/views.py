@@ -2,8 +2,181 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from typing import Any
 
-import quizzes.models  # noqa: F401 - the models must be known to the app and its migrations
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from courses.models import Course, Enrollment
+from quizzes import attempts
+from quizzes.models import Attempt, AttemptItem, Quiz
+from quizzes.types import REGISTRY
+from training.errors import ServiceError
+from training.extensions import db
 
 bp = Blueprint("quizzes", __name__, url_prefix="/courses")
+
+_FIELD = re.compile(r"^q(\d+)(?:-.*)?$")
+
+
+def _quiz(slug: str, key: str) -> Quiz:
+    """An open quiz of a published course the current learner is enrolled in."""
+    row = db.session.execute(
+        sa.select(Course, Quiz)
+        .join(Quiz, Quiz.course_id == Course.id)
+        .where(Course.slug == slug, Quiz.key == key)
+    ).first()
+    if row is None:
+        abort(404)
+    course, quiz = row
+    if course.published_revision_id is None or not (quiz.is_open or course.can_edit(current_user)):
+        abort(404)
+    if db.session.get(Enrollment, (current_user.id, course.id)) is None:
+        flash(_("Enroll in the course to take its quizzes."), "info")
+        abort(redirect(url_for("courses.course", slug=slug)))
+    return quiz
+
+
+def _attempt(quiz: Quiz, attempt_id: int) -> Attempt:
+    """Load (404) and check (403) an attempt: learners only ever see their own."""
+    attempt = db.get_or_404(Attempt, attempt_id)
+    if attempt.quiz_id != quiz.id:
+        abort(404)
+    if attempt.user_id != current_user.id:
+        abort(403)
+    return attempt
+
+
+def pages(attempt: Attempt) -> list[list[AttemptItem]]:
+    """The attempt's items cut into pages by the quiz's questions-per-page setting."""
+    size = attempt.quiz.questions_per_page or len(attempt.items) or 1
+    return [attempt.items[i : i + size] for i in range(0, len(attempt.items), size)]
+
+
+def responses_from_form(items: list[AttemptItem], form: MultiDict) -> dict[int, Any]:
+    """Answers for the page's items, plus any field naming another item (so it is refused)."""
+    responses: dict[int, Any] = {}
+    for item in items:
+        name = f"q{item.id}"
+        kind = item.version.type
+        if kind == "multiple":
+            responses[item.id] = form.getlist(name)
+        elif kind == "matching":
+            responses[item.id] = {pid: form.get(f"{name}-{pid}", "") for pid in item.order}
+        else:
+            responses[item.id] = form.get(name)
+    on_page = {item.id for item in items}
+    for field in form:
+        match = _FIELD.match(field)
+        if match and int(match.group(1)) not in on_page:
+            responses[int(match.group(1))] = form.get(field)
+    return responses
+
+
+@bp.route("/<slug>/quizzes/<key>")
+@login_required
+def quiz(slug: str, key: str) -> str:
+    """A quiz's rules, the learner's attempts so far, and the start or resume button."""
+    quiz = _quiz(slug, key)
+    state = attempts.standing(quiz, current_user.id)
+    if state.open_attempt and attempts.close_if_expired(state.open_attempt):
+        state = attempts.standing(quiz, current_user.id)
+    return render_template("quizzes/quiz.html", quiz=quiz, state=state)
+
+
+@bp.route("/<slug>/quizzes/<key>/start", methods=["POST"])
+@login_required
+def start(slug: str, key: str) -> Response:
+    """Start a new attempt (or resume the open one)."""
+    quiz = _quiz(slug, key)
+    try:
+        attempt = attempts.start(quiz, current_user.id)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".quiz", slug=slug, key=key))
+    return redirect(url_for(".attempt", slug=slug, key=key, attempt_id=attempt.id))
+
+
+@bp.route("/<slug>/quizzes/<key>/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
+    """One page of an open attempt; answers are saved whenever the page is sent."""
+    quiz = _quiz(slug, key)
+    attempt = _attempt(quiz, attempt_id)
+    if not attempt.is_open or attempts.close_if_expired(attempt):
+        if request.method == "POST":
+            flash(_("Time is up: answers sent after the deadline are not counted."), "error")
+        return redirect(url_for(".result", slug=slug, key=key, attempt_id=attempt.id))
+    all_pages = pages(attempt)
+    page = min(max(request.args.get("page", 0, type=int), 0), len(all_pages) - 1)
+    if request.method == "POST":
+        page = min(max(request.form.get("page", 0, type=int), 0), len(all_pages) - 1)
+        responses = responses_from_form(all_pages[page], request.form)
+        action = request.form.get("action", "save")
+        try:
+            if action == "submit":
+                attempts.submit(attempt, current_user.id, responses)
+                return redirect(url_for(".result", slug=slug, key=key, attempt_id=attempt.id))
+            attempts.save(attempt, current_user.id, responses)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(
+                url_for(".attempt", slug=slug, key=key, attempt_id=attempt_id, page=page)
+            )
+        target = {"next": page + 1, "previous": page - 1}.get(action, page)
+        target = min(max(target, 0), len(all_pages) - 1)
+        return redirect(url_for(".attempt", slug=slug, key=key, attempt_id=attempt.id, page=target))
+    return render_template(
+        "quizzes/attempt.html",
+        quiz=quiz,
+        attempt=attempt,
+        items=all_pages[page],
+        page=page,
+        page_count=len(all_pages),
+        answered=sum(1 for i in attempt.items if i.response not in (None, "", [], {})),
+    )
+
+
+@bp.route("/<slug>/quizzes/<key>/attempts/<int:attempt_id>/result")
+@login_required
+def result(slug: str, key: str, attempt_id: int) -> str | Response:
+    """The grade, and as much review as the quiz's setting allows."""
+    quiz = _quiz(slug, key)
+    attempt = _attempt(quiz, attempt_id)
+    if attempt.is_open:
+        return redirect(url_for(".attempt", slug=slug, key=key, attempt_id=attempt.id))
+    return render_template(
+        "quizzes/result.html",
+        quiz=quiz,
+        attempt=attempt,
+        review=attempts.review_for(attempt),
+        registry=REGISTRY,
+        state=attempts.standing(quiz, current_user.id),
+    )
+
+
+def outline_extras(course: Course, user: Any) -> dict[str, list[dict[str, str]]]:
+    """The course page's quiz entries: after their module, or at the end for a final quiz."""
+    from quizzes.services import quizzes_of
+
+    extras: dict[str, list[dict[str, str]]] = {}
+    for quiz in quizzes_of(course):
+        if not quiz.is_open:
+            continue
+        status = ""
+        if getattr(user, "is_authenticated", False) and attempts.quiz_done(quiz, user.id):
+            status = _("done")
+        extras.setdefault(quiz.module_key or "", []).append(
+            {
+                "title": _("Quiz: %(title)s", title=quiz.title),
+                "url": url_for("quizzes.quiz", slug=course.slug, key=quiz.key),
+                "status": status,
+            }
+        )
+    return extras
