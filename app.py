@@ -54,12 +54,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_request_transaction(app)
     install_template_helpers(app)
 
-    from courses.authoring_views import bp as authoring_bp
-    from courses.views import bp as courses_bp
-    from courses.views import home_section
-    from quizzes.views import bp as quizzes_bp
     from training.accounts.views import bp as accounts_bp
     from training.admin.views import bp as admin_bp
+    from training.cli import register_cli
     from training.main import bp as main_bp
     from training.organizations.views import bp as organizations_bp
 
@@ -67,26 +64,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
-    app.register_blueprint(courses_bp)
-    app.register_blueprint(authoring_bp)
-    app.register_blueprint(quizzes_bp)
-
-    from training.main import add_home_section
-
-    add_home_section(app, home_section)
-
-    from courses.starter import load_starter_courses
-
-    app.extensions.setdefault("demo_loaders", []).append(load_starter_courses)
-
-    from quizzes.views import outline_extras
-
-    app.extensions.setdefault("course_outline_extras", []).append(outline_extras)
-
-    from courses.cli import courses_cli, events_cli
-    from training.cli import register_cli
-
     register_cli(app)
-    app.cli.add_command(courses_cli)
-    app.cli.add_command(events_cli)
+
+    # Feature packages, lowest layer first; each wires its pages, commands and hooks.
+    import courses
+    import quizzes
+
+    courses.init_app(app)
+    quizzes.init_app(app)
     return app

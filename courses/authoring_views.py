@@ -121,11 +121,18 @@ def create() -> str | Response:
 def course(slug: str) -> str:
     """The course's outline with everything a trainer can do to it."""
     course = _course(slug)
+    # Other packages (quizzes) add their tools here: callables giving [(label, url)].
+    extra_links = [
+        link
+        for provide in current_app.extensions.get("author_course_links", [])
+        for link in provide(course)
+    ]
     return render_template(
         "courses/author/course.html",
         course=course,
         module_form=TitleForm(),
         revisions=publishing.revisions(course)[:3],
+        extra_links=extra_links,
     )
 
 

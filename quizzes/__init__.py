@@ -1,1 +1,20 @@
 """Quizzes: question bank, question types, quizzes, attempts, grading, GIFT, item analysis."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the quiz pages and commands, and their places in the course pages."""
+    from quizzes.authoring_views import author_links
+    from quizzes.authoring_views import bp as quiz_authoring_bp
+    from quizzes.cli import quizzes_cli
+    from quizzes.views import bp as quizzes_bp
+    from quizzes.views import outline_extras
+
+    app.register_blueprint(quizzes_bp)
+    app.register_blueprint(quiz_authoring_bp)
+    app.cli.add_command(quizzes_cli)
+    app.extensions.setdefault("course_outline_extras", []).append(outline_extras)
+    app.extensions.setdefault("author_course_links", []).append(author_links)

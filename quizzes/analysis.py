@@ -7,13 +7,18 @@ Statistical choices:
 
 * Discrimination is the corrected point-biserial: Pearson's r between the item score and the
   rest score (the attempt's other items), so an item is not correlated with itself.
-* Per-item figures come from one pass of running sums. The sums are shifted by the first value
-  seen ("assumed mean"), which keeps `Σx² - (Σx)²/n` accurate and makes a constant column
-  exactly zero instead of a rounding residue.
+* Everything comes from one pass of running sums: per question Σx, Σx², Σx·t, and per set of
+  questions (one set for a fixed quiz) n, Σt, Σt², where t is the attempt total; the rest
+  score r = t - x gives Σr, Σr², Σxr by algebra. Totals are shifted by the first attempt's
+  total so Σt² stays small and `Σr² - (Σr)²/n` does not lose its digits; item scores are
+  0..1 already. Variances below ZERO_VARIANCE count as zero (then discrimination is None).
 * The quiz standard deviation is the sample one (n - 1); Cronbach's alpha uses population
   variances for both items and total, where the n or n - 1 cancels anyway.
 * Alpha only covers the questions present in every analysed attempt: with random draws, an
   item's missing answers are not zeros.
+* first_only keeps each learner's lowest-numbered attempt; attempts without items are skipped.
+* Option counts count an attempt once per label; "" (nothing picked) is not an option.
+* Attempt percentages are binned after a tiny nudge, so 69.99999999999999 counts as 70.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
@@ -86,25 +92,46 @@ class QuizStats:
     questions: list[QuestionStats]
 
 
-class _Sums:
-    """Running sums for one question, shifted by its first item and rest scores."""
+class _ItemSums:
+    """Running sums for one question: Σx, Σx², Σx·t (t = shifted attempt total), choices."""
 
-    __slots__ = ("kr", "kx", "n", "options", "sr", "srr", "sx", "sxr", "sxx")
+    __slots__ = ("choices", "sx", "sxt", "sxx")
 
-    def __init__(self, x: float, r: float) -> None:
-        self.kx = x
-        self.kr = r
+    def __init__(self) -> None:
+        self.sx = self.sxx = self.sxt = 0.0
+        # Keyed by the whole choices tuple: one dict update per response, split into labels at
+        # the end (a quiz has few distinct tuples).
+        self.choices: defaultdict[tuple[str, ...], int] = defaultdict(int)
+
+
+class _GroupSums:
+    """Running sums over the attempts that hold one set of questions: n, Σt, Σt²."""
+
+    __slots__ = ("n", "st", "stt")
+
+    def __init__(self) -> None:
         self.n = 0
-        self.sx = self.sxx = self.sr = self.srr = self.sxr = 0.0
-        self.options: dict[str, int] = {}
+        self.st = self.stt = 0.0
+
+
+@dataclass
+class _Moments:
+    """One question's sums over the attempts that contain it, x = item score, r = rest score."""
+
+    n: int
+    sx: float
+    sxx: float
+    sr: float
+    srr: float
+    sxr: float
 
     def facility(self) -> float | None:
         """Mean item score."""
-        return self.kx + self.sx / self.n if self.n else None
+        return self.sx / self.n if self.n else None
 
     def item_variance(self) -> float:
         """Population variance of the item score."""
-        return max(0.0, self.sxx - self.sx * self.sx / self.n) / self.n
+        return max(0.0, self.sxx - self.sx * self.sx / self.n) / self.n if self.n else 0.0
 
     def discrimination(self) -> float | None:
         """Pearson's r between item score and rest score, None when undefined."""
@@ -122,13 +149,14 @@ class _Sums:
 
 def first_attempts(attempts: list[AttemptRecord]) -> list[AttemptRecord]:
     """Each learner's earliest attempt (lowest number, then first given), in input order."""
-    chosen: dict[int, tuple[int, int]] = {}
-    for index, attempt in enumerate(attempts):
+    chosen: dict[int, AttemptRecord] = {}
+    for attempt in attempts:
         best = chosen.get(attempt.user_id)
-        if best is None or attempt.number < best[0]:
-            chosen[attempt.user_id] = (attempt.number, index)
-    keep = sorted(index for _, index in chosen.values())
-    return [attempts[index] for index in keep]
+        if best is None or attempt.number < best.number:
+            chosen[attempt.user_id] = attempt
+    # By identity: records hold a dict, so they are not hashable, and ids may repeat.
+    keep = {id(attempt) for attempt in chosen.values()}
+    return [attempt for attempt in attempts if id(attempt) in keep]
 
 
 def analyse(attempts: Iterable[AttemptRecord], *, first_only: bool = True) -> QuizStats:
@@ -138,59 +166,59 @@ def analyse(attempts: Iterable[AttemptRecord], *, first_only: bool = True) -> Qu
     if first_only:
         records = first_attempts(records)
 
-    sums: dict[str, _Sums] = {}
+    items: defaultdict[str, _ItemSums] = defaultdict(_ItemSums)
+    # Attempts are grouped by the set of questions they hold (one group for a fixed quiz), so
+    # n, Σt and Σt² are summed once per attempt rather than once per item.
+    groups: dict[frozenset[str], _GroupSums] = {}
     percentages: list[float] = []
     # Questions in every attempt so far, and each attempt's total over just those (for alpha).
     common: set[str] | None = None
     common_totals: list[float] = []
+    # Totals are shifted by the first one so the sums of squares stay small and accurate.
+    shift = sum(r.score for r in records[0].items.values()) if records else 0.0
     score_of = attrgetter("score")
 
     for index, record in enumerate(records):
         responses = record.items
         total = sum(map(score_of, responses.values()))
         percentages.append(100.0 * total / len(responses))
+        t = total - shift
+
+        signature = frozenset(responses)
+        group = groups.get(signature)
+        if group is None:
+            group = groups[signature] = _GroupSums()
+            if common is None:
+                common = set(signature)
+            elif common and not signature >= common:
+                # The common set only shrinks, at most once per question, so recomputing the
+                # earlier totals is rare and cheap; with a fixed quiz it never happens.
+                common &= signature
+                common_totals = [
+                    sum(earlier.items[q].score for q in common)
+                    for earlier in islice(records, index)
+                ]
+        group.n += 1
+        group.st += t
+        group.stt += t * t
+        if common:
+            if len(responses) == len(common):
+                common_totals.append(total)
+            else:
+                common_totals.append(sum(responses[q].score for q in common))
 
         # The hot loop: plain attribute arithmetic, no per-item function calls.
         for key, response in responses.items():
+            acc = items[key]
             x = response.score
-            r = total - x
-            acc = sums.get(key)
-            if acc is None:
-                acc = sums[key] = _Sums(x, r)
-            dx = x - acc.kx
-            dr = r - acc.kr
-            acc.n += 1
-            acc.sx += dx
-            acc.sxx += dx * dx
-            acc.sr += dr
-            acc.srr += dr * dr
-            acc.sxr += dx * dr
-            choices = response.choices
-            if choices:
-                options = acc.options
-                # Count an attempt once per option even if a label repeats; "" means no answer.
-                for choice in choices if len(choices) == 1 else dict.fromkeys(choices):
-                    if choice:
-                        options[choice] = options.get(choice, 0) + 1
+            if x:  # a zero adds nothing, and wrong answers are mostly exact zeros
+                acc.sx += x
+                acc.sxx += x * x
+                acc.sxt += x * t
+            acc.choices[response.choices] += 1
 
-        keys = responses.keys()
-        if common is None:
-            common = set(keys)
-        elif not common:
-            continue
-        elif not keys >= common:
-            # The common set only shrinks, at most once per question, so recomputing the
-            # earlier totals is rare and cheap; with a fixed quiz it never happens.
-            common &= keys
-            common_totals = [
-                sum(earlier.items[q].score for q in common) for earlier in islice(records, index)
-            ]
-        if len(keys) == len(common):
-            common_totals.append(total)
-        else:
-            common_totals.append(sum(responses[q].score for q in common))
-
-    questions = [_question_stats(key, acc) for key, acc in sums.items()]
+    moments = _moments(items, groups)
+    questions = [_question_stats(key, moments[key], acc.choices) for key, acc in items.items()]
     n = len(percentages)
     mean = math.fsum(percentages) / n if n else None
     stdev = None
@@ -201,16 +229,44 @@ def analyse(attempts: Iterable[AttemptRecord], *, first_only: bool = True) -> Qu
         mean=mean,
         median=statistics.median(percentages) if n else None,
         stdev=stdev,
-        alpha=_alpha([sums[q] for q in common or ()], common_totals),
+        alpha=_alpha([moments[q] for q in common or ()], common_totals),
         distribution=distribution(percentages),
         questions=questions,
     )
 
 
-def _question_stats(key: str, acc: _Sums) -> QuestionStats:
-    """Finish one question's figures and flags from its running sums."""
-    facility = acc.facility()
-    discrimination = acc.discrimination()
+def _moments(
+    items: dict[str, _ItemSums], groups: dict[frozenset[str], _GroupSums]
+) -> dict[str, _Moments]:
+    """Combine item and group sums into each question's sums of item and rest scores."""
+    n = dict.fromkeys(items, 0)
+    st = dict.fromkeys(items, 0.0)
+    stt = dict.fromkeys(items, 0.0)
+    for signature, group in groups.items():
+        for key in signature:
+            n[key] += group.n
+            st[key] += group.st
+            stt[key] += group.stt
+    moments = {}
+    for key, acc in items.items():
+        # With r = t - x: Σr = Σt - Σx, Σr² = Σt² - 2Σxt + Σx², Σxr = Σxt - Σx².
+        moments[key] = _Moments(
+            n=n[key],
+            sx=acc.sx,
+            sxx=acc.sxx,
+            sr=st[key] - acc.sx,
+            srr=stt[key] - 2 * acc.sxt + acc.sxx,
+            sxr=acc.sxt - acc.sxx,
+        )
+    return moments
+
+
+def _question_stats(
+    key: str, moments: _Moments, picked: dict[tuple[str, ...], int]
+) -> QuestionStats:
+    """Finish one question's figures, option counts and flags."""
+    facility = moments.facility()
+    discrimination = moments.discrimination()
     flags: list[str] = []
     if facility is not None and facility < TOO_HARD_BELOW:
         flags.append(FLAG_TOO_HARD)
@@ -218,17 +274,23 @@ def _question_stats(key: str, acc: _Sums) -> QuestionStats:
         flags.append(FLAG_TOO_EASY)
     if discrimination is not None and discrimination < LOW_DISCRIMINATION_BELOW:
         flags.append(FLAG_LOW_DISCRIMINATION)
+    options: dict[str, int] = {}
+    for choices, count in picked.items():
+        # Once per attempt even if a label repeats; "" means nothing was picked.
+        for label in dict.fromkeys(choices):
+            if label:
+                options[label] = options.get(label, 0) + count
     return QuestionStats(
         question=key,
-        attempts=acc.n,
+        attempts=moments.n,
         facility=facility,
         discrimination=discrimination,
-        option_counts={label: acc.options[label] for label in sorted(acc.options, key=_natural)},
+        option_counts={label: options[label] for label in sorted(options, key=_natural)},
         flags=flags,
     )
 
 
-def _alpha(items: list[_Sums], totals: list[float]) -> float | None:
+def _alpha(items: list[_Moments], totals: list[float]) -> float | None:
     """Cronbach's alpha over the common items, None below 2 items, 2 attempts or a flat total."""
     k = len(items)
     n = len(totals)
@@ -246,8 +308,8 @@ def distribution(percentages: Iterable[float]) -> list[int]:
     """Counts in 10-point bins [0,10) … [90,100]; exactly 100 goes in the last bin."""
     counts = [0] * BINS
     for p in percentages:
-        # Round first so 69.99999999999999 from summing partial credits lands in [70, 80).
-        b = int(round(p, 9) // (100 / BINS))
+        # The nudge puts 69.99999999999999 (summed partial credits) in [70, 80).
+        b = int(p * BINS / 100 + 1e-9)
         counts[min(BINS - 1, max(0, b))] += 1
     return counts
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from quizzes import attempts, bank
 from quizzes.models import Attempt, AttemptItem, Question
 from quizzes.spec import QuestionSpec
-from tests.quiz_helpers import RIGHT, build_quiz, enroll
+from tests.quiz_helpers import RIGHT, build_quiz
 from training.db import utcnow
 from training.errors import ServiceError
 from training.events import LearningEvent
@@ -30,7 +30,7 @@ def test_right_answers_pass_and_are_recorded(ctx, users):
     _course, quiz = build_quiz(users["trainer"], pass_mark=80)
     learner = users["learner"].id
     attempt = attempts.start(quiz, learner)
-    assert [i.order for i in attempt.items if i.version.type == "single"][0]  # order recorded
+    assert next(i.order for i in attempt.items if i.version.type == "single")  # order recorded
     attempts.submit(attempt, learner, answers_for(attempt))
     assert attempt.score == pytest.approx(1.0) and attempt.passed
     assert attempts.quiz_done(quiz, learner)

@@ -1,0 +1,342 @@
+"""Trainer pages: the question bank (GIFT in and out), quiz settings, attempts, item analysis."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from courses.models import Course
+from quizzes import bank, services
+from quizzes.analysis import analyse, to_csv_rows
+from quizzes.forms import FixedSlotForm, GiftForm, QuestionForm, QuizForm, RandomSlotForm
+from quizzes.gift import GiftError, parse_gift, to_gift
+from quizzes.gift_import import import_gift
+from quizzes.models import Attempt, Question, QuestionCategory, Quiz, QuizSlot
+from quizzes.reports import attempt_records, question_labels
+from training.accounts.models import Role
+from training.errors import ServiceError, show_error
+from training.extensions import db
+from training.permissions import roles_required
+
+bp = Blueprint("quiz_authoring", __name__, url_prefix="/author")
+
+AUTHORS = (Role.TRAINER, Role.ADMIN)
+
+
+def _course(slug: str) -> Course:
+    """Load (404) and check (403) a course the current user may edit."""
+    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
+    if not course.can_edit(current_user):
+        abort(403)
+    return course
+
+
+def _question(course: Course, question_id: int) -> Question:
+    question = db.get_or_404(Question, question_id)
+    if question.course_id != course.id:
+        abort(404)
+    return question
+
+
+def _quiz(course: Course, key: str) -> Quiz:
+    quiz = db.session.scalar(sa.select(Quiz).where(Quiz.course_id == course.id, Quiz.key == key))
+    if quiz is None:
+        abort(404)
+    return quiz
+
+
+# ---- question bank --------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/bank", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def question_bank(slug: str) -> str | Response:
+    """The course's questions by category, with GIFT import and export."""
+    course = _course(slug)
+    form = GiftForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        text = upload.read().decode("utf-8-sig", errors="replace") if upload else form.text.data
+        if not (text or "").strip():
+            form.text.errors = [_("Choose a file or paste GIFT text.")]
+        else:
+            try:
+                result = import_gift(course, text, current_user, form.category.data or "")
+            except GiftError as error:
+                db.session.rollback()
+                problems = [_("Line %(line)d: %(message)s", line=error.line, message=error.message)]
+            else:
+                flash(_("Imported %(num)d questions.", num=len(result.items)), "success")
+                for skipped in result.skipped:
+                    flash(
+                        _(
+                            "Line %(line)d skipped: %(reason)s",
+                            line=skipped.line,
+                            reason=skipped.reason,
+                        ),
+                        "info",
+                    )
+                return redirect(url_for(".question_bank", slug=slug))
+    return render_template(
+        "quizzes/author/bank.html",
+        course=course,
+        form=form,
+        problems=problems,
+        questions=bank.bank(course),
+        categories=bank.categories(course),
+    ), 422 if problems else 200
+
+
+@bp.route("/<slug>/bank/export")
+@roles_required(*AUTHORS)
+def export_gift(slug: str) -> Response:
+    """Download a category (or the whole bank) as a GIFT file."""
+    course = _course(slug)
+    category_id = request.args.get("category", type=int)
+    questions = bank.bank(course, category_id)
+    text = to_gift([(q.category.name, q.current_version.spec) for q in questions])
+    name = f"{course.slug}.gift"
+    return Response(
+        text,
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/<slug>/bank/new", methods=["GET", "POST"])
+@bp.route("/<slug>/bank/<int:question_id>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def edit_question(slug: str, question_id: int | None = None) -> str | Response:
+    """Write or change one question in GIFT; a change is saved as a new version."""
+    course = _course(slug)
+    question = _question(course, question_id) if question_id else None
+    if request.method == "GET" and question is not None:
+        form = QuestionForm(
+            gift=to_gift([("", question.current_version.spec)]).strip(),
+            category=question.category.name,
+        )
+    else:
+        form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            parsed = parse_gift(form.gift.data)
+            if len(parsed.items) != 1:
+                raise ServiceError(_("Write exactly one question."), "gift")
+            spec = parsed.items[0].spec
+            if question is None:
+                question = bank.add_question(course, spec, current_user, form.category.data or "")
+            else:
+                bank.edit_question(course, question, spec, current_user)
+                question.category = bank.category(course, form.category.data or "")
+        except GiftError as error:
+            db.session.rollback()
+            form.gift.errors = [
+                _("Line %(line)d: %(message)s", line=error.line, message=error.message)
+            ]
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("Question saved."), "success")
+            return redirect(url_for(".question_bank", slug=slug))
+    return render_template(
+        "quizzes/author/question.html", course=course, form=form, question=question
+    )
+
+
+@bp.route("/<slug>/bank/<int:question_id>/retire", methods=["POST"])
+@roles_required(*AUTHORS)
+def retire_question(slug: str, question_id: int) -> Response:
+    """Take a question out of the bank (attempts that used it keep it)."""
+    course = _course(slug)
+    bank.retire_question(_question(course, question_id))
+    flash(_("Question removed from the bank."), "success")
+    return redirect(url_for(".question_bank", slug=slug))
+
+
+# ---- quizzes --------------------------------------------------------------------------------
+
+
+def _place_choices(course: Course) -> list[SelectChoice]:
+    return [SelectChoice("", _("Final quiz of the course"))] + [
+        SelectChoice(m.key, _("After module: %(title)s", title=m.title)) for m in course.modules
+    ]
+
+
+def _settings(form: QuizForm) -> services.QuizSettings:
+    limit = form.time_limit_minutes.data
+    return services.QuizSettings(
+        title=form.title.data,
+        module_key=form.module.data or None,
+        intro=form.intro.data or "",
+        is_open=form.is_open.data,
+        required=form.required.data,
+        pass_mark=form.pass_mark.data,
+        attempts_allowed=form.attempts_allowed.data,
+        min_delay_seconds=round((form.min_delay_minutes.data or 0) * 60),
+        time_limit_seconds=round(limit * 60) if limit else None,
+        shuffle_questions=form.shuffle_questions.data,
+        shuffle_options=form.shuffle_options.data,
+        questions_per_page=form.questions_per_page.data,
+        review=form.review.data,
+        done_when=form.done_when.data,
+    )
+
+
+@bp.route("/<slug>/quizzes", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def quizzes(slug: str) -> str | Response:
+    """The course's quizzes and a form for a new one."""
+    course = _course(slug)
+    form = QuizForm()
+    form.module.choices = _place_choices(course)
+    if form.validate_on_submit():
+        try:
+            quiz = services.create_quiz(course, _settings(form))
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("Quiz created. Add its questions."), "success")
+            return redirect(url_for(".quiz", slug=slug, key=quiz.key))
+    return render_template(
+        "quizzes/author/quizzes.html", course=course, form=form, quizzes=services.quizzes_of(course)
+    )
+
+
+@bp.route("/<slug>/quizzes/<key>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def quiz(slug: str, key: str) -> str | Response:
+    """One quiz: its settings and the lines that choose its questions."""
+    course = _course(slug)
+    quiz = _quiz(course, key)
+    if request.method == "GET":
+        form = QuizForm(
+            obj=quiz,
+            module=quiz.module_key or "",
+            min_delay_minutes=quiz.min_delay_seconds / 60,
+            time_limit_minutes=quiz.time_limit_seconds / 60 if quiz.time_limit_seconds else None,
+        )
+    else:
+        form = QuizForm()
+    form.module.choices = _place_choices(course)
+    if form.validate_on_submit():
+        try:
+            services.update_quiz(course, quiz, _settings(form))
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("Quiz settings saved."), "success")
+            return redirect(url_for(".quiz", slug=slug, key=key))
+    fixed = FixedSlotForm(prefix="fixed")
+    fixed.question.choices = [
+        SelectChoice(
+            str(q.id), f"#{q.id} {q.current_version.name or q.current_version.spec.text[:60]}"
+        )
+        for q in bank.bank(course)
+    ]
+    random_form = RandomSlotForm(prefix="random")
+    random_form.category.choices = [
+        SelectChoice(str(c.id), c.name) for c in bank.categories(course)
+    ]
+    return render_template(
+        "quizzes/author/quiz.html",
+        course=course,
+        quiz=quiz,
+        form=form,
+        fixed_form=fixed,
+        random_form=random_form,
+    )
+
+
+@bp.route("/<slug>/quizzes/<key>/slots", methods=["POST"])
+@roles_required(*AUTHORS)
+def add_slot(slug: str, key: str) -> Response:
+    """Add a fixed question or a random draw to a quiz."""
+    course = _course(slug)
+    quiz = _quiz(course, key)
+    try:
+        if request.form.get("kind") == "random":
+            category = db.session.get(
+                QuestionCategory, request.form.get("random-category", type=int) or 0
+            )
+            if category is None:
+                abort(404)
+            services.add_random(quiz, category, request.form.get("random-count", 0, type=int))
+        else:
+            question = _question(course, request.form.get("fixed-question", 0, type=int))
+            services.add_fixed(quiz, question)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return redirect(url_for(".quiz", slug=slug, key=key))
+
+
+@bp.route("/<slug>/quizzes/<key>/slots/<int:slot_id>/remove", methods=["POST"])
+@roles_required(*AUTHORS)
+def remove_slot(slug: str, key: str, slot_id: int) -> Response:
+    """Remove a line from a quiz."""
+    course = _course(slug)
+    quiz = _quiz(course, key)
+    slot = db.get_or_404(QuizSlot, slot_id)
+    if slot.quiz_id != quiz.id:
+        abort(404)
+    services.remove_slot(quiz, slot)
+    return redirect(url_for(".quiz", slug=slug, key=key))
+
+
+@bp.route("/<slug>/quizzes/<key>/attempts")
+@roles_required(*AUTHORS)
+def attempts(slug: str, key: str) -> str:
+    """Every attempt at the quiz: who, which try, when, score."""
+    course = _course(slug)
+    quiz = _quiz(course, key)
+    rows = db.session.scalars(
+        sa.select(Attempt)
+        .where(Attempt.quiz_id == quiz.id)
+        .options(sa.orm.joinedload(Attempt.user))
+        .order_by(Attempt.started_at.desc())
+    ).all()
+    return render_template("quizzes/author/attempts.html", course=course, quiz=quiz, attempts=rows)
+
+
+@bp.route("/<slug>/quizzes/<key>/analysis")
+@roles_required(*AUTHORS)
+def analysis(slug: str, key: str) -> str | Response:
+    """Item analysis: facility, discrimination, distractors, score distribution, alpha."""
+    course = _course(slug)
+    quiz = _quiz(course, key)
+    first_only = request.args.get("attempts") != "all"
+    stats = analyse(attempt_records(quiz), first_only=first_only)
+    if request.args.get("format") == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(to_csv_rows(stats))
+        return Response(
+            "\ufeff" + buffer.getvalue(),  # a BOM so spreadsheet programs read Cyrillic as UTF-8
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{quiz.key}-analysis.csv"'},
+        )
+    return render_template(
+        "quizzes/author/analysis.html",
+        course=course,
+        quiz=quiz,
+        stats=stats,
+        first_only=first_only,
+        labels=question_labels(quiz),
+    )
+
+
+def author_links(course: Course) -> list[tuple[str, str]]:
+    """Links on the course's authoring page to its quizzes and question bank."""
+    return [
+        (_("Quizzes"), url_for("quiz_authoring.quizzes", slug=course.slug)),
+        (_("Question bank"), url_for("quiz_authoring.question_bank", slug=course.slug)),
+    ]

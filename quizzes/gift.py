@@ -1,0 +1,166 @@
+"""Moodle's GIFT quiz format, read and written as pure functions over `QuestionSpec`.
+
+Reading follows Moodle's importer (question/format/gift), with these choices:
+
+* Every text (question, answers, feedback, name) is trimmed of surrounding whitespace *before*
+  escapes are resolved, so an escaped `\\n` at either end survives. Texts therefore never start
+  or end with spaces, and `to_gift` output round-trips exactly for such texts.
+* Missing word: `Moodle costs {~lots =nothing} to download.` gives `text="Moodle costs"` and
+  `text_after="to download."`, both trimmed; `to_gift` writes one space on each side of the
+  braces. Whoever renders the question puts the blank between them with a space on each side.
+  The tail must start on the line of the closing `}`: text on a later line is almost always a
+  missing blank line between two questions, so it is an error.
+* No format marker means `text_format="moodle"`; `to_gift` omits the marker for "moodle" unless
+  the text itself starts like a marker. `[word]` with letters only is a marker, and an unknown
+  one is an error; anything else in brackets (`[1]`, `[ст. 81]`) is text. Answers and feedback
+  keep any marker as text.
+* Choice questions: any `=` answer makes "single" (Moodle's "one answer only"), all-`~` makes
+  "multiple"; `=%n%` and `~%n%` weights work in both. Weights may be -100..100 in every type.
+* True/false `{T#first#second}`: Moodle shows the first feedback to a wrong answer and the
+  second to a right one, so for `{T}` first -> feedback_false, second -> feedback_true, and for
+  `{F}` first -> feedback_true, second -> feedback_false.
+* `$CATEGORY: $course$/top/A/B` gives "A/B": the `$...$/` context and Moodle's hidden "top"
+  root are dropped. A `$CATEGORY:` line ends the question before it even without a blank line.
+* `\\>` is accepted as an escape for `>`; `to_gift` writes "->" as "-\\>" where a bare arrow
+  would change the meaning (matching left sides, short answers). Moodle has no such escape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from quizzes.gift_answers import parse_answers
+from quizzes.gift_text import WHITESPACE, Block, GiftError, normalise_newlines
+from quizzes.gift_write import MARKER_RE, to_gift
+from quizzes.spec import TEXT_FORMATS, QuestionSpec
+
+__all__ = ["GiftError", "GiftItem", "GiftResult", "GiftSkipped", "parse_gift", "to_gift"]
+
+CATEGORY = "$CATEGORY:"
+# Moodle's context prefix ($course$, $system$, ...) and, after it, the hidden "top" category.
+_CONTEXT_RE = re.compile(r"\$[a-z]+\$(?:/top(?=/|$))?/?")
+
+
+@dataclass
+class GiftItem:
+    """A question read from GIFT, with its category path and the line it starts on."""
+
+    category: str
+    spec: QuestionSpec
+    line: int
+
+
+@dataclass
+class GiftSkipped:
+    """An item the platform does not import (essay, description), and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass
+class GiftResult:
+    """Everything read from a GIFT file, in file order."""
+
+    items: list[GiftItem]
+    skipped: list[GiftSkipped]
+
+
+def parse_gift(text: str) -> GiftResult:
+    """Read a GIFT file; raises GiftError on the first syntax error (refusing the whole file)."""
+    result = GiftResult([], [])
+    category = ""
+    lines: list[tuple[int, str]] = []
+    source = normalise_newlines(text.removeprefix("\ufeff")).split("\n")
+    for number, line in enumerate(source, 1):
+        stripped = line.strip(WHITESPACE)
+        if stripped.startswith("//"):
+            # A comment neither ends a question nor becomes part of it (as in Moodle).
+            continue
+        if stripped and not stripped.startswith(CATEGORY):
+            lines.append((number, line))
+            continue
+        if lines:
+            _add(result, _question(Block(lines), category))
+            lines = []
+        if stripped:
+            category = _category(stripped)
+    if lines:
+        _add(result, _question(Block(lines), category))
+    return result
+
+
+def _add(result: GiftResult, entry: GiftItem | GiftSkipped) -> None:
+    """File an item or a skip."""
+    if isinstance(entry, GiftItem):
+        result.items.append(entry)
+    else:
+        result.skipped.append(entry)
+
+
+def _category(line: str) -> str:
+    """The path of a `$CATEGORY:` line, without Moodle's context prefix."""
+    path = line.removeprefix(CATEGORY).strip(WHITESPACE)
+    match = _CONTEXT_RE.match(path)
+    return path[match.end() :] if match else path
+
+
+def _question(block: Block, category: str) -> GiftItem | GiftSkipped:
+    """One question block: `::name:: [format] text {answers} tail`."""
+    text = block.text
+    pos, end = block.trim(0, len(text))
+    name = ""
+    if text.startswith("::", pos):
+        close = block.find("::", pos + 2, end)
+        if close == -1:
+            raise block.error(pos, "the question name is not closed with ::")
+        name = block.value(pos + 2, close)
+        pos, _ = block.trim(close + 2, end)
+    text_format = "moodle"
+    marker = MARKER_RE.match(text, pos)
+    if marker:
+        text_format = marker[1].lower()
+        if text_format not in TEXT_FORMATS:
+            known = ", ".join(f"[{fmt}]" for fmt in TEXT_FORMATS)
+            raise block.error(pos, f"unknown format [{marker[1]}] (use {known})")
+        pos = marker.end()
+
+    brace = block.find("{", pos, end)
+    close = block.find("}", pos, end)
+    if brace == -1 and close == -1:
+        return GiftSkipped(block.first_line, "description items are not imported")
+    if close != -1 and (brace == -1 or close < brace):
+        raise block.error(close, "'}' without '{'")
+    if close == -1 or block.find("{", brace + 1, close) != -1:
+        raise block.error(brace, "unclosed '{'")
+    _check_tail(block, close, end)
+
+    general = block.rfind("####", brace + 1, close)
+    answers_start, answers_end = block.trim(brace + 1, close if general == -1 else general)
+    if answers_start == answers_end:
+        return GiftSkipped(block.first_line, "essay questions are not supported")
+    spec = parse_answers(block, answers_start, answers_end, brace)
+    if isinstance(spec, str):
+        return GiftSkipped(block.first_line, spec)
+    spec.name = name
+    spec.text_format = text_format
+    spec.text = block.value(pos, brace)
+    spec.text_after = block.value(close + 1, end)
+    spec.general_feedback = block.value(general + 4, close) if general != -1 else ""
+    return GiftItem(category, spec, block.first_line)
+
+
+def _check_tail(block: Block, close: int, end: int) -> None:
+    """Refuse a second answer block, a stray brace, or a tail not on the line of `}`."""
+    for pos in block.positions("{}", close + 1, end):
+        if block.text[pos] == "}":
+            raise block.error(pos, "'}' without '{'")
+        raise block.error(pos, "a question has only one answer block (escape it: \\{)")
+    start, stop = block.trim(close + 1, end)
+    if start < stop and block.line(start) != block.line(close):
+        raise block.error(
+            start,
+            "text after '}' must start on the same line (is a blank line between questions "
+            "missing?)",
+        )

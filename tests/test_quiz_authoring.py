@@ -1,0 +1,208 @@
+"""Trainers build quizzes: GIFT import/export, question versions, settings, attempts, analysis."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+
+from courses.models import Course
+from quizzes import attempts
+from quizzes.models import Question, QuestionVersion, Quiz, QuizSlot
+from tests.conftest import post
+from tests.course_helpers import build_course
+from tests.quiz_helpers import RIGHT, build_quiz, enroll
+from training.extensions import db
+
+GIFT = """// Модуль 1: новости
+$CATEGORY: Новости
+
+::pyramid::Что ставят в начало новости?{=Главное#Верно ~Предысторию#Нет ~Благодарности}
+
+::lead::Первый абзац новости называется…{=лид =Лид#Да}
+
+::consent::Фото можно публиковать без согласия.{F}
+
+::count::Сколько вопросов в лиде?{#4}
+
+::essay::Напишите новость.{}
+"""
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def upload(client, text: str, slug: str = "info-work"):
+    return post(
+        client,
+        f"/author/{slug}/bank",
+        {"file": (io.BytesIO(text.encode()), "quiz.gift"), "category": "Разное"},
+        content_type="multipart/form-data",
+    )
+
+
+def test_gift_upload_fills_the_bank_and_reports_skipped_items(login_as, users):
+    build_course(users["trainer"])
+    client = login_as("trainer")
+    r = upload(client, GIFT)
+    assert r.status_code == 302
+    assert count(Question) == 4
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Новости" in page and "pyramid" in page
+    flashed = client.get("/author/info-work/bank").get_data(as_text=True)
+    assert "Новости" in flashed
+
+
+def test_gift_with_a_syntax_error_imports_nothing(login_as, users):
+    build_course(users["trainer"])
+    client = login_as("trainer")
+    broken = GIFT + "\n::bad::Незакрытый вопрос {=да ~нет\n"
+    r = upload(client, broken)
+    assert r.status_code == 422
+    assert "14" in r.get_data(as_text=True)  # the line of the unclosed brace
+    assert count(Question) == 0
+
+
+def test_export_then_import_gives_the_same_questions(login_as, users):
+    build_course(users["trainer"])
+    build_course(users["trainer"], slug="copy")
+    client = login_as("trainer")
+    upload(client, GIFT)
+    exported = client.get("/author/info-work/bank/export").get_data(as_text=True)
+    assert "$CATEGORY: Новости" in exported
+    upload(client, exported, slug="copy")
+    specs = {}
+    for slug in ("info-work", "copy"):
+        rows = db.session.execute(
+            sa.select(QuestionVersion.data)
+            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .join(Course, Course.id == Question.course_id)
+            .where(Course.slug == slug)
+            .order_by(Question.id)
+        ).scalars()
+        specs[slug] = list(rows)
+    assert specs["info-work"] == specs["copy"]
+
+
+def test_editing_a_question_in_gift_makes_a_new_version(login_as, users):
+    build_course(users["trainer"])
+    client = login_as("trainer")
+    upload(client, GIFT)
+    question = db.session.scalar(sa.select(Question).order_by(Question.id))
+    page = client.get(f"/author/info-work/bank/{question.id}").get_data(as_text=True)
+    assert "::pyramid::" in page
+    r = post(
+        client,
+        f"/author/info-work/bank/{question.id}",
+        {"gift": "::pyramid::Что главное?{=Факт ~Мнение}", "category": "Новости"},
+    )
+    assert r.status_code == 302
+    db.session.expire_all()
+    versions = db.session.scalars(
+        sa.select(QuestionVersion.number).where(QuestionVersion.question_id == question.id)
+    ).all()
+    assert sorted(versions) == [1, 2]
+    for bad in ("::x:: без ответа", "::a::A{=1}\n\n::b::B{=2}", "::x::{=да ~нет"):
+        r = post(client, f"/author/info-work/bank/{question.id}", {"gift": bad})
+        assert r.status_code == 200 and 'class="errors"' in r.get_data(as_text=True), bad
+    assert count(QuestionVersion) == 5  # 4 imported + 1 edit
+
+
+def test_quiz_settings_and_random_draw_through_pages(login_as, users):
+    build_course(users["trainer"])
+    client = login_as("trainer")
+    upload(client, GIFT)
+    r = post(
+        client,
+        "/author/info-work/quizzes",
+        {
+            "title": "Проверка",
+            "module": "osnovy",
+            "pass_mark": "60",
+            "attempts_allowed": "3",
+            "min_delay_minutes": "0.5",
+            "questions_per_page": "1",
+            "review": "feedback",
+            "done_when": "passed",
+            "is_open": "y",
+        },
+    )
+    assert r.status_code == 302
+    quiz = db.session.scalar(sa.select(Quiz))
+    assert quiz.min_delay_seconds == 30 and quiz.module_key == "osnovy"
+    category_id = db.session.scalar(sa.select(Question.category_id))
+    r = post(
+        client,
+        f"/author/info-work/quizzes/{quiz.key}/slots",
+        {"kind": "random", "random-category": category_id, "random-count": "2"},
+    )
+    assert count(QuizSlot) == 1
+    # too many to draw: a clear message, nothing added
+    r = post(
+        client,
+        f"/author/info-work/quizzes/{quiz.key}/slots",
+        {"kind": "random", "random-category": category_id, "random-count": "9"},
+        follow_redirects=True,
+    )
+    assert "alert--error" in r.get_data(as_text=True)
+    assert count(QuizSlot) == 1
+    for bad in ({"pass_mark": "150"}, {"attempts_allowed": "-1"}, {"module": "nope"}):
+        data = {
+            "title": "X",
+            "pass_mark": "50",
+            "attempts_allowed": "0",
+            "questions_per_page": "1",
+            "review": "score",
+            "done_when": "passed",
+            **bad,
+        }
+        r = post(client, f"/author/info-work/quizzes/{quiz.key}", data)
+        assert r.status_code == 200 and 'class="errors"' in r.get_data(as_text=True), bad
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Quiz.pass_mark)) == 60
+
+
+def test_attempts_list_and_item_analysis_with_csv(login_as, users, make_user):
+    course, quiz = build_quiz(users["trainer"])
+    for n, right in enumerate((True, False, True)):
+        learner = make_user(f"learner{n}")
+        enroll(learner, course)
+        attempt = attempts.start(quiz, learner.id)
+        answers = {i.id: RIGHT[i.version.name] if right else None for i in attempt.items}
+        attempts.submit(attempt, learner.id, answers)
+    db.session.commit()
+    client = login_as("trainer")
+    page = client.get(f"/author/info-work/quizzes/{quiz.key}/attempts").get_data(as_text=True)
+    assert "learner0" in page and "learner2" in page
+    page = client.get(f"/author/info-work/quizzes/{quiz.key}/analysis").get_data(as_text=True)
+    assert "pyramid" in page
+    response = client.get(f"/author/info-work/quizzes/{quiz.key}/analysis?format=csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][0] == "question" and len(rows) == 1 + 6
+
+
+def test_quiz_pages_are_for_the_courses_authors_only(login_as, users, make_user):
+    from tests.conftest import login
+    from training.accounts.models import Role
+
+    _course, quiz = build_quiz(users["trainer"])
+    make_user("stranger", Role.TRAINER)
+    client = login_as("learner")
+    assert client.get("/author/info-work/bank").status_code == 403
+    post(client, "/account/logout")
+    login(client, "stranger")
+    for path in (
+        "/author/info-work/bank",
+        "/author/info-work/bank/export",
+        f"/author/info-work/quizzes/{quiz.key}",
+        f"/author/info-work/quizzes/{quiz.key}/attempts",
+        f"/author/info-work/quizzes/{quiz.key}/analysis",
+    ):
+        assert client.get(path).status_code == 403, path
+    assert upload(client, GIFT).status_code == 403
+    assert count(Question) == 6  # the helper's six, nothing more
