@@ -324,13 +324,15 @@ def analysis(slug: str, key: str) -> str | Response:
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{quiz.key}-analysis.csv"'},
         )
+    labels, choice_labels = question_labels(quiz)
     return render_template(
         "quizzes/author/analysis.html",
         course=course,
         quiz=quiz,
         stats=stats,
         first_only=first_only,
-        labels=question_labels(quiz),
+        labels=labels,
+        choice_labels=choice_labels,
     )
 
 

@@ -35,11 +35,16 @@ def attempt_records(quiz: Quiz) -> list[AttemptRecord]:
     ]
 
 
-def question_labels(quiz: Quiz) -> dict[str, str]:
-    """Question key -> a short label (name, or the start of its current text)."""
+def question_labels(quiz: Quiz) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Short labels for the report: question key -> name (or the start of its text), and
+    question key -> {choice id -> option text} so distractors read as words, not ids."""
     rows = db.session.execute(
         sa.select(Question.id, QuestionVersion.name, QuestionVersion.data)
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
         .where(Question.course_id == quiz.course_id)
     )
-    return {str(qid): name or (data.get("text") or "")[:80] for qid, name, data in rows}
+    names, choices = {}, {}
+    for qid, name, data in rows:
+        names[str(qid)] = name or (data.get("text") or "")[:80]
+        choices[str(qid)] = {o["id"]: o["text"][:40] for o in data.get("options", [])}
+    return names, choices

@@ -44,16 +44,14 @@ def chromium_path() -> str:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app with demo data, served by Werkzeug in a thread on a free loopback port."""
-    from training.demo import load_demo
-
     worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
     folder = tmp_path_factory.mktemp("browser")
     uri = make_database(f"w{worker}_browser", folder)
     app = create_app({**app_config(uri, worker), "MEDIA_ROOT": str(folder / "media")})
     with app.app_context():
         flask_migrate.upgrade()
-        load_demo("demo-password")
-        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["demo", "load"])  # as `make run` does
+    assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
