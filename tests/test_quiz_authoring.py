@@ -206,3 +206,39 @@ def test_quiz_pages_are_for_the_courses_authors_only(login_as, users, make_user)
         assert client.get(path).status_code == 403, path
     assert upload(client, GIFT).status_code == 403
     assert count(Question) == 6  # the helper's six, nothing more
+
+
+def test_cli_import_and_export_gift(app, users, tmp_path):
+    build_course(users["trainer"])
+    runner = app.test_cli_runner()
+    source = tmp_path / "moodle.gift"
+    source.write_text(GIFT, encoding="utf-8")
+    r = runner.invoke(args=["quizzes", "import-gift", str(source), "--course", "info-work"])
+    assert r.exit_code == 0, r.output
+    assert "Imported 4 questions" in r.output and "skipped" in r.output
+    out = tmp_path / "out.gift"
+    r = runner.invoke(args=["quizzes", "export-gift", "info-work", str(out)])
+    assert r.exit_code == 0 and "::pyramid::" in out.read_text(encoding="utf-8")
+    broken = tmp_path / "broken.gift"
+    broken.write_text("::a::Вопрос {=да ~нет\n", encoding="utf-8")
+    r = runner.invoke(args=["quizzes", "import-gift", str(broken), "--course", "info-work"])
+    assert r.exit_code != 0 and "broken.gift:1" in r.output
+    assert count(Question) == 4
+    r = runner.invoke(args=["quizzes", "import-gift", str(source), "--course", "nope"])
+    assert r.exit_code != 0
+
+
+def test_html_question_text_is_sanitised(ctx, users):
+    from quizzes import bank
+    from quizzes.gift import parse_gift
+
+    course = build_course(users["trainer"])
+    spec = (
+        parse_gift("[html]<p onclick='x()'>Ответ <script>alert(1)</script><strong>здесь</strong></p>{T}")
+        .items[0]
+        .spec
+    )
+    question = bank.add_question(course, spec, users["trainer"])
+    html = question.current_version.html(spec.text)
+    assert "<strong>здесь</strong>" in html
+    assert "script" not in html and "onclick" not in html and "alert" not in html
