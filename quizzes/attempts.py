@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from courses.learning import course_path
-from quizzes.models import Attempt, AttemptItem, Question, Quiz
+from quizzes.models import CHOICE_SEPARATOR, Attempt, AttemptItem, Question, Quiz
 from quizzes.types import REGISTRY, InvalidResponse, grade
 from training.db import utcnow
 from training.errors import ServiceError
@@ -263,7 +263,7 @@ def submit(
         result = grade(item.version.spec, item.response)
         item.score = result.score
         item.feedback = list(result.feedback)
-        item.choices = list(result.choices)
+        item.choices = CHOICE_SEPARATOR.join(result.choices)
         total += result.score
     quiz = attempt.quiz
     attempt.score = total / len(attempt.items) if attempt.items else 0.0

@@ -14,6 +14,7 @@ from training.accounts.models import User
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
 
+CHOICE_SEPARATOR = "\x1f"
 REVIEW_MODES = ("score", "feedback", "answers", "answers_when_passed")
 DONE_RULES = ("passed", "passed_or_exhausted")
 
@@ -214,6 +215,8 @@ class AttemptItem(db.Model):
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     score: Mapped[float | None]
     feedback: Mapped[list[str] | None] = mapped_column(sa.JSON)
-    choices: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    # What was picked, for item analysis: labels joined by CHOICE_SEPARATOR. Plain text
+    # rather than JSON because the analysis reads it for every item of every attempt.
+    choices: Mapped[str | None] = mapped_column(sa.Text)
 
     version: Mapped[QuestionVersion] = relationship()

@@ -5,33 +5,54 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from quizzes.analysis import AttemptRecord, ItemResponse
-from quizzes.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
+from quizzes.models import CHOICE_SEPARATOR, Question, QuestionVersion, Quiz
 from training.extensions import db
+
+_ITEMS_SQL = (
+    "SELECT a.id, a.user_id, a.number, i.version_id, i.score, i.choices"
+    " FROM attempts AS a JOIN attempt_items AS i ON i.attempt_id = a.id"
+    " WHERE a.submitted_at IS NOT NULL AND a.quiz_id = "
+)
 
 
 def attempt_records(quiz: Quiz) -> list[AttemptRecord]:
-    """Every submitted attempt at the quiz with each item's score and choices (one query)."""
-    rows = db.session.execute(
-        sa.select(
-            Attempt.id,
-            Attempt.user_id,
-            Attempt.number,
-            QuestionVersion.question_id,
-            AttemptItem.score,
-            AttemptItem.choices,
-        )
-        .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.version_id)
-        .where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_not(None))
-        .order_by(Attempt.id, AttemptItem.position)
+    """Every submitted attempt at the quiz with each item's score and choices.
+
+    Read with one plain query and no ORM objects: a quiz may have tens of thousands of
+    attempts and the trainer waits for the page.
+    """
+    question_of = dict(
+        db.session.execute(
+            sa.select(QuestionVersion.id, QuestionVersion.question_id)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(Question.course_id == quiz.course_id)
+        ).all()
     )
+    # Plain rows straight from the driver: a quiz may have 100,000 answered items, and
+    # building result objects for each would cost more than the analysis itself.
+    if db.session.get_bind().dialect.paramstyle == "qmark":
+        sql, params = _ITEMS_SQL + "?", (quiz.id,)
+    else:
+        sql, params = _ITEMS_SQL + "%(quiz)s", {"quiz": quiz.id}
+    result = db.session.connection().exec_driver_sql(sql, params)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    result.close()
     records: dict[int, tuple[int, int, dict[str, ItemResponse]]] = {}
-    for attempt_id, user_id, number, question_id, score, choices in rows:
-        entry = records.setdefault(attempt_id, (user_id, number, {}))
-        entry[2][str(question_id)] = ItemResponse(score or 0.0, tuple(choices or ()))
+    keys = {vid: str(qid) for vid, qid in question_of.items()}
+    # Few distinct (score, choice) pairs recur across many attempts: share one object each.
+    responses: dict[tuple[float | None, str | None], ItemResponse] = {}
+    for attempt_id, user_id, number, version_id, score, choices in rows:
+        entry = records.get(attempt_id)
+        if entry is None:
+            entry = records[attempt_id] = (user_id, number, {})
+        response = responses.get((score, choices))
+        if response is None:
+            labels = tuple(choices.split(CHOICE_SEPARATOR)) if choices else ()
+            response = responses[(score, choices)] = ItemResponse(score or 0.0, labels)
+        entry[2][keys[version_id]] = response
     return [
         AttemptRecord(attempt_id=aid, user_id=uid, number=num, items=items)
-        for aid, (uid, num, items) in records.items()
+        for aid, (uid, num, items) in sorted(records.items())
     ]
 
 

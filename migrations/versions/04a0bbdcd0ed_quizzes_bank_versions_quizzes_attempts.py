@@ -134,7 +134,7 @@ def upgrade():
     sa.Column('saved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('score', sa.Double(), nullable=True),
     sa.Column('feedback', sa.JSON(), nullable=True),
-    sa.Column('choices', sa.JSON(), nullable=True),
+    sa.Column('choices', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_attempt_items_attempt_id_attempts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['version_id'], ['question_versions.id'], name=op.f('fk_attempt_items_version_id_question_versions'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attempt_items')),
