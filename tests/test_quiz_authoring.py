@@ -233,11 +233,8 @@ def test_html_question_text_is_sanitised(ctx, users):
     from quizzes.gift import parse_gift
 
     course = build_course(users["trainer"])
-    spec = (
-        parse_gift("[html]<p onclick='x()'>Ответ <script>alert(1)</script><strong>здесь</strong></p>{T}")
-        .items[0]
-        .spec
-    )
+    source = "[html]<p onclick='x()'>Ответ <script>alert(1)</script><strong>здесь</strong></p>{T}"
+    spec = parse_gift(source).items[0].spec
     question = bank.add_question(course, spec, users["trainer"])
     html = question.current_version.html(spec.text)
     assert "<strong>здесь</strong>" in html
