@@ -1,7 +1,8 @@
 """Item analysis of a quiz: facility, discrimination, distractors, reliability and score spread.
 
-Pure Python over already-extracted attempt data (no database, no Flask, no numpy), so the
-trainer's page and the CSV export show the same numbers and the maths can be tested alone.
+Pure Python over already-extracted attempt data (no database, no numpy, and no Flask beyond
+lazy flag labels), so the trainer's page and the CSV export show the same numbers and the maths
+can be tested alone.
 
 Statistical choices:
 
@@ -32,6 +33,8 @@ from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter
 
+from flask_babel import lazy_gettext
+
 TOO_HARD_BELOW = 0.2
 TOO_EASY_ABOVE = 0.95
 LOW_DISCRIMINATION_BELOW = 0.1
@@ -45,6 +48,12 @@ ZERO_VARIANCE = 1e-14
 FLAG_TOO_HARD = "too hard"
 FLAG_TOO_EASY = "too easy"
 FLAG_LOW_DISCRIMINATION = "low discrimination"
+# The flags above are stable identifiers (stored in results, written to the CSV); pages show these.
+FLAG_LABELS = {
+    FLAG_TOO_HARD: lazy_gettext("too hard"),
+    FLAG_TOO_EASY: lazy_gettext("too easy"),
+    FLAG_LOW_DISCRIMINATION: lazy_gettext("low discrimination"),
+}
 
 CSV_HEADER = ["question", "attempts", "facility", "discrimination", "flags", "option counts"]
 

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 
 from courses.models import Course
 from quizzes import bank, services
-from quizzes.analysis import analyse, to_csv_rows
+from quizzes.analysis import FLAG_LABELS, analyse, to_csv_rows
 from quizzes.forms import FixedSlotForm, GiftForm, QuestionForm, QuizForm, RandomSlotForm
 from quizzes.gift import GiftError, parse_gift, to_gift
 from quizzes.gift_import import import_gift
@@ -333,6 +333,7 @@ def analysis(slug: str, key: str) -> str | Response:
         first_only=first_only,
         labels=labels,
         choice_labels=choice_labels,
+        flag_labels=FLAG_LABELS,
     )
 
 

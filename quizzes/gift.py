@@ -30,6 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from quizzes.gift_answers import parse_answers
 from quizzes.gift_text import WHITESPACE, Block, GiftError, normalise_newlines
 from quizzes.gift_write import MARKER_RE, to_gift
@@ -114,32 +116,34 @@ def _question(block: Block, category: str) -> GiftItem | GiftSkipped:
     if text.startswith("::", pos):
         close = block.find("::", pos + 2, end)
         if close == -1:
-            raise block.error(pos, "the question name is not closed with ::")
+            raise block.error(pos, _("The question name is not closed with “::”."))
         name = block.value(pos + 2, close)
-        pos, _ = block.trim(close + 2, end)
+        pos = block.trim(close + 2, end)[0]
     text_format = "moodle"
     marker = MARKER_RE.match(text, pos)
     if marker:
         text_format = marker[1].lower()
         if text_format not in TEXT_FORMATS:
-            known = ", ".join(f"[{fmt}]" for fmt in TEXT_FORMATS)
-            raise block.error(pos, f"unknown format [{marker[1]}] (use {known})")
+            known = ", ".join(f"“[{fmt}]”" for fmt in TEXT_FORMATS)
+            raise block.error(
+                pos, _("Unknown format “[%(name)s]” (use %(known)s).", name=marker[1], known=known)
+            )
         pos = marker.end()
 
     brace = block.find("{", pos, end)
     close = block.find("}", pos, end)
     if brace == -1 and close == -1:
-        return GiftSkipped(block.first_line, "description items are not imported")
+        return GiftSkipped(block.first_line, _("Description items are not imported."))
     if close != -1 and (brace == -1 or close < brace):
-        raise block.error(close, "'}' without '{'")
+        raise block.error(close, _("“}” without “{”."))
     if close == -1 or block.find("{", brace + 1, close) != -1:
-        raise block.error(brace, "unclosed '{'")
+        raise block.error(brace, _("Unclosed “{”."))
     _check_tail(block, close, end)
 
     general = block.rfind("####", brace + 1, close)
     answers_start, answers_end = block.trim(brace + 1, close if general == -1 else general)
     if answers_start == answers_end:
-        return GiftSkipped(block.first_line, "essay questions are not supported")
+        return GiftSkipped(block.first_line, _("Essay questions are not supported."))
     spec = parse_answers(block, answers_start, answers_end, brace)
     if isinstance(spec, str):
         return GiftSkipped(block.first_line, spec)
@@ -155,12 +159,14 @@ def _check_tail(block: Block, close: int, end: int) -> None:
     """Refuse a second answer block, a stray brace, or a tail not on the line of `}`."""
     for pos in block.positions("{}", close + 1, end):
         if block.text[pos] == "}":
-            raise block.error(pos, "'}' without '{'")
-        raise block.error(pos, "a question has only one answer block (escape it: \\{)")
+            raise block.error(pos, _("“}” without “{”."))
+        raise block.error(pos, _("A question has only one answer block (escape it: “\\{”)."))
     start, stop = block.trim(close + 1, end)
     if start < stop and block.line(start) != block.line(close):
         raise block.error(
             start,
-            "text after '}' must start on the same line (is a blank line between questions "
-            "missing?)",
+            _(
+                "Text after “}” must start on the same line; perhaps a blank line between "
+                "questions is missing."
+            ),
         )

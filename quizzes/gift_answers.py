@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from quizzes.gift_text import Block
 from quizzes.spec import NumericAnswer, Option, Pair, QuestionSpec, TextAnswer
 
@@ -55,7 +57,7 @@ def _split(
     answers = []
     if lead_start < lead_end:
         if not unmarked:
-            raise block.error(lead_start, "answers must start with = (right) or ~ (wrong)")
+            raise block.error(lead_start, _("Answers must start with “=” (right) or “~” (wrong)."))
         answers.append(_Answer("", lead_start, lead_start, marks[0] if marks else end))
     for i, mark in enumerate(marks):
         stop = marks[i + 1] if i + 1 < len(marks) else end
@@ -71,17 +73,26 @@ def _text_end(block: Block, answer: _Answer) -> int:
 
 def _weight(block: Block, answer: _Answer) -> tuple[float | None, int]:
     """An answer's `%n%` weight as a fraction (None when absent), and where its text starts."""
-    pos, _ = block.trim(answer.start, answer.end)
+    pos = block.trim(answer.start, answer.end)[0]
     if pos == answer.end or block.text[pos] != "%":
         return None, answer.start
     close = block.text.find("%", pos + 1, answer.end)
     if close == -1:
-        raise block.error(pos, "a weight needs a closing % (write %50% or %-100%)")
+        rest = block.text[pos + 1 : answer.end].split()
+        raise block.error(
+            pos,
+            _(
+                "The weight “%%%(raw)s” needs a closing “%%” (write “%%50%%” or “%%-100%%”).",
+                raw=rest[0] if rest else "",
+            ),
+        )
     raw = block.text[pos + 1 : close]
     if not _WEIGHT_RE.fullmatch(raw):
-        raise block.error(pos, f"bad weight %{raw}% (write %50% or %-100%)")
+        raise block.error(
+            pos, _("Bad weight “%%%(raw)s%%” (write “%%50%%” or “%%-100%%”).", raw=raw)
+        )
     if not -100 <= float(raw) <= 100:
-        raise block.error(pos, f"weight %{raw}% is outside -100..100")
+        raise block.error(pos, _("Weight “%%%(raw)s%%” is outside -100..100.", raw=raw))
     # Divided in decimal so that %33.33333% is exactly the float 0.3333333.
     return float(Decimal(raw) / 100), close + 1
 
@@ -91,7 +102,7 @@ def _text_and_feedback(block: Block, answer: _Answer, start: int) -> tuple[str, 
     text_end = _text_end(block, answer)
     text = block.value(start, text_end)
     if not text:
-        raise block.error(answer.pos, "an answer has no text")
+        raise block.error(answer.pos, _("An answer has no text."))
     feedback = block.value(text_end + 1, answer.end) if text_end < answer.end else ""
     return text, feedback
 
@@ -99,7 +110,7 @@ def _text_and_feedback(block: Block, answer: _Answer, start: int) -> tuple[str, 
 def _require_positive(block: Block, weights: list[float], brace: int) -> None:
     """Refuse a question no answer of which earns marks."""
     if not any(weight > 0 for weight in weights):
-        raise block.error(brace, "no answer has a positive weight")
+        raise block.error(brace, _("No answer has a positive weight."))
 
 
 def _choice(block: Block, answers: list[_Answer], brace: int) -> QuestionSpec:
@@ -112,7 +123,7 @@ def _choice(block: Block, answers: list[_Answer], brace: int) -> QuestionSpec:
         text, feedback = _text_and_feedback(block, answer, start)
         options.append(Option(f"o{number}", text, weight, feedback))
     if len(options) < 2:
-        raise block.error(brace, "a multiple-choice question needs at least two answers")
+        raise block.error(brace, _("A multiple-choice question needs at least two answers."))
     _require_positive(block, [option.weight for option in options], brace)
     # Moodle's rule: an `=` answer makes it "one answer only"; all-`~` is "multiple answers".
     single = any(answer.marker == "=" for answer in answers)
@@ -136,17 +147,19 @@ def _matching(block: Block, answers: list[_Answer], brace: int) -> QuestionSpec:
     for number, answer in enumerate(answers, 1):
         arrow = block.find("->", answer.start, answer.end)
         if arrow == -1:
-            raise block.error(answer.pos, "a matching pair needs 'left -> right'")
+            raise block.error(answer.pos, _("A matching pair needs “left -> right”."))
         if block.find("#", answer.start, answer.end) != -1:
             # Moodle would keep the "#..." as part of the right side; it is surely meant as
             # feedback, which matching pairs cannot have.
-            raise block.error(answer.pos, "matching pairs cannot have #feedback (escape it: \\#)")
+            raise block.error(
+                answer.pos, _("Matching pairs cannot have “#feedback” (escape it: “\\#”).")
+            )
         left, right = block.value(answer.start, arrow), block.value(arrow + 2, answer.end)
         if not left or not right:
-            raise block.error(answer.pos, "both sides of a matching pair need text")
+            raise block.error(answer.pos, _("Both sides of a matching pair need text."))
         pairs.append(Pair(f"p{number}", left, right))
     if len(pairs) < 2:
-        raise block.error(brace, "a matching question needs at least two pairs")
+        raise block.error(brace, _("A matching question needs at least two pairs."))
     return QuestionSpec(type="matching", text="", pairs=pairs)
 
 
@@ -158,12 +171,19 @@ def _truefalse(block: Block, start: int, end: int) -> QuestionSpec:
     if truth is None:
         first_word = head.split()[0].upper() if head.split() else ""
         if first_word in TRUE_FALSE:
-            raise block.error(start, f"unexpected text after {first_word} in a true/false answer")
+            raise block.error(
+                start,
+                _("Unexpected text after “%(word)s” in a true/false answer.", word=first_word),
+            )
         raise block.error(
-            start, "answers must start with = (right), ~ (wrong) or # (numeric), or be T or F"
+            start,
+            _(
+                "Answers must start with “=” (right), “~” (wrong) or “#” (numeric), "
+                "or be “T” or “F”."
+            ),
         )
     if len(hashes) > 2:
-        raise block.error(hashes[2], "a true/false answer has at most two #feedbacks")
+        raise block.error(hashes[2], _("A true/false answer has at most two “#” feedbacks."))
     bounds = [*hashes, end]
     feedback = [block.value(bounds[i] + 1, bounds[i + 1]) for i in range(len(hashes))]
     wrong, right = [*feedback, "", ""][:2]
@@ -181,10 +201,10 @@ def _numeric(block: Block, start: int, end: int, brace: int) -> QuestionSpec | s
     """`{#3.14:0.01}`, `{#1..5}`, `{#=3.14:0 =%50%3.1:0.1#feedback}`."""
     if block.positions("~", start, end):
         # Moodle's `~#feedback` is feedback for "any other answer", which the spec cannot hold.
-        return "numeric questions with feedback for any other answer (~) are not supported"
+        return _("Numeric questions with feedback for any other answer (“~”) are not supported.")
     answers = _split(block, start, end, "=", unmarked=True)
     if not answers:
-        raise block.error(brace, "the answer block has no answers")
+        raise block.error(brace, _("The answer block has no answers."))
     result = []
     for answer in answers:
         weight, body = _weight(block, answer)
@@ -204,14 +224,14 @@ def _numeric_answer(block: Block, pos: int, raw: str) -> NumericAnswer:
     if dots != -1:
         low, high = _number(block, pos, raw[:dots]), _number(block, pos, raw[dots + 2 :])
         if low > high:
-            raise block.error(pos, f"the range {raw} ends below its start")
+            raise block.error(pos, _("The range “%(raw)s” ends below its start.", raw=raw))
         return NumericAnswer(low=low, high=high)
     value, colon, tolerance = raw.partition(":")
     result = NumericAnswer(value=_number(block, pos, value))
     if colon:
         result.tolerance = _number(block, pos, tolerance)
         if result.tolerance < 0:
-            raise block.error(pos, f"the tolerance in {raw} is negative")
+            raise block.error(pos, _("The tolerance in “%(raw)s” is negative.", raw=raw))
     return result
 
 
@@ -219,6 +239,9 @@ def _number(block: Block, pos: int, raw: str) -> float:
     """A finite decimal number (a point, not a comma, as in Moodle)."""
     raw = raw.strip()
     if not _NUMBER_RE.fullmatch(raw) or not math.isfinite(float(raw)):
-        hint = " (use a point for decimals)" if "," in raw else ""
-        raise block.error(pos, f"'{raw}' is not a number{hint}")
+        if "," in raw:
+            raise block.error(
+                pos, _("“%(raw)s” is not a number (use a point for decimals).", raw=raw)
+            )
+        raise block.error(pos, _("“%(raw)s” is not a number.", raw=raw))
     return float(raw)

@@ -9,6 +9,7 @@ import statistics
 import pytest
 
 from quizzes.analysis import (
+    FLAG_LABELS,
     FLAG_LOW_DISCRIMINATION,
     FLAG_TOO_EASY,
     FLAG_TOO_HARD,
@@ -384,3 +385,11 @@ def test_matches_two_pass_reference_on_random_data(first_only: bool) -> None:
     for p in percentages:
         bins[min(9, int(p // 10))] += 1
     assert stats.distribution == bins
+
+
+def test_flags_have_display_labels() -> None:
+    # Flags stay English identifiers; the labels translate and, outside a request, read as English.
+    assert set(FLAG_LABELS) == {FLAG_TOO_HARD, FLAG_TOO_EASY, FLAG_LOW_DISCRIMINATION}
+    assert {flag: str(label) for flag, label in FLAG_LABELS.items()} == {
+        flag: flag for flag in FLAG_LABELS
+    }

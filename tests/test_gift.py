@@ -397,15 +397,15 @@ def test_essay_is_skipped() -> None:
     result = parse_gift("Текст\n\n::Эссе:: Опишите роль профсоюза. {}\n\nWrite {\n####hint\n}")
     assert result.items == []
     assert result.skipped == [
-        GiftSkipped(1, "description items are not imported"),
-        GiftSkipped(3, "essay questions are not supported"),
-        GiftSkipped(5, "essay questions are not supported"),
+        GiftSkipped(1, "Description items are not imported."),
+        GiftSkipped(3, "Essay questions are not supported."),
+        GiftSkipped(5, "Essay questions are not supported."),
     ]
 
 
 def test_description_is_skipped() -> None:
     result = parse_gift("::Введение:: Следующие вопросы — о колдоговоре.\n\nВопрос {T}")
-    assert result.skipped == [GiftSkipped(1, "description items are not imported")]
+    assert result.skipped == [GiftSkipped(1, "Description items are not imported.")]
     assert [item.line for item in result.items] == [3]
 
 
@@ -413,7 +413,9 @@ def test_numeric_feedback_for_any_other_answer_is_skipped() -> None:
     result = parse_gift("Pi? {#\n=3.14:0.01\n~#Wrong\n}")
     assert result.items == []
     assert result.skipped == [
-        GiftSkipped(1, "numeric questions with feedback for any other answer (~) are not supported")
+        GiftSkipped(
+            1, "Numeric questions with feedback for any other answer (“~”) are not supported."
+        )
     ]
 
 
@@ -446,39 +448,39 @@ def test_moodle_export_reads_back() -> None:
 @pytest.mark.parametrize(
     ("source", "line", "message"),
     [
-        ("Q1 {T}\n\nQuestion {=yes ~no\n", 3, "unclosed '{'"),
-        ("Q {\n=yes\n~no\nNext question {T}", 1, "unclosed '{'"),
-        ("Q1 {T}\n\nQuestion =yes ~no}", 3, "'}' without '{'"),
-        ("Question {T}\n}", 2, "'}' without '{'"),
-        ("Question {#}", 1, "no answers"),
-        ("Question {TRUE yes}", 1, "unexpected text after TRUE"),
-        ("Question {\nT#a#b#c\n}", 2, "at most two #feedbacks"),
-        ("Question {\n=a\n~%abc%b\n}", 3, "bad weight %abc%"),
-        ("Question {\n=a\n~%150%b\n}", 3, "outside -100..100"),
-        ("Question {=a ~%50 b}", 1, "closing %"),
-        ("Question {\n=a -> b\n=c -> d\n=e\n}", 4, "'left -> right'"),
-        ("Question {=a -> b}", 1, "at least two pairs"),
-        ("Question {=a -> b #fb =c -> d}", 1, "cannot have #feedback"),
-        ("Question {=a -> =c -> d}", 1, "both sides"),
-        ("Question {#\n=3.14:0.01\n=abc\n}", 3, "'abc' is not a number"),
-        ("Question {#3,14}", 1, "use a point"),
-        ("Question {#1:x}", 1, "'x' is not a number"),
-        ("Question {#5..1}", 1, "ends below its start"),
-        ("Question {#5:-1}", 1, "negative"),
-        ("Question {#=%0%5}", 1, "no answer has a positive weight"),
-        ("Question {Париж}", 1, "answers must start with"),
-        ("Question {=%0%Париж}", 1, "no answer has a positive weight"),
-        ("Question {=}", 1, "has no text"),
-        ("Question {Париж =Лондон}", 1, "answers must start with"),
-        ("Question\n{\n~a\n~b\n}", 2, "no answer has a positive weight"),
-        ("Question {=a}\n\nQ {~only}", 3, "at least two answers"),
+        ("Q1 {T}\n\nQuestion {=yes ~no\n", 3, "Unclosed “{”."),
+        ("Q {\n=yes\n~no\nNext question {T}", 1, "Unclosed “{”."),
+        ("Q1 {T}\n\nQuestion =yes ~no}", 3, "“}” without “{”."),
+        ("Question {T}\n}", 2, "“}” without “{”."),
+        ("Question {#}", 1, "The answer block has no answers."),
+        ("Question {TRUE yes}", 1, "Unexpected text after “TRUE”"),
+        ("Question {\nT#a#b#c\n}", 2, "at most two “#” feedbacks"),
+        ("Question {\n=a\n~%abc%b\n}", 3, "Bad weight “%abc%”"),
+        ("Question {\n=a\n~%150%b\n}", 3, "Weight “%150%” is outside -100..100."),
+        ("Question {=a ~%50 b}", 1, "The weight “%50” needs a closing “%”"),
+        ("Question {\n=a -> b\n=c -> d\n=e\n}", 4, "“left -> right”"),
+        ("Question {=a -> b}", 1, "at least two pairs."),
+        ("Question {=a -> b #fb =c -> d}", 1, "cannot have “#feedback”"),
+        ("Question {=a -> =c -> d}", 1, "Both sides"),
+        ("Question {#\n=3.14:0.01\n=abc\n}", 3, "“abc” is not a number."),
+        ("Question {#3,14}", 1, "“3,14” is not a number (use a point for decimals)."),
+        ("Question {#1:x}", 1, "“x” is not a number."),
+        ("Question {#5..1}", 1, "The range “5..1” ends below its start."),
+        ("Question {#5:-1}", 1, "The tolerance in “5:-1” is negative."),
+        ("Question {#=%0%5}", 1, "No answer has a positive weight."),
+        ("Question {Париж}", 1, "Answers must start with"),
+        ("Question {=%0%Париж}", 1, "No answer has a positive weight."),
+        ("Question {=}", 1, "An answer has no text."),
+        ("Question {Париж =Лондон}", 1, "Answers must start with"),
+        ("Question\n{\n~a\n~b\n}", 2, "No answer has a positive weight."),
+        ("Question {=a}\n\nQ {~only}", 3, "at least two answers."),
         ("Question {=a ~b} and {=c ~d}", 1, "only one answer block"),
-        ("Question {=a ~b} tail }", 1, "'}' without '{'"),
+        ("Question {=a ~b} tail }", 1, "“}” without “{”."),
         ("Question {=a ~b}\nA next question without a blank line {T}", 2, "only one answer"),
         ("Question {\n=a\n~b\n}\nForgotten blank line", 5, "same line"),
-        ("::Name\n\n::Q:: text {T}", 1, "not closed with ::"),
-        ("// c\n\n[latex] x^2 {T}", 3, "unknown format [latex]"),
-        ("::Q::[draft]Text {T}", 1, "unknown format [draft]"),
+        ("::Name\n\n::Q:: text {T}", 1, "not closed with “::”."),
+        ("// c\n\n[latex] x^2 {T}", 3, "Unknown format “[latex]”"),
+        ("::Q::[draft]Text {T}", 1, "Unknown format “[draft]”"),
     ],
 )
 def test_errors_point_at_their_line(source: str, line: int, message: str) -> None:
@@ -486,6 +488,21 @@ def test_errors_point_at_their_line(source: str, line: int, message: str) -> Non
     assert error.line == line
     assert message in error.message
     assert str(error) == f"line {line}: {error.message}"
+    assert_sentence(error.message)
+
+
+def assert_sentence(message: str) -> None:
+    """Shown to trainers as "Line 3: …": a sentence with typographic quotes, fully formatted."""
+    assert message[0].isupper() or message.startswith("“"), message
+    assert message.endswith("."), message
+    assert "'" not in message and "%%" not in message and "%(" not in message, message
+
+
+def test_skip_reasons_are_sentences() -> None:
+    result = parse_gift("Intro\n\nEssay {}\n\nPi? {#=3.14:0.01 ~#Wrong}")
+    assert len(result.skipped) == 3
+    for skipped in result.skipped:
+        assert_sentence(skipped.reason)
 
 
 def test_one_error_refuses_the_whole_file() -> None:
@@ -494,8 +511,8 @@ def test_one_error_refuses_the_whole_file() -> None:
 
 
 def test_gift_error_fields() -> None:
-    error = GiftError(7, "unclosed '{'")
-    assert (error.line, error.message, str(error)) == (7, "unclosed '{'", "line 7: unclosed '{'")
+    error = GiftError(7, "Unclosed “{”.")
+    assert (error.line, error.message, str(error)) == (7, "Unclosed “{”.", "line 7: Unclosed “{”.")
 
 
 # --- a realistic file -------------------------------------------------------------------------
@@ -593,9 +610,9 @@ def test_realistic_file() -> None:
     result = parse_gift(REALISTIC)
     assert len(result.items) == 16
     assert result.skipped == [
-        GiftSkipped(26, "description items are not imported"),
-        GiftSkipped(51, "essay questions are not supported"),
-        GiftSkipped(84, "essay questions are not supported"),
+        GiftSkipped(26, "Description items are not imported."),
+        GiftSkipped(51, "Essay questions are not supported."),
+        GiftSkipped(84, "Essay questions are not supported."),
     ]
     assert [item.line for item in result.items] == [
         6,
