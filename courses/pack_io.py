@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from courses.media import course_media, media_file, store_media
@@ -18,8 +19,8 @@ from training.extensions import db
 
 
 def course_to_pack(course: Course) -> CoursePack:
-    """The course's draft with its media, ready to be written as a folder or zip."""
-    return CoursePack(
+    """The course's draft with its media (and what other packages add, e.g. quizzes)."""
+    pack = CoursePack(
         slug=course.slug,
         title=course.title,
         description=course.description,
@@ -42,6 +43,9 @@ def course_to_pack(course: Course) -> CoursePack:
             m.filename: media_file(course.id, m.filename).read_bytes() for m in course_media(course)
         },
     )
+    for export in current_app.extensions.get("pack_exporters", []):
+        export(course, pack)
+    return pack
 
 
 @dataclass
@@ -105,4 +109,7 @@ def import_pack(pack: CoursePack, user: User) -> ImportResult:
             for m in pack.modules
         ],
     )
+    # Other packages take their parts of the pack (quizzes); they raise PackError to refuse.
+    for importer in current_app.extensions.get("pack_importers", []):
+        importer(course, pack, user)
     return ImportResult(course=course, created=created, saved_draft=saved)

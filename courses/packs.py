@@ -32,7 +32,7 @@ __all__ = [
 FORMAT = 1
 COURSE_FIELDS = (
     *("format", "slug", "title", "description", "language", "topics", "duration_minutes"),
-    *("cover", "modules"),
+    *("cover", "modules", "quizzes"),
 )
 REQUIRED_FIELDS = ("format", "slug", "title", "language", "duration_minutes", "modules")
 MODULE_FIELDS = ("key", "title", "lessons")
@@ -72,6 +72,10 @@ class CoursePack:
     modules: list[PackModule]
     media: dict[str, bytes] = field(default_factory=dict)
     quizzes: dict[str, str] = field(default_factory=dict)
+    # Quiz definitions from course.yaml, kept as written: the quizzes package reads them.
+    quiz_settings: list[dict[str, Any]] = field(default_factory=list)
+    # course.yaml as parsed YAML nodes, so later checks can name the line they refer to.
+    course_node: Any = field(default=None, compare=False, repr=False)
 
 
 def validate_pack(pack: CoursePack) -> list[PackProblem]:
@@ -186,7 +190,12 @@ class _Reader:
             for key in sorted(set(lessons) - listed):
                 message = _("This lesson is not listed in any module of course.yaml.")
                 self.add(f"lessons/{key}.md", (), message)
+        quizzes = _or_default(data.get("quizzes"), [])
+        if not isinstance(quizzes, list) or not all(isinstance(q, dict) for q in quizzes):
+            self.add(COURSE_FILE, ("quizzes",), _("“quizzes” must be a list of quizzes."))
+            quizzes = []
         return CoursePack(
+            quiz_settings=quizzes,
             slug=data.get("slug"),
             title=data.get("title"),
             # An empty `description:` or `topics:` is YAML null; read it as "none".
@@ -293,6 +302,7 @@ def _parse(files: dict[str, bytes], problems: list[PackProblem]) -> CoursePack:
         check_files(media, quizzes, checks)
     else:
         pack.media, pack.quizzes = media, quizzes
+        pack.course_node = reader.nodes.get(COURSE_FILE, (None, 0))[0]
         checks = check(pack)
     found = locate(reader.issues, reader.nodes, set()) + locate(checks, reader.nodes, reader.skip)
     if problems or found or pack is None:
@@ -360,6 +370,8 @@ def pack_files(pack: CoursePack) -> dict[str, bytes]:
         {"key": m.key, "title": m.title, "lessons": [lesson.key for lesson in m.lessons]}
         for m in pack.modules
     ]
+    if pack.quiz_settings:
+        course["quizzes"] = pack.quiz_settings
     files = {COURSE_FILE: _dump(course).encode()}
     for module in pack.modules:
         for lesson in module.lessons:

@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from quizzes.authoring_views import author_links
     from quizzes.authoring_views import bp as quiz_authoring_bp
     from quizzes.cli import quizzes_cli
+    from quizzes.packs import export_quizzes, import_quizzes
     from quizzes.views import bp as quizzes_bp
     from quizzes.views import outline_extras
 
@@ -18,3 +19,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(quizzes_cli)
     app.extensions.setdefault("course_outline_extras", []).append(outline_extras)
     app.extensions.setdefault("author_course_links", []).append(author_links)
+    app.extensions.setdefault("pack_exporters", []).append(export_quizzes)
+    app.extensions.setdefault("pack_importers", []).append(import_quizzes)

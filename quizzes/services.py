@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from courses.keys import unique_key
+from courses.keys import KEY_RE, unique_key
 from courses.models import Course
 from quizzes.models import DONE_RULES, REVIEW_MODES, Question, QuestionCategory, Quiz, QuizSlot
 from training.errors import ServiceError
@@ -51,11 +51,14 @@ def _check(course: Course, settings: QuizSettings) -> None:
         raise ServiceError(_("Choose a module of this course."), "module")
 
 
-def create_quiz(course: Course, settings: QuizSettings) -> Quiz:
-    """A new quiz attached to a module, or the course's final quiz."""
+def create_quiz(course: Course, settings: QuizSettings, key: str | None = None) -> Quiz:
+    """A new quiz attached to a module, or the course's final quiz (key made from the title
+    unless given, as course packs do)."""
     _check(course, settings)
     taken = set(db.session.scalars(sa.select(Quiz.key).where(Quiz.course_id == course.id)))
-    quiz = Quiz(course_id=course.id, key=unique_key(settings.title, taken))
+    if key is not None and (not KEY_RE.fullmatch(key) or key in taken):
+        raise ServiceError(_("This key is not valid or already used."), "key")
+    quiz = Quiz(course_id=course.id, key=key or unique_key(settings.title, taken))
     _apply(quiz, settings)
     db.session.add(quiz)
     db.session.flush()

@@ -1,0 +1,94 @@
+"""Course packs carry quizzes: the bank as GIFT files and quiz settings in course.yaml."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+
+from courses.models import Course
+from courses.pack_io import course_to_pack, import_pack
+from courses.packs import PackError, read_pack_zip, write_pack_zip
+from quizzes import bank, services
+from quizzes.models import Question, Quiz, QuizSlot
+from quizzes.spec import QuestionSpec
+from tests.quiz_helpers import build_quiz
+from training.extensions import db
+
+
+@pytest.fixture
+def media_root(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def quiz_course(users):
+    course, _quiz = build_quiz(users["trainer"], pass_mark=80, attempts_allowed=3)
+    extra = bank.add_question(
+        course,
+        QuestionSpec(type="truefalse", text="Лид — первый абзац.", truth=True),
+        users["trainer"],
+        "Запас",
+    )
+    final = services.create_quiz(course, services.QuizSettings(title="Итоговый тест"))
+    services.add_random(final, extra.category, 1)
+    db.session.commit()
+    return course
+
+
+def test_quizzes_travel_and_round_trip_byte_for_byte(ctx, users, media_root):
+    course = quiz_course(users)
+    first = write_pack_zip(course_to_pack(course))
+    pack = read_pack_zip(first)
+    assert sorted(pack.quizzes) == ["bank.gift", "proverka-po-moduliu.gift"]
+    assert [q["key"] for q in pack.quiz_settings] == ["proverka-po-moduliu", "itogovyi-test"]
+    assert pack.quiz_settings[0]["pass_mark"] == 80
+
+    db.session.delete(db.session.get(Course, course.id))
+    db.session.commit()
+    assert count(Question) == 0
+    result = import_pack(pack, users["trainer"])
+    db.session.commit()
+    assert count(Question) == 7 and count(Quiz) == 2 and count(QuizSlot) == 7
+    assert write_pack_zip(course_to_pack(result.course)) == first
+
+
+def test_reimporting_does_not_duplicate_questions(ctx, users, media_root):
+    course = quiz_course(users)
+    pack = course_to_pack(course)
+    import_pack(pack, users["trainer"])
+    db.session.commit()
+    assert count(Question) == 7 and count(Quiz) == 2
+
+
+def test_bad_quiz_parts_refuse_the_whole_pack(ctx, users, media_root):
+    course = quiz_course(users)
+    data = write_pack_zip(course_to_pack(course))
+    db.session.delete(db.session.get(Course, course.id))
+    db.session.commit()
+
+    pack = read_pack_zip(data)
+    pack.quizzes["bank.gift"] = "::x:: Вопрос {=да ~нет\n"
+    with pytest.raises(PackError) as error:
+        import_pack(pack, users["trainer"])
+    assert error.value.problems[0].file == "quizzes/bank.gift"
+    assert error.value.problems[0].line == 1
+    db.session.rollback()
+
+    # a quiz setting of the wrong type is found at its line of course.yaml
+    pack = read_pack_zip(data)
+    pack.quiz_settings[0]["pass_mark"] = "много"
+    files = write_pack_zip(pack)
+    yaml_lines = zipfile.ZipFile(io.BytesIO(files)).read("course.yaml").decode().splitlines()
+    expected = next(n for n, line in enumerate(yaml_lines, 1) if "pass_mark: много" in line)
+    with pytest.raises(PackError) as error:
+        import_pack(read_pack_zip(files), users["trainer"])
+    problem = error.value.problems[0]
+    assert (problem.file, problem.line) == ("course.yaml", expected)
+    db.session.rollback()
+    assert count(Course) == 0 and count(Question) == 0 and count(Quiz) == 0
