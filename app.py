@@ -67,9 +67,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
 
     # Feature packages, lowest layer first; each wires its pages, commands and hooks.
+    import certificates
     import courses
     import quizzes
 
     courses.init_app(app)
     quizzes.init_app(app)
+    certificates.init_app(app)
     return app

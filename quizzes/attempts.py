@@ -84,9 +84,13 @@ def standing(quiz: Quiz, user_id: int, now: datetime | None = None) -> Standing:
     return Standing(attempts, None, True)
 
 
-def quiz_done(quiz: Quiz, user_id: int) -> bool:
-    """Counts as done for the course: passed, or (if the trainer says so) attempts exhausted."""
-    attempts = [a for a in attempts_of(quiz, user_id) if not a.is_open]
+def quiz_passed_since(quiz: Quiz, user_id: int, since: datetime | None = None) -> bool:
+    """Done for the course (see quiz_done), counting only attempts submitted after `since`."""
+    attempts = [
+        a
+        for a in attempts_of(quiz, user_id)
+        if not a.is_open and (since is None or a.submitted_at > since)
+    ]
     if any(a.passed for a in attempts):
         return True
     return (
@@ -94,6 +98,11 @@ def quiz_done(quiz: Quiz, user_id: int) -> bool:
         and quiz.attempts_allowed > 0
         and len(attempts) >= quiz.attempts_allowed
     )
+
+
+def quiz_done(quiz: Quiz, user_id: int) -> bool:
+    """Counts as done for the course: passed, or (if the trainer says so) attempts exhausted."""
+    return quiz_passed_since(quiz, user_id, None)
 
 
 def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:

@@ -69,7 +69,12 @@ class Defaults:
     PACK_MAX_BYTES = 100 * 1024 * 1024
     PACK_MAX_FILES = 2000
 
-    # Address of the platform as seen by learners; used in exported xAPI statements.
+    # Certificates: signing keys (instance/keys unless set) and the public lookup limit.
+    SIGNING_KEYS_DIR = ""
+    VERIFY_LIMIT_PER_IP = "30 per minute;300 per hour"
+
+    # Address of the platform as seen by learners; used in exported xAPI statements,
+    # certificate QR codes and signed credentials.
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
     # Number of reverse proxies (nginx, a load balancer) in front of the app whose

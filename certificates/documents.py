@@ -1,0 +1,88 @@
+"""What a certificate becomes outside the database: a PDF, a signed credential, public URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, url_for
+
+from certificates.badges import BadgeData, build_credential, sign_credential
+from certificates.models import Certificate
+from certificates.pdf import CertificateData, render_certificate_pdf
+from certificates.services import format_certificate_code
+from certificates.signing import KeyStore
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute address on the platform's public base URL (not the request's host)."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def key_store() -> KeyStore:
+    """The signing keys (SIGNING_KEYS_DIR, default instance/keys)."""
+    folder = current_app.config.get("SIGNING_KEYS_DIR") or Path(current_app.instance_path) / "keys"
+    return KeyStore(Path(folder))
+
+
+def _hours(value: float, language: str) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if language == "ru" else text
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The printable PDF, in the course's language."""
+    verify_url = public_url("certificates.verify", code=format_certificate_code(certificate.code))
+    return render_certificate_pdf(
+        CertificateData(
+            holder_name=certificate.holder_name or "—",
+            course_title=certificate.course_title,
+            hours=_hours(certificate.hours, certificate.course.language),
+            issued_on=certificate.issued_at.date(),
+            expires_on=certificate.expires_at.date() if certificate.expires_at else None,
+            organization=certificate.issuer_name,
+            trainer_name=certificate.trainer_name,
+            code=format_certificate_code(certificate.code),
+            verify_url=verify_url,
+            language=certificate.course.language,
+        )
+    )
+
+
+def badge_data(certificate: Certificate) -> BadgeData:
+    """The facts an Open Badges credential states about a certificate."""
+    code = format_certificate_code(certificate.code)
+    return BadgeData(
+        credential_id=public_url("certificates.verify", code=code),
+        holder_name=certificate.public_name,
+        course_title=certificate.course_title,
+        course_url=public_url("courses.course", slug=certificate.course.slug),
+        description=certificate.course.description or certificate.course_title,
+        criteria="All required lessons done and all required quizzes passed.",
+        hours=certificate.hours,
+        issued_at=certificate.issued_at,
+        expires_at=certificate.expires_at,
+        issuer_id=public_url("certificates.issuer"),
+        issuer_name=certificate.issuer_name,
+        status_url=public_url("certificates.status", code=code),
+    )
+
+
+def signed_credential(certificate: Certificate) -> str:
+    """The certificate as an Open Badges 3.0 credential signed with the current key."""
+    return sign_credential(build_credential(badge_data(certificate)), key_store().current())
+
+
+def issuer_profile() -> dict[str, Any]:
+    """The issuer's Open Badges 3.0 Profile, pointing at its public keys."""
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": public_url("certificates.issuer"),
+        "type": ["Profile"],
+        "name": current_app.config["PLATFORM_NAME"],
+        "url": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/",
+        "publicKeys": public_url("certificates.jwks"),
+    }

@@ -1,0 +1,228 @@
+"""Completion rules, issuing exactly once, renewal, revocation and the holder's name choice."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from certificates.models import NAME_MODES, Certificate, CertificateSettings
+from courses.models import Course, Enrollment, LessonProgress
+from quizzes.attempts import quiz_passed_since
+from quizzes.services import quizzes_of
+from training.accounts.models import User
+from training.audit import audit
+from training.db import utcnow
+from training.errors import ServiceError
+from training.events import record_event
+from training.extensions import db
+from training.organizations.models import Organization
+from training.organizations.services import CODE_ALPHABET, normalise_code
+
+CODE_LENGTH = 20  # 100 random bits in Crockford's base32
+
+
+def new_code() -> str:
+    """A fresh certificate code (100 random bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+
+
+def format_certificate_code(code: str) -> str:
+    """Groups of four for reading and typing: XXXX-XXXX-XXXX-XXXX-XXXX."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def find_by_code(raw: str) -> Certificate | None:
+    """The certificate with this code, however it was typed; None for anything else."""
+    code = normalise_code(raw or "")
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return db.session.scalar(sa.select(Certificate).where(Certificate.code == code))
+
+
+def settings_for(course: Course) -> CertificateSettings:
+    """The course's certificate settings (defaults until a trainer saves some)."""
+    found = db.session.get(CertificateSettings, course.id)
+    return found or CertificateSettings(course_id=course.id, enabled=True)
+
+
+@dataclass
+class Completion:
+    """What a learner still has to do for the certificate."""
+
+    lessons_missing: list[str] = field(default_factory=list)
+    quizzes_missing: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.lessons_missing and not self.quizzes_missing
+
+
+def completion(user_id: int, course: Course, since: datetime | None = None) -> Completion:
+    """Every required lesson done and every required quiz passed (after `since`, for renewals)."""
+    revision = course.published_revision
+    result = Completion()
+    if revision is None:
+        result.lessons_missing = ["-"]
+        return result
+    query = sa.select(LessonProgress.lesson_key).where(
+        LessonProgress.user_id == user_id,
+        LessonProgress.course_id == course.id,
+        LessonProgress.completed_at.is_not(None),
+    )
+    if since is not None:
+        query = query.where(LessonProgress.completed_at > since)
+    done = set(db.session.scalars(query))
+    titles = {l["key"]: l["title"] for m in revision.outline for l in m["lessons"]}  # noqa: E741
+    result.lessons_missing = [
+        titles[k] for k in revision.lesson_keys() if k in revision.required_keys() and k not in done
+    ]
+    for quiz in quizzes_of(course):
+        if quiz.is_open and quiz.required and not quiz_passed_since(quiz, user_id, since):
+            result.quizzes_missing.append(quiz.title)
+    return result
+
+
+def current_certificate(user_id: int, course_id: int) -> Certificate | None:
+    """The learner's latest certificate for the course, if any."""
+    return db.session.scalar(
+        sa.select(Certificate)
+        .where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .order_by(Certificate.sequence.desc())
+        .limit(1)
+    )
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(
+        moment.day,
+        [
+            31,
+            29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+            31,
+            30,
+            31,
+            30,
+            31,
+            31,
+            30,
+            31,
+            30,
+            31,
+        ][month - 1],
+    )
+    return moment.replace(year=year, month=month, day=day)
+
+
+def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
+    """Issue the certificate the moment a learner meets the course's rule — exactly once.
+
+    A learner holding a valid (or revoked) certificate gets nothing new; after expiry,
+    completing the course again (lessons and quizzes after the old issue date) renews it.
+    """
+    course = db.session.get(Course, course_id)
+    if course is None or course.published_revision is None:
+        return None
+    settings = settings_for(course)
+    if not settings.enabled:
+        return None
+    if db.session.get(Enrollment, (user_id, course_id)) is None:
+        return None
+    now = utcnow()
+    latest = current_certificate(user_id, course_id)
+    if latest is not None and latest.status(now) != "expired":
+        return None
+    since = latest.issued_at if latest is not None else None
+    if not completion(user_id, course, since).complete:
+        return None
+    user = db.session.get(User, user_id)
+    revision = course.published_revision
+    root = db.session.scalar(
+        sa.select(Organization.name).where(Organization.parent_id.is_(None)).limit(1)
+    )
+    hours = settings.hours or round(course.duration_minutes / 30) / 2 or 0.5
+    certificate = Certificate(
+        code=new_code(),
+        user_id=user_id,
+        course_id=course_id,
+        sequence=(latest.sequence + 1) if latest else 1,
+        revision_number=revision.number,
+        course_title=revision.title,
+        hours=hours,
+        issuer_name=root or "",
+        trainer_name=course.owner.shown_name,
+        holder_name=user.display_name or user.username if user else "",
+        name_mode=latest.name_mode if latest else "initials",
+        pseudonym=latest.pseudonym if latest else "",
+        issued_at=now,
+        expires_at=_add_months(now, settings.validity_months) if settings.validity_months else None,
+    )
+    try:
+        with db.session.begin_nested():  # a concurrent completion may win the same sequence
+            db.session.add(certificate)
+    except IntegrityError:
+        return None
+    record_event(
+        user_id,
+        "certified",
+        "course",
+        f"courses/{course.slug}",
+        object_name=revision.title,
+        course_id=course_id,
+        context={"revision": revision.number},
+    )
+    return certificate
+
+
+def revoke(certificate: Certificate, actor: User, reason: str) -> None:
+    """Revoke with a reason (kept in the audit trail); admins and the course owner only."""
+    reason = " ".join(reason.split())[:500]
+    if not reason:
+        raise ServiceError(_("Give a reason for revoking."), "reason")
+    if certificate.revoked_at is not None:
+        raise ServiceError(_("This certificate is already revoked."))
+    certificate.revoked_at = utcnow()
+    certificate.revoked_by_id = actor.id
+    certificate.revoke_reason = reason
+    audit(actor.id, "certificate.revoke", "certificate", certificate.code, reason=reason)
+    db.session.flush()
+
+
+def unrevoke(certificate: Certificate, actor: User) -> None:
+    """Undo a revocation (the audit trail keeps both)."""
+    if certificate.revoked_at is None:
+        raise ServiceError(_("This certificate is not revoked."))
+    audit(
+        actor.id,
+        "certificate.unrevoke",
+        "certificate",
+        certificate.code,
+        previous_reason=certificate.revoke_reason,
+    )
+    certificate.revoked_at = None
+    certificate.revoked_by_id = None
+    certificate.revoke_reason = ""
+    db.session.flush()
+
+
+def can_revoke(certificate: Certificate, user: User) -> bool:
+    """Administrators and the course's owner."""
+    return bool(user.is_admin or certificate.course.owner_id == user.id)
+
+
+def set_public_name(certificate: Certificate, mode: str, pseudonym: str = "") -> None:
+    """The holder decides what strangers verifying the certificate learn about them."""
+    if mode not in NAME_MODES:
+        raise ServiceError(_("Choose from the listed options."), "mode")
+    pseudonym = " ".join(pseudonym.split())[:120]
+    if mode == "pseudonym" and not pseudonym:
+        raise ServiceError(_("Enter the pseudonym to show."), "pseudonym")
+    certificate.name_mode = mode
+    certificate.pseudonym = pseudonym if mode == "pseudonym" else ""
+    db.session.flush()

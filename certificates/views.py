@@ -1,0 +1,270 @@
+"""Certificate pages: the learner's list and downloads, revocation, public verification."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certificates import documents, services
+from certificates.forms import CertificateSettingsForm, LookupForm, PublicNameForm, RevokeForm
+from certificates.models import Certificate, CertificateSettings
+from courses.models import Course
+from training.accounts.models import Role
+from training.db import utcnow
+from training.errors import ServiceError, show_error
+from training.extensions import db, limiter
+from training.permissions import roles_required
+
+bp = Blueprint("certificates", __name__)
+
+
+def _mine(certificate_id: int) -> Certificate:
+    """Load (404) and check (403): a learner only ever gets their own certificates."""
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if certificate.user_id != current_user.id:
+        abort(403)
+    return certificate
+
+
+@bp.route("/certificates/")
+@login_required
+def mine() -> str:
+    """The learner's certificates with downloads and the public-name choice."""
+    rows = db.session.scalars(
+        sa.select(Certificate)
+        .where(Certificate.user_id == current_user.id)
+        .order_by(Certificate.issued_at.desc())
+    ).all()
+    forms = {
+        c.id: PublicNameForm(prefix=f"c{c.id}", mode=c.name_mode, pseudonym=c.pseudonym)
+        for c in rows
+    }
+    return render_template(
+        "certificates/mine.html",
+        certificates=rows,
+        forms=forms,
+        now=utcnow(),
+        fmt=services.format_certificate_code,
+    )
+
+
+@bp.route("/certificates/<int:certificate_id>/name", methods=["POST"])
+@login_required
+def public_name(certificate_id: int) -> Response:
+    """Save how the holder's name appears to people verifying the certificate."""
+    certificate = _mine(certificate_id)
+    form = PublicNameForm(prefix=f"c{certificate.id}")
+    if form.validate_on_submit():
+        try:
+            services.set_public_name(certificate, form.mode.data, form.pseudonym.data or "")
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(
+                _("Saved. The verification page now shows: %(name)s", name=certificate.public_name),
+                "success",
+            )
+    else:
+        flash(_("Choose from the listed options."), "error")
+    return redirect(url_for(".mine"))
+
+
+@bp.route("/certificates/<int:certificate_id>/certificate.pdf")
+@login_required
+def pdf(certificate_id: int) -> Response:
+    """The printable certificate (A4 landscape) with its code and QR."""
+    certificate = _mine(certificate_id)
+    data = documents.certificate_pdf(certificate)
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'
+        },
+    )
+
+
+@bp.route("/certificates/<int:certificate_id>/credential.jwt")
+@login_required
+def credential(certificate_id: int) -> Response:
+    """The signed Open Badges 3.0 credential (VC-JWT) for wallets and offline checks."""
+    certificate = _mine(certificate_id)
+    token = documents.signed_credential(certificate)
+    return Response(
+        token,
+        mimetype="application/vc+jwt",
+        headers={
+            "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.jwt"'
+        },
+    )
+
+
+# ---- revocation (admins and course owners) --------------------------------------------------
+
+
+def _revocable(certificate_id: int) -> Certificate:
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if not services.can_revoke(certificate, current_user):
+        abort(403)
+    return certificate
+
+
+@bp.route("/author/<slug>/certificates")
+@roles_required(Role.TRAINER, Role.ADMIN)
+def course_certificates(slug: str) -> str:
+    """Certificates of a course, for its owner and admins to revoke."""
+    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
+    if not (current_user.is_admin or course.owner_id == current_user.id):
+        abort(403)
+    rows = db.session.scalars(
+        sa.select(Certificate)
+        .where(Certificate.course_id == course.id)
+        .order_by(Certificate.issued_at.desc())
+    ).all()
+    return render_template(
+        "certificates/course.html",
+        course=course,
+        certificates=rows,
+        now=utcnow(),
+        fmt=services.format_certificate_code,
+    )
+
+
+@bp.route("/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])
+@roles_required(Role.TRAINER, Role.ADMIN)
+def revoke(certificate_id: int) -> str | Response:
+    """Revoke a certificate with a reason that the verification page will show."""
+    certificate = _revocable(certificate_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke(certificate, current_user, form.reason.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("Certificate revoked."), "success")
+            return redirect(url_for(".course_certificates", slug=certificate.course.slug))
+    return render_template(
+        "certificates/revoke.html",
+        certificate=certificate,
+        form=form,
+        fmt=services.format_certificate_code,
+    )
+
+
+@bp.route("/certificates/<int:certificate_id>/unrevoke", methods=["POST"])
+@roles_required(Role.TRAINER, Role.ADMIN)
+def unrevoke(certificate_id: int) -> Response:
+    """Undo a revocation."""
+    certificate = _revocable(certificate_id)
+    try:
+        services.unrevoke(certificate, current_user)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The certificate is valid again."), "success")
+    return redirect(url_for(".course_certificates", slug=certificate.course.slug))
+
+
+@bp.route("/author/<slug>/certificate", methods=["GET", "POST"])
+@roles_required(Role.TRAINER, Role.ADMIN)
+def settings(slug: str) -> str | Response:
+    """A course's certificate settings (its authors)."""
+    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
+    if not course.can_edit(current_user):
+        abort(403)
+    current = services.settings_for(course)
+    form = (
+        CertificateSettingsForm(obj=current)
+        if request.method == "GET"
+        else CertificateSettingsForm()
+    )
+    if form.validate_on_submit():
+        row = db.session.get(CertificateSettings, course.id) or CertificateSettings(
+            course_id=course.id
+        )
+        row.enabled = form.enabled.data
+        row.validity_months = form.validity_months.data
+        row.hours = form.hours.data
+        db.session.add(row)
+        flash(_("Certificate settings saved."), "success")
+        return redirect(url_for(".settings", slug=slug))
+    return render_template("certificates/settings.html", course=course, form=form)
+
+
+# ---- public verification --------------------------------------------------------------------
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_LIMIT_PER_IP"]
+
+
+@bp.route("/verify", methods=["GET"])
+@limiter.limit(_verify_limit)
+def lookup() -> str | Response:
+    """A form where anyone types a certificate code."""
+    form = LookupForm(request.args)
+    if request.args.get("code") and form.validate():
+        return redirect(url_for(".verify", code=form.code.data.strip()))
+    return render_template("certificates/lookup.html", form=form)
+
+
+@bp.route("/verify/<code>")
+@limiter.limit(_verify_limit)
+def verify(code: str) -> tuple[str, int] | str:
+    """Valid, expired or revoked, with only what the holder chose to show."""
+    certificate = services.find_by_code(code)
+    if certificate is None:
+        return render_template("certificates/not_found.html"), 404
+    return render_template(
+        "certificates/verify.html",
+        certificate=certificate,
+        status=certificate.status(utcnow()),
+        fmt=services.format_certificate_code,
+    )
+
+
+@bp.route("/verify/<code>/status")
+@limiter.limit(_verify_limit)
+def status(code: str) -> tuple[Response, int] | Response:
+    """Machine-readable status for the credential's credentialStatus (no personal data)."""
+    certificate = services.find_by_code(code)
+    if certificate is None:
+        return jsonify({"error": "not found"}), 404
+    state = certificate.status(utcnow())
+    body = {"status": state, "revoked": state == "revoked"}
+    if state == "revoked":
+        body["reason"] = certificate.revoke_reason
+        body["revokedAt"] = certificate.revoked_at.astimezone(UTC).isoformat()
+    return jsonify(body)
+
+
+@bp.route("/issuer")
+def issuer() -> Response:
+    """The issuer's Open Badges profile."""
+    return jsonify(documents.issuer_profile())
+
+
+@bp.route("/issuer/jwks.json")
+def jwks() -> Response:
+    """Every public key certificates were ever signed with (old ones stay for old credentials)."""
+    store = documents.key_store()
+    store.current()  # created on first use, so the set is never empty
+    return jsonify(store.public_jwks())

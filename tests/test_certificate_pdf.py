@@ -1,0 +1,201 @@
+"""The certificate PDF: one landscape A4 page, selectable text, a QR code of the verify URL."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import segno
+
+from certificates.pdf import CertificateData, qr_runs, render_certificate_pdf
+
+CODE = "7K3Q-9XJ2-ABCD-EF12-GH34"
+URL = f"https://training.example.org/certificates/verify/{CODE}"
+
+
+def make(**changes: Any) -> CertificateData:
+    """A realistic Russian certificate, with `changes` applied."""
+    data = CertificateData(
+        holder_name="Иванова Мария Петровна",
+        course_title="Основы коллективных переговоров",
+        hours="12",
+        issued_on=date(2025, 9, 1),
+        expires_on=date(2028, 9, 1),
+        organization="Профсоюз работников образования",
+        trainer_name="Петров Алексей Сергеевич",
+        code=CODE,
+        verify_url=URL,
+    )
+    return dataclasses.replace(data, **changes)
+
+
+def poppler(tool: str, pdf: bytes, tmp_path: Path, *args: str) -> str:
+    """Run a poppler-utils tool on the PDF and return what it prints."""
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} not found: apt-get install poppler-utils (CI installs it)")
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(
+        [tool, *args, str(path), *(["-"] if tool == "pdftotext" else [])],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
+
+
+def text_of(pdf: bytes, tmp_path: Path) -> str:
+    """The page's text as pdftotext -layout extracts it, whitespace runs collapsed to one space."""
+    return " ".join(poppler("pdftotext", pdf, tmp_path, "-layout").split())
+
+
+def info_of(pdf: bytes, tmp_path: Path, *args: str) -> dict[str, str]:
+    """pdfinfo's fields."""
+    lines = poppler("pdfinfo", pdf, tmp_path, *args).splitlines()
+    return {key.strip(): value.strip() for key, _, value in (ln.partition(":") for ln in lines)}
+
+
+def assert_one_landscape_a4_page(pdf: bytes, tmp_path: Path) -> None:
+    """Exactly one page of 297 x 210 mm, wider than tall."""
+    assert pdf.startswith(b"%PDF-")
+    info = info_of(pdf, tmp_path)
+    assert info["Pages"] == "1"
+    size = re.match(r"([\d.]+) x ([\d.]+) pts", info["Page size"])
+    assert size is not None, info["Page size"]
+    width, height = float(size[1]), float(size[2])
+    assert width == pytest.approx(841.89, abs=0.5)
+    assert height == pytest.approx(595.28, abs=0.5)
+    assert info.get("Page rot", "0") == "0"
+
+
+def test_russian_certificate_is_one_landscape_a4_page(tmp_path: Path) -> None:
+    assert_one_landscape_a4_page(render_certificate_pdf(make()), tmp_path)
+
+
+def test_russian_text_is_selectable(tmp_path: Path) -> None:
+    text = text_of(render_certificate_pdf(make()), tmp_path)
+    for expected in (
+        "Профсоюз работников образования",
+        "Сертификат",
+        "подтверждает, что",
+        "Иванова Мария Петровна",
+        "прошёл(а) обучение по курсу",
+        "Основы коллективных переговоров",
+        "Объём: 12 ч.",
+        "Дата выдачи: 01.09.2025",
+        "Действителен до: 01.09.2028",
+        "Тренер: Петров Алексей Сергеевич",
+        CODE,
+        f"Проверить: {URL}",
+    ):
+        assert expected in text, expected
+
+
+def test_english_certificate_uses_english_labels(tmp_path: Path) -> None:
+    pdf = render_certificate_pdf(
+        make(
+            language="en",
+            holder_name="Mary Johnson-Smith",
+            course_title="Collective bargaining basics",
+            hours="1.5",
+            expires_on=None,
+            organization="Education Workers' Union",
+            trainer_name="Alex Petrov",
+        )
+    )
+    assert_one_landscape_a4_page(pdf, tmp_path)
+    text = text_of(pdf, tmp_path)
+    for expected in (
+        "Certificate",
+        "This certifies that",
+        "Mary Johnson-Smith",
+        "has completed the course",
+        "Collective bargaining basics",
+        "Duration: 1.5 h",
+        "Date of issue: 2025-09-01",
+        "Trainer: Alex Petrov",
+        CODE,
+        f"Verify: {URL}",
+    ):
+        assert expected in text, expected
+    assert "Valid until" not in text
+    assert "Сертификат" not in text
+
+
+def test_validity_line_only_when_the_certificate_expires(tmp_path: Path) -> None:
+    assert "Действителен до" not in text_of(render_certificate_pdf(make(expires_on=None)), tmp_path)
+
+
+def test_very_long_name_and_course_title_stay_on_one_page_in_full(tmp_path: Path) -> None:
+    name = ("Константинопольская-Мухаметзянова Александра-Виктория Владиславовна " * 2)[:120]
+    course = (
+        "Правовые основы деятельности первичной профсоюзной организации: коллективный договор, "
+        "охрана труда, социальное партнёрство, защита трудовых прав работников образования "
+        "и ведение переговоров (2025 год)"
+    )
+    assert len(name) == 120 and len(course) == 200
+    trainer = "Преображенская-Константинопольская Александра-Виктория Владиславовна"
+    pdf = render_certificate_pdf(make(holder_name=name, course_title=course, trainer_name=trainer))
+    assert_one_landscape_a4_page(pdf, tmp_path)
+    text = text_of(pdf, tmp_path)
+    assert " ".join(name.split()) in text
+    assert course in text
+    assert trainer in text
+    assert CODE in text
+
+
+def test_letters_outside_the_common_set_are_still_printed(tmp_path: Path) -> None:
+    # Greek and Latin Extended-B are not in the cut-down fonts: the full fonts must take over.
+    pdf = render_certificate_pdf(make(holder_name="Σωκράτης Əliyev", trainer_name="Łukasz Ђорђе"))
+    text = text_of(pdf, tmp_path)
+    assert "Σωκράτης Əliyev" in text
+    assert "Łukasz Ђорђе" in text
+
+
+def test_fonts_are_embedded_subsets(tmp_path: Path) -> None:
+    fonts = poppler("pdffonts", render_certificate_pdf(make()), tmp_path).splitlines()[2:]
+    assert len(fonts) == 2
+    for line in fonts:
+        assert "DejaVuSans" in line
+        assert line.split()[-5:-2] == ["yes", "yes", "yes"]  # embedded, subset, ToUnicode
+
+
+def test_metadata(tmp_path: Path) -> None:
+    info = info_of(render_certificate_pdf(make()), tmp_path, "-isodates")
+    assert info["Title"] == f"Certificate {CODE}"
+    assert info["Author"] == "Профсоюз работников образования"
+    assert info["Creator"] == "union-training"
+    assert info["CreationDate"] == "2025-09-01T12:00:00Z"  # from issued_on, not the clock
+
+
+def test_same_data_gives_identical_bytes() -> None:
+    assert render_certificate_pdf(make()) == render_certificate_pdf(make())
+    assert render_certificate_pdf(make()) != render_certificate_pdf(make(code="AAAA-BBBB"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [URL, "https://x.io/v/AB", "https://training.example.org/c/" + "Z" * 150],
+)
+def test_qr_modules_are_segnos_matrix_for_the_url(url: str) -> None:
+    matrix = segno.make(url, error="m").matrix
+    side, runs = qr_runs(url)
+    assert side == len(matrix) == len(matrix[0])
+    drawn = [(row, col + i) for row, col, length in runs for i in range(length)]
+    assert len(drawn) == len(set(drawn))  # runs never overlap
+    dark = {
+        (row, col) for row, cells in enumerate(matrix) for col, cell in enumerate(cells) if cell
+    }
+    assert set(drawn) == dark
+
+
+def test_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="language"):
+        render_certificate_pdf(make(language="de"))
