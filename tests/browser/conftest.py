@@ -14,6 +14,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -42,27 +43,41 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app with demo data, served by Werkzeug in a thread on a free loopback port."""
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The real app with the demo data `make run` loads, on its own database."""
     worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
     folder = tmp_path_factory.mktemp("browser")
     uri = make_database(f"w{worker}_browser", folder)
-    app = create_app({**app_config(uri, worker), "MEDIA_ROOT": str(folder / "media")})
+    app = create_app(
+        {
+            **app_config(uri, worker),
+            "MEDIA_ROOT": str(folder / "media"),
+            "SIGNING_KEYS_DIR": str(folder / "keys"),
+        }
+    )
     with app.app_context():
         flask_migrate.upgrade()
     result = app.test_cli_runner().invoke(args=["demo", "load"])  # as `make run` does
     assert result.exit_code == 0, result.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """The live app served by Werkzeug in a thread on a free loopback port."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["PUBLIC_BASE_URL"] = base  # QR codes and credentials point here
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base
     finally:
         server.shutdown()
         thread.join(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
