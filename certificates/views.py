@@ -249,10 +249,22 @@ def status(code: str) -> tuple[Response, int] | Response:
     if certificate is None:
         return jsonify({"error": "not found"}), 404
     state = certificate.status(utcnow())
-    body = {"status": state, "revoked": state == "revoked"}
+    code = services.format_certificate_code(certificate.code)
+    credential_id = documents.public_url("certificates.verify", code=code)
+    # Shaped as a 1EdTech revocation list (what the credential's credentialStatus names),
+    # with a plain "status" for people and simple clients.
+    body: dict[str, object] = {
+        "id": documents.public_url("certificates.status", code=code),
+        "status": state,
+        "revoked": state == "revoked",
+        "revokedCredentials": [],
+    }
     if state == "revoked":
         body["reason"] = certificate.revoke_reason
         body["revokedAt"] = certificate.revoked_at.astimezone(UTC).isoformat()
+        body["revokedCredentials"] = [
+            {"id": credential_id, "revoked": True, "revocationReason": certificate.revoke_reason}
+        ]
     return jsonify(body)
 
 
