@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from certificates import documents, services
 from certificates.forms import CertificateSettingsForm, LookupForm, PublicNameForm, RevokeForm
 from certificates.models import Certificate, CertificateSettings
+from courses.authoring_views import editable_course
 from courses.models import Course
 from training.accounts.models import Role
 from training.db import utcnow
@@ -187,9 +188,7 @@ def unrevoke(certificate_id: int) -> Response:
 @roles_required(Role.TRAINER, Role.ADMIN)
 def settings(slug: str) -> str | Response:
     """A course's certificate settings (its authors)."""
-    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
-    if not course.can_edit(current_user):
-        abort(403)
+    course = editable_course(slug)
     current = services.settings_for(course)
     form = (
         CertificateSettingsForm(obj=current)

@@ -45,8 +45,8 @@ bp = Blueprint("authoring", __name__, url_prefix="/author")
 AUTHORS = (Role.TRAINER, Role.ADMIN)
 
 
-def _course(slug: str) -> Course:
-    """Load (404) and check (403) a course the current user may edit."""
+def editable_course(slug: str) -> Course:
+    """Load (404) and check (403) a course the current user may edit (for every author page)."""
     course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
     if not course.can_edit(current_user):
         abort(403)
@@ -120,7 +120,7 @@ def create() -> str | Response:
 @roles_required(*AUTHORS)
 def course(slug: str) -> str:
     """The course's outline with everything a trainer can do to it."""
-    course = _course(slug)
+    course = editable_course(slug)
     # Other packages (quizzes) add their tools here: callables giving [(label, url)].
     extra_links = [
         link
@@ -140,7 +140,7 @@ def course(slug: str) -> str:
 @roles_required(*AUTHORS)
 def edit(slug: str) -> str | Response:
     """Change the course's title, description, language, topics, duration and cover."""
-    course = _course(slug)
+    course = editable_course(slug)
     form = (
         CourseForm(
             slug=course.slug,
@@ -183,7 +183,7 @@ def edit(slug: str) -> str | Response:
 @roles_required(*AUTHORS)
 def delete(slug: str) -> str | Response:
     """Delete a course nobody is enrolled in (owner or admin, after confirming)."""
-    course = _course(slug)
+    course = editable_course(slug)
     if not (current_user.is_admin or course.owner_id == current_user.id):
         abort(403)
     if request.method == "POST":
@@ -205,7 +205,7 @@ def delete(slug: str) -> str | Response:
 @roles_required(*AUTHORS)
 def add_module(slug: str) -> Response:
     """Add a module at the end of the outline."""
-    course = _course(slug)
+    course = editable_course(slug)
     form = TitleForm()
     if form.validate_on_submit():
         services.add_module(course, form.title.data)
@@ -219,7 +219,7 @@ def add_module(slug: str) -> Response:
 @roles_required(*AUTHORS)
 def edit_module(slug: str, module_id: int) -> str | Response:
     """Rename a module."""
-    course = _course(slug)
+    course = editable_course(slug)
     module = _module(course, module_id)
     form = TitleForm(title=module.title) if request.method == "GET" else TitleForm()
     if form.validate_on_submit():
@@ -235,7 +235,7 @@ def edit_module(slug: str, module_id: int) -> str | Response:
 @roles_required(*AUTHORS)
 def delete_module(slug: str, module_id: int) -> str | Response:
     """Delete a module with its lessons, after confirming."""
-    course = _course(slug)
+    course = editable_course(slug)
     module = _module(course, module_id)
     if request.method == "POST":
         services.delete_module(module)
@@ -248,7 +248,7 @@ def delete_module(slug: str, module_id: int) -> str | Response:
 @roles_required(*AUTHORS)
 def move_module(slug: str, module_id: int) -> Response:
     """Move a module up or down (works without JavaScript)."""
-    course = _course(slug)
+    course = editable_course(slug)
     module = _module(course, module_id)
     services.move(course.modules, module, -1 if request.form.get("direction") == "up" else 1)
     return redirect(url_for(".course", slug=slug, _anchor=f"module-{module.id}"))
@@ -265,7 +265,7 @@ def _module_choices(course: Course) -> list[SelectChoice]:
 @roles_required(*AUTHORS)
 def add_lesson(slug: str, module_id: int) -> str | Response:
     """Write a new lesson at the end of a module."""
-    course = _course(slug)
+    course = editable_course(slug)
     module = _module(course, module_id)
     form = LessonForm()
     form.module.choices = _module_choices(course)
@@ -285,7 +285,7 @@ def add_lesson(slug: str, module_id: int) -> str | Response:
 @roles_required(*AUTHORS)
 def edit_lesson(slug: str, lesson_id: int) -> str | Response:
     """Edit a lesson's text; learners see it only after the course is published again."""
-    course = _course(slug)
+    course = editable_course(slug)
     lesson = _lesson(course, lesson_id)
     if request.method == "GET":
         form = LessonForm(
@@ -318,7 +318,7 @@ def edit_lesson(slug: str, lesson_id: int) -> str | Response:
 @roles_required(*AUTHORS)
 def delete_lesson(slug: str, lesson_id: int) -> str | Response:
     """Delete a lesson from the draft, after confirming."""
-    course = _course(slug)
+    course = editable_course(slug)
     lesson = _lesson(course, lesson_id)
     if request.method == "POST":
         services.delete_lesson(lesson)
@@ -331,7 +331,7 @@ def delete_lesson(slug: str, lesson_id: int) -> str | Response:
 @roles_required(*AUTHORS)
 def move_lesson(slug: str, lesson_id: int) -> Response:
     """Move a lesson up or down within its module."""
-    course = _course(slug)
+    course = editable_course(slug)
     lesson = _lesson(course, lesson_id)
     step = -1 if request.form.get("direction") == "up" else 1
     services.move(lesson.module.lessons, lesson, step)
@@ -342,7 +342,7 @@ def move_lesson(slug: str, lesson_id: int) -> Response:
 @roles_required(*AUTHORS)
 def preview(slug: str, key: str) -> str:
     """The draft lesson exactly as learners will see it once published."""
-    course = _course(slug)
+    course = editable_course(slug)
     lesson = db.first_or_404(
         sa.select(Lesson).where(Lesson.course_id == course.id, Lesson.key == key)
     )
@@ -372,7 +372,7 @@ def preview(slug: str, key: str) -> str:
 @roles_required(*AUTHORS)
 def publish(slug: str) -> str | Response:
     """Publish the draft as a new revision, with an optional comment."""
-    course = _course(slug)
+    course = editable_course(slug)
     form = PublishForm()
     if form.validate_on_submit():
         try:
@@ -390,7 +390,7 @@ def publish(slug: str) -> str | Response:
 @roles_required(*AUTHORS)
 def history(slug: str) -> str:
     """Every revision: who, when, comment; compare any two; restore one as the draft."""
-    course = _course(slug)
+    course = editable_course(slug)
     return render_template(
         "courses/author/history.html", course=course, revisions=publishing.revisions(course)
     )
@@ -411,7 +411,7 @@ def _revision(course: Course, number: int) -> CourseRevision:
 @roles_required(*AUTHORS)
 def diff(slug: str) -> str:
     """Differences between two revisions (?a=1&b=2)."""
-    course = _course(slug)
+    course = editable_course(slug)
     a, b = request.args.get("a", ""), request.args.get("b", "")
     if not (a.isdigit() and b.isdigit()):
         abort(404)
@@ -429,7 +429,7 @@ def diff(slug: str) -> str:
 @roles_required(*AUTHORS)
 def restore(slug: str, number: int) -> str | Response:
     """Make an old revision the draft again (unpublished changes are saved first)."""
-    course = _course(slug)
+    course = editable_course(slug)
     revision = _revision(course, number)
     if request.method == "POST":
         saved = publishing.restore(course, revision, current_user)
@@ -454,7 +454,7 @@ def restore(slug: str, number: int) -> str | Response:
 @roles_required(*AUTHORS)
 def editors(slug: str) -> str | Response:
     """Co-authors of the course; the owner (or an admin) adds and removes them."""
-    course = _course(slug)
+    course = editable_course(slug)
     is_owner = current_user.is_admin or course.owner_id == current_user.id
     form = EditorForm()
     if form.validate_on_submit():
@@ -477,7 +477,7 @@ def editors(slug: str) -> str | Response:
 @roles_required(*AUTHORS)
 def remove_editor(slug: str, user_id: int) -> Response:
     """Remove a co-author (owner or admin only)."""
-    course = _course(slug)
+    course = editable_course(slug)
     if not (current_user.is_admin or course.owner_id == current_user.id):
         abort(403)
     services.remove_editor(course, user_id)
@@ -492,7 +492,7 @@ def remove_editor(slug: str, user_id: int) -> Response:
 @roles_required(*AUTHORS)
 def media_files(slug: str) -> str | Response:
     """Upload images and PDF handouts; each gets a stable address to use in lessons."""
-    course = _course(slug)
+    course = editable_course(slug)
     form = MediaForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -521,7 +521,7 @@ def media_files(slug: str) -> str | Response:
 @roles_required(*AUTHORS)
 def delete_media(slug: str, media_id: int) -> Response:
     """Delete a file no lesson or revision uses."""
-    course = _course(slug)
+    course = editable_course(slug)
     item = db.get_or_404(CourseMedia, media_id)
     if item.course_id != course.id:
         abort(404)
@@ -541,7 +541,7 @@ def delete_media(slug: str, media_id: int) -> Response:
 @roles_required(*AUTHORS)
 def export(slug: str) -> Response:
     """Download the draft as a course pack (zip)."""
-    course = _course(slug)
+    course = editable_course(slug)
     try:
         data = write_pack_zip(pack_io.course_to_pack(course))
     except PackError as error:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from courses.authoring_views import editable_course
 from courses.models import Course
 from quizzes import bank, services
 from quizzes.analysis import FLAG_LABELS, analyse, to_csv_rows
@@ -27,14 +28,6 @@ from training.permissions import roles_required
 bp = Blueprint("quiz_authoring", __name__, url_prefix="/author")
 
 AUTHORS = (Role.TRAINER, Role.ADMIN)
-
-
-def _course(slug: str) -> Course:
-    """Load (404) and check (403) a course the current user may edit."""
-    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
-    if not course.can_edit(current_user):
-        abort(403)
-    return course
 
 
 def _question(course: Course, question_id: int) -> Question:
@@ -58,7 +51,7 @@ def _quiz(course: Course, key: str) -> Quiz:
 @roles_required(*AUTHORS)
 def question_bank(slug: str) -> str | Response:
     """The course's questions by category, with GIFT import and export."""
-    course = _course(slug)
+    course = editable_course(slug)
     form = GiftForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -98,7 +91,7 @@ def question_bank(slug: str) -> str | Response:
 @roles_required(*AUTHORS)
 def export_gift(slug: str) -> Response:
     """Download a category (or the whole bank) as a GIFT file."""
-    course = _course(slug)
+    course = editable_course(slug)
     category_id = request.args.get("category", type=int)
     questions = bank.bank(course, category_id)
     text = to_gift([(q.category.name, q.current_version.spec) for q in questions])
@@ -115,7 +108,7 @@ def export_gift(slug: str) -> Response:
 @roles_required(*AUTHORS)
 def edit_question(slug: str, question_id: int | None = None) -> str | Response:
     """Write or change one question in GIFT; a change is saved as a new version."""
-    course = _course(slug)
+    course = editable_course(slug)
     question = _question(course, question_id) if question_id else None
     if request.method == "GET" and question is not None:
         form = QuestionForm(
@@ -155,7 +148,7 @@ def edit_question(slug: str, question_id: int | None = None) -> str | Response:
 @roles_required(*AUTHORS)
 def retire_question(slug: str, question_id: int) -> Response:
     """Take a question out of the bank (attempts that used it keep it)."""
-    course = _course(slug)
+    course = editable_course(slug)
     bank.retire_question(_question(course, question_id))
     flash(_("Question removed from the bank."), "success")
     return redirect(url_for(".question_bank", slug=slug))
@@ -194,7 +187,7 @@ def _settings(form: QuizForm) -> services.QuizSettings:
 @roles_required(*AUTHORS)
 def quizzes(slug: str) -> str | Response:
     """The course's quizzes and a form for a new one."""
-    course = _course(slug)
+    course = editable_course(slug)
     form = QuizForm()
     form.module.choices = _place_choices(course)
     if form.validate_on_submit():
@@ -215,7 +208,7 @@ def quizzes(slug: str) -> str | Response:
 @roles_required(*AUTHORS)
 def quiz(slug: str, key: str) -> str | Response:
     """One quiz: its settings and the lines that choose its questions."""
-    course = _course(slug)
+    course = editable_course(slug)
     quiz = _quiz(course, key)
     if request.method == "GET":
         form = QuizForm(
@@ -261,7 +254,7 @@ def quiz(slug: str, key: str) -> str | Response:
 @roles_required(*AUTHORS)
 def add_slot(slug: str, key: str) -> Response:
     """Add a fixed question or a random draw to a quiz."""
-    course = _course(slug)
+    course = editable_course(slug)
     quiz = _quiz(course, key)
     try:
         if request.form.get("kind") == "random":
@@ -284,7 +277,7 @@ def add_slot(slug: str, key: str) -> Response:
 @roles_required(*AUTHORS)
 def remove_slot(slug: str, key: str, slot_id: int) -> Response:
     """Remove a line from a quiz."""
-    course = _course(slug)
+    course = editable_course(slug)
     quiz = _quiz(course, key)
     slot = db.get_or_404(QuizSlot, slot_id)
     if slot.quiz_id != quiz.id:
@@ -297,7 +290,7 @@ def remove_slot(slug: str, key: str, slot_id: int) -> Response:
 @roles_required(*AUTHORS)
 def attempts(slug: str, key: str) -> str:
     """Every attempt at the quiz: who, which try, when, score."""
-    course = _course(slug)
+    course = editable_course(slug)
     quiz = _quiz(course, key)
     rows = db.session.scalars(
         sa.select(Attempt)
@@ -312,7 +305,7 @@ def attempts(slug: str, key: str) -> str:
 @roles_required(*AUTHORS)
 def analysis(slug: str, key: str) -> str | Response:
     """Item analysis: facility, discrimination, distractors, score distribution, alpha."""
-    course = _course(slug)
+    course = editable_course(slug)
     quiz = _quiz(course, key)
     first_only = request.args.get("attempts") != "all"
     stats = analyse(attempt_records(quiz), first_only=first_only)
