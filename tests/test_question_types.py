@@ -165,3 +165,12 @@ def test_correct_answers_for_review():
 def test_spec_json_round_trip():
     spec = single()
     assert QuestionSpec.from_json(spec.to_json()) == spec
+
+
+def test_thirds_add_up_to_full_marks():
+    spec = QuestionSpec(
+        type="multiple",
+        text="?",
+        options=[Option(f"o{i}", str(i), 0.3333333) for i in range(3)] + [Option("o9", "x", -1)],
+    )
+    assert grade(spec, ["o0", "o1", "o2"]).correct
