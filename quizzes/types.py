@@ -126,9 +126,9 @@ class MultipleChoice(QuestionType):
         chosen = self.check(spec, response)
         picked = [o for o in spec.options if o.id in chosen]
         feedback = tuple(o.feedback for o in picked if o.feedback)
-        return GradeResult(
-            clamp(sum(o.weight for o in picked)), feedback, tuple(o.id for o in picked)
-        )
+        # Rounded: three GIFT weights of 33.33333% must add up to full marks.
+        total = round(sum(o.weight for o in picked), 4)
+        return GradeResult(clamp(total), feedback, tuple(o.id for o in picked))
 
     def correct_answer(self, spec: QuestionSpec) -> list[str]:
         return [o.text for o in spec.options if o.weight > 0]
