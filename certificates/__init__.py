@@ -26,10 +26,13 @@ def _author_links(course: object) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     """Register certificate pages and commands and start listening for completions."""
     from certificates.cli import certificates_cli
+    from certificates.packs import export_certificate, import_certificate
     from certificates.views import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(certificates_cli)
     app.extensions.setdefault("author_course_links", []).append(_author_links)
+    app.extensions.setdefault("pack_exporters", []).append(export_certificate)
+    app.extensions.setdefault("pack_importers", []).append(import_certificate)
     # weak=False: the receiver is a module function; connecting twice is a no-op.
     progress_changed.connect(_issue, weak=False)

@@ -32,7 +32,7 @@ __all__ = [
 FORMAT = 1
 COURSE_FIELDS = (
     *("format", "slug", "title", "description", "language", "topics", "duration_minutes"),
-    *("cover", "modules", "quizzes"),
+    *("cover", "modules", "quizzes", "certificate"),
 )
 REQUIRED_FIELDS = ("format", "slug", "title", "language", "duration_minutes", "modules")
 MODULE_FIELDS = ("key", "title", "lessons")
@@ -74,6 +74,8 @@ class CoursePack:
     quizzes: dict[str, str] = field(default_factory=dict)
     # Quiz definitions from course.yaml, kept as written: the quizzes package reads them.
     quiz_settings: list[dict[str, Any]] = field(default_factory=list)
+    # Certificate settings from course.yaml, kept as written: the certificates package reads them.
+    certificate: dict[str, Any] = field(default_factory=dict)
     # course.yaml as parsed YAML nodes, so later checks can name the line they refer to.
     course_node: Any = field(default=None, compare=False, repr=False)
 
@@ -194,7 +196,12 @@ class _Reader:
         if not isinstance(quizzes, list) or not all(isinstance(q, dict) for q in quizzes):
             self.add(COURSE_FILE, ("quizzes",), _("“quizzes” must be a list of quizzes."))
             quizzes = []
+        certificate = _or_default(data.get("certificate"), {})
+        if not isinstance(certificate, dict):
+            self.add(COURSE_FILE, ("certificate",), _("“certificate” must be “key: value” lines."))
+            certificate = {}
         return CoursePack(
+            certificate=certificate,
             quiz_settings=quizzes,
             slug=data.get("slug"),
             title=data.get("title"),
@@ -372,6 +379,8 @@ def pack_files(pack: CoursePack) -> dict[str, bytes]:
     ]
     if pack.quiz_settings:
         course["quizzes"] = pack.quiz_settings
+    if pack.certificate:
+        course["certificate"] = pack.certificate
     files = {COURSE_FILE: _dump(course).encode()}
     for module in pack.modules:
         for lesson in module.lessons:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import sqlalchemy as sa
 
 from courses.starter import STARTER
 from scripts.check_starter import check
@@ -24,3 +27,71 @@ def test_every_pack_is_a_valid_pack():
     assert len(slugs) == len(set(slugs)) and all(
         p.name == s for p, s in zip(PACKS, slugs, strict=True)
     )
+
+
+TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+MEDIA_LINK = re.compile(r"\]\((media/[^)\s]+)")
+SITE_LINK = re.compile(r"\]\((/[^)\s]*)")
+
+
+@pytest.mark.parametrize("folder", PACKS, ids=lambda p: p.name)
+def test_lessons_have_no_raw_html_and_every_reference_resolves(folder):
+    from courses.packs import read_pack_dir
+
+    pack = read_pack_dir(folder)
+    for module in pack.modules:
+        for lesson in module.lessons:
+            assert not TAG.search(lesson.body), (lesson.key, TAG.search(lesson.body))
+            for ref in MEDIA_LINK.findall(lesson.body):
+                assert ref.removeprefix("media/") in pack.media, (lesson.key, ref)
+            for ref in SITE_LINK.findall(lesson.body):
+                assert ref.startswith("/courses/"), (lesson.key, ref)
+
+
+def right_answer(spec):
+    """The response that earns full marks, built from the question itself."""
+    if spec.type == "single":
+        return max(spec.options, key=lambda o: o.weight).id
+    if spec.type == "multiple":
+        return [o.id for o in spec.options if o.weight > 0]
+    if spec.type == "truefalse":
+        return "true" if spec.truth else "false"
+    if spec.type == "shortanswer":
+        return max(spec.answers, key=lambda a: a.weight).text
+    if spec.type == "numeric":
+        best = max(spec.numeric, key=lambda a: a.weight)
+        return str(best.value if best.value is not None else best.low)
+    return {p.id: p.id for p in spec.pairs}
+
+
+def test_every_course_can_be_completed_to_a_certificate(app, ctx, users, tmp_path, monkeypatch):
+    from certificates.models import Certificate
+    from courses import learning
+    from courses.models import Course
+    from courses.starter import load_starter_courses
+    from quizzes import attempts
+    from quizzes.services import quizzes_of
+    from training.extensions import db
+
+    monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+    added = load_starter_courses("trainer")
+    assert len(added) == len(PACKS)
+    assert load_starter_courses("trainer") == []  # the loader is idempotent
+    learner = users["learner"].id
+    for course in db.session.scalars(sa.select(Course).order_by(Course.slug)):
+        revision = course.published_revision
+        learning.enroll(learner, course)
+        for key in revision.lesson_keys():
+            learning.mark_done(learner, course, revision, key)
+        for quiz in quizzes_of(course):
+            attempt = attempts.start(quiz, learner)
+            responses = {i.id: right_answer(i.version.spec) for i in attempt.items}
+            attempts.submit(attempt, learner, responses)
+            assert attempt.score == pytest.approx(1.0), (course.slug, quiz.key)
+        certificate = db.session.scalar(
+            sa.select(Certificate).where(
+                Certificate.user_id == learner, Certificate.course_id == course.id
+            )
+        )
+        assert certificate is not None, course.slug
