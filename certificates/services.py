@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -77,9 +78,10 @@ def completion(user_id: int, course: Course, since: datetime | None = None) -> C
     if since is not None:
         query = query.where(LessonProgress.completed_at > since)
     done = set(db.session.scalars(query))
-    titles = {l["key"]: l["title"] for m in revision.outline for l in m["lessons"]}  # noqa: E741
+    titles = {item["key"]: item["title"] for m in revision.outline for item in m["lessons"]}
+    required = revision.required_keys()
     result.lessons_missing = [
-        titles[k] for k in revision.lesson_keys() if k in revision.required_keys() and k not in done
+        titles[k] for k in revision.lesson_keys() if k in required and k not in done
     ]
     for quiz in quizzes_of(course):
         if quiz.is_open and quiz.required and not quiz_passed_since(quiz, user_id, since):
@@ -98,26 +100,10 @@ def current_certificate(user_id: int, course_id: int) -> Certificate | None:
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later (the month's last day when it is shorter)."""
     month = moment.month - 1 + months
     year, month = moment.year + month // 12, month % 12 + 1
-    day = min(
-        moment.day,
-        [
-            31,
-            29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ][month - 1],
-    )
-    return moment.replace(year=year, month=month, day=day)
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
 def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
@@ -213,7 +199,7 @@ def unrevoke(certificate: Certificate, actor: User) -> None:
 
 def can_revoke(certificate: Certificate, user: User) -> bool:
     """Administrators and the course's owner."""
-    return bool(user.is_admin or certificate.course.owner_id == user.id)
+    return certificate.course.can_manage(user)
 
 
 def set_public_name(certificate: Certificate, mode: str, pseudonym: str = "") -> None:

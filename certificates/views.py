@@ -131,7 +131,7 @@ def _revocable(certificate_id: int) -> Certificate:
 def course_certificates(slug: str) -> str:
     """Certificates of a course, for its owner and admins to revoke."""
     course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
-    if not (current_user.is_admin or course.owner_id == current_user.id):
+    if not course.can_manage(current_user):
         abort(403)
     rows = db.session.scalars(
         sa.select(Certificate)

@@ -184,7 +184,7 @@ def edit(slug: str) -> str | Response:
 def delete(slug: str) -> str | Response:
     """Delete a course nobody is enrolled in (owner or admin, after confirming)."""
     course = editable_course(slug)
-    if not (current_user.is_admin or course.owner_id == current_user.id):
+    if not course.can_manage(current_user):
         abort(403)
     if request.method == "POST":
         try:
@@ -455,7 +455,7 @@ def restore(slug: str, number: int) -> str | Response:
 def editors(slug: str) -> str | Response:
     """Co-authors of the course; the owner (or an admin) adds and removes them."""
     course = editable_course(slug)
-    is_owner = current_user.is_admin or course.owner_id == current_user.id
+    is_owner = course.can_manage(current_user)
     form = EditorForm()
     if form.validate_on_submit():
         if not is_owner:
@@ -478,7 +478,7 @@ def editors(slug: str) -> str | Response:
 def remove_editor(slug: str, user_id: int) -> Response:
     """Remove a co-author (owner or admin only)."""
     course = editable_course(slug)
-    if not (current_user.is_admin or course.owner_id == current_user.id):
+    if not course.can_manage(current_user):
         abort(403)
     services.remove_editor(course, user_id)
     flash(_("Co-author removed."), "success")

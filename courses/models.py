@@ -56,6 +56,12 @@ class Course(db.Model):
             return True
         return any(row.user_id == user.id for row in self.editor_rows)
 
+    def can_manage(self, user: Any) -> bool:
+        """Owner and administrators: delete the course, choose co-authors, revoke certificates."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return bool(user.is_admin or user.id == self.owner_id)
+
     def can_view(self, user: Any) -> bool:
         """Published courses are open to everyone; drafts only to their authors."""
         return self.published_revision_id is not None or self.can_edit(user)
