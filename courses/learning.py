@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from courses.models import Course, CourseRevision, Enrollment, LessonProgress, RevisionLesson
 from training.db import utcnow
 from training.errors import ServiceError
-from training.events import record_event
+from training.events import LearningEvent, record_event
 from training.extensions import db
 from training.signals import progress_changed
 
@@ -187,7 +187,22 @@ def mark_done(user_id: int, course: Course, revision: CourseRevision, key: str) 
     )
     db.session.flush()
     progress = progress_for(revision, progress_rows(user_id, course.id))
-    if progress.required_done and _course_completion_is_new(user_id, course):
+    module = next(m for m in revision.outline if key in {item["key"] for item in m["lessons"]})
+    if _module_done(module, progress.done):
+        path = f"{course_path(course)}/modules/{module['key']}"
+        if _completion_is_new(user_id, course, "module", path):
+            record_event(
+                user_id,
+                "completed",
+                "module",
+                path,
+                object_name=module["title"],
+                course_id=course.id,
+                context={"parent": course_path(course), "revision": revision.number},
+            )
+    if progress.required_done and _completion_is_new(
+        user_id, course, "course", course_path(course)
+    ):
         record_event(
             user_id,
             "completed",
@@ -201,16 +216,23 @@ def mark_done(user_id: int, course: Course, revision: CourseRevision, key: str) 
     return True
 
 
-def _course_completion_is_new(user_id: int, course: Course) -> bool:
-    from training.events import LearningEvent
+def _module_done(module: dict, done: set[str]) -> bool:
+    """A module is done when its required lessons are (all of them, if none is required)."""
+    keys = [item["key"] for item in module["lessons"] if item.get("required", True)]
+    keys = keys or [item["key"] for item in module["lessons"]]
+    return set(keys) <= done
 
+
+def _completion_is_new(user_id: int, course: Course, object_type: str, path: str) -> bool:
+    """True when the learner has no "completed" event for this module or course yet."""
     return (
         db.session.scalar(
             sa.select(LearningEvent.id).where(
                 LearningEvent.actor_id == user_id,
                 LearningEvent.verb == "completed",
-                LearningEvent.object_type == "course",
+                LearningEvent.object_type == object_type,
                 LearningEvent.course_id == course.id,
+                LearningEvent.object_path == path,
             )
         )
         is None

@@ -268,8 +268,10 @@ def submit(
         return attempt
     attempt.submitted_at = now
     total = 0.0
+    scores: dict[str, float] = {}
     for item in attempt.items:
         result = grade(item.version.spec, item.response)
+        scores[str(item.version.question_id)] = round(result.score, 4)
         item.score = result.score
         item.feedback = list(result.feedback)
         item.choices = CHOICE_SEPARATOR.join(result.choices)
@@ -294,7 +296,11 @@ def submit(
             "success": attempt.passed,
             "completion": True,
         },
-        context={"parent": course_path(quiz.course), "attempt": attempt.number},
+        context={
+            "parent": course_path(quiz.course),
+            "attempt": attempt.number,
+            "items": scores,
+        },
     )
     db.session.flush()
     progress_changed.send(None, user_id=user_id, course_id=quiz.course_id)

@@ -14,7 +14,7 @@ from quizzes.spec import QuestionSpec
 from tests.quiz_helpers import RIGHT, build_quiz
 from training.db import utcnow
 from training.errors import ServiceError
-from training.events import LearningEvent
+from training.events import LearningEvent, to_xapi
 from training.extensions import db
 
 
@@ -36,6 +36,27 @@ def test_right_answers_pass_and_are_recorded(ctx, users):
     assert attempts.quiz_done(quiz, learner)
     verbs = [e.verb for e in db.session.scalars(sa.select(LearningEvent))]
     assert "passed" in verbs
+
+
+def test_graded_event_carries_each_questions_score(ctx, users):
+    _course, quiz = build_quiz(users["trainer"])
+    learner = users["learner"].id
+    attempt = attempts.start(quiz, learner)
+    answers = answers_for(attempt)
+    wrong = next(i for i in attempt.items if i.version.type == "single")
+    answers[wrong.id] = next(o for o in wrong.order if o != "o1")
+    attempts.submit(attempt, learner, answers)
+    event = db.session.scalar(
+        sa.select(LearningEvent).where(
+            LearningEvent.object_type == "quiz", LearningEvent.verb != "attempted"
+        )
+    )
+    scores = event.context["items"]
+    assert set(scores) == {str(i.version.question_id) for i in attempt.items}
+    assert scores[str(wrong.version.question_id)] == 0
+    assert sorted(scores.values()).count(1) == len(attempt.items) - 1
+    statement = to_xapi(event, "https://edu.example")
+    assert statement["context"]["extensions"]["https://edu.example/xapi/question-scores"] == scores
 
 
 def test_one_open_attempt_and_resume(ctx, users):

@@ -82,3 +82,27 @@ def test_since_filters_and_bad_dates_are_refused(app, login_as, users):
     assert future.exit_code == 0 and json.loads(future.output) == []
     bad = runner.invoke(args=["events", "export", "--since", "yesterday"])
     assert bad.exit_code != 0 and "--since" in bad.output
+
+
+def test_module_completion_is_recorded_once_with_the_actors_organization(app, login_as, users):
+    from sqlalchemy import select
+
+    from training.events import LearningEvent
+    from training.extensions import db
+
+    build_course(users["trainer"])
+    client = login_as("learner")
+    post(client, "/courses/info-work/enroll")
+    post(client, "/courses/info-work/lessons/intro/done")
+    with app.app_context():
+        modules = db.session.scalars(
+            select(LearningEvent).where(LearningEvent.object_type == "module")
+        ).all()
+        assert modules == []  # "plan" is still to do in the first module
+    post(client, "/courses/info-work/lessons/plan/done")
+    post(client, "/courses/info-work/lessons/plan/done")  # a repeat records nothing
+    with app.app_context():
+        events = db.session.scalars(select(LearningEvent).order_by(LearningEvent.id)).all()
+        modules = [e.object_path for e in events if e.object_type == "module"]
+        assert modules == ["courses/info-work/modules/osnovy"]
+        assert {e.organization_id for e in events} == {users["learner"].organization_id}

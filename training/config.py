@@ -84,6 +84,10 @@ class Defaults:
     # Demo data may only be loaded outside production.
     DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for demo accounts only
 
+    # Statistics: any count from 1 to this minus one is shown as "<N" in breakdowns,
+    # so a small primary organization does not reveal a single person.
+    STATS_MIN_GROUP = 5
+
     # Name shown in the header and on documents.
     PLATFORM_NAME = "Профсоюзная школа"
 

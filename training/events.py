@@ -9,8 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from training.accounts.models import User
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
+from training.signals import event_recorded
 
 # Our verbs and the xAPI verb IRIs they are exported as.
 VERBS = {
@@ -48,6 +50,12 @@ class LearningEvent(db.Model):
     )
     # NULL once the account is deleted or anonymised: the fact stays, the person goes.
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when the actor is anonymised: a random token shared by that person's events only,
+    # so distinct-learner totals stay right without any link back to the person.
+    actor_ref: Mapped[str | None] = mapped_column(sa.String(32))
+    # The actor's organization when the event happened: statistics count it there for good,
+    # even if the person later moves or is deleted. No foreign key: the log outlives the tree.
+    organization_id: Mapped[int | None]
     verb: Mapped[str] = mapped_column(sa.String(16))
     object_type: Mapped[str] = mapped_column(sa.String(16))
     # Path of the object below the platform's address, e.g. "courses/news/lessons/intro".
@@ -74,8 +82,10 @@ def record_event(
     """Append one event to the learning record (flushed with the request's transaction)."""
     if verb not in VERBS or object_type not in ACTIVITY_TYPES:
         raise ValueError(f"unknown verb or object type: {verb} {object_type}")
+    actor = db.session.get(User, actor_id) if actor_id is not None else None
     event = LearningEvent(
         actor_id=actor_id,
+        organization_id=actor.organization_id if actor is not None else None,
         verb=verb,
         object_type=object_type,
         object_path=object_path,
@@ -85,6 +95,7 @@ def record_event(
         context=context,
     )
     db.session.add(event)
+    event_recorded.send(None, event=event)
     return event
 
 
@@ -121,7 +132,15 @@ def to_xapi(event: LearningEvent, base_url: str, language: str = "ru") -> dict[s
         xapi_context["contextActivities"] = {
             "parent": [{"objectType": "Activity", "id": f"{base}/{parent}"}]
         }
+    extensions = {}
     if "revision" in context:
-        xapi_context["extensions"] = {f"{base}/xapi/revision": context["revision"]}
+        extensions[f"{base}/xapi/revision"] = context["revision"]
+    if "attempt" in context:
+        extensions[f"{base}/xapi/attempt"] = context["attempt"]
+    if "items" in context:
+        # Score of each question (by its id on this platform) in a graded attempt.
+        extensions[f"{base}/xapi/question-scores"] = context["items"]
+    if extensions:
+        xapi_context["extensions"] = extensions
     statement["context"] = xapi_context
     return statement
