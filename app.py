@@ -70,8 +70,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import certificates
     import courses
     import quizzes
+    import stats
 
     courses.init_app(app)
     quizzes.init_app(app)
     certificates.init_app(app)
+    stats.init_app(app)
     return app

@@ -1,0 +1,19 @@
+"""Organizer statistics: completion across the union's tree from aggregates kept on write."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from training.signals import event_recorded
+
+
+def init_app(app: Flask) -> None:
+    """Register the dashboards and commands and start counting learning events."""
+    from stats.cli import stats_cli
+    from stats.store import on_event_recorded
+    from stats.views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(stats_cli)
+    # weak=False: the receiver is a module function; connecting twice is a no-op.
+    event_recorded.connect(on_event_recorded, weak=False)

@@ -1,0 +1,221 @@
+"""Keeping the aggregates: on every learning event (same transaction), and rebuilt from the log."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from courses.models import Course
+from stats.counting import Active, Count, Fact, LearnerState, fact_from_row, replay
+from stats.models import LastActive, WeeklyCount
+from training.events import LearningEvent
+from training.extensions import db
+from training.organizations.models import Organization
+
+EVENT_COLUMNS = (
+    LearningEvent.id,
+    LearningEvent.verb,
+    LearningEvent.object_type,
+    LearningEvent.object_path,
+    LearningEvent.course_id,
+    LearningEvent.organization_id,
+    LearningEvent.timestamp,
+    LearningEvent.context,
+)
+
+
+def course_languages() -> dict[int, str]:
+    """Language of every course (a catalog holds tens of courses)."""
+    return dict(db.session.execute(sa.select(Course.id, Course.language)))
+
+
+def ancestry() -> dict[int, list[int]]:
+    """Every organization's ids from the root down to itself (one query)."""
+    rows = db.session.execute(sa.select(Organization.id, Organization.path))
+    return {org_id: _ids(path) for org_id, path in rows}
+
+
+def _ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+@dataclass
+class Totals:
+    """Counter changes summed by key, ready to add to (or compare with) the tables."""
+
+    weekly: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
+    active: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, changes: Iterable[Count | Active], lineage: dict[int, list[int]]) -> None:
+        for change in changes:
+            chain = lineage.get(change.org_id) or [change.org_id]
+            if isinstance(change, Count):
+                for org in chain[:1] if change.top_only else chain:
+                    key = (org, change.course_id, change.metric, change.week, change.item)
+                    self.weekly[key] += change.value
+            else:
+                for org in chain:
+                    self.active[(org, change.scope, change.day)] += change.value
+
+    def nonzero(self) -> tuple[dict[tuple, int], dict[tuple, int]]:
+        return (
+            {k: v for k, v in self.weekly.items() if v},
+            {k: v for k, v in self.active.items() if v},
+        )
+
+
+def on_event_recorded(_sender: object, *, event: LearningEvent) -> None:
+    """Count a new learning event into the aggregates, in the transaction that records it."""
+    if event.actor_id is None or event.course_id is None or event.organization_id is None:
+        return
+    db.session.flush()  # the event gets its id; earlier events of this request become visible
+    earlier = db.session.execute(
+        sa.select(*EVENT_COLUMNS)
+        .where(LearningEvent.actor_id == event.actor_id, LearningEvent.id < event.id)
+        .order_by(LearningEvent.timestamp, LearningEvent.id)
+    )
+    languages = course_languages()
+    state = LearnerState()
+    replay(state, (fact_from_row(row) for row in earlier), languages)
+    changes = state.apply(fact_from_row(event), languages.get(event.course_id, ""))
+    org = db.session.get(Organization, event.organization_id)
+    lineage = {event.organization_id: _ids(org.path) if org else [event.organization_id]}
+    for change in changes:
+        if isinstance(change, Active) and change.org_id not in lineage:
+            moved_from = db.session.get(Organization, change.org_id)
+            lineage[change.org_id] = _ids(moved_from.path) if moved_from else [change.org_id]
+    totals = Totals()
+    totals.add(changes, lineage)
+    add_to_tables(totals)
+
+
+def _upsert(model: type, keys: tuple[str, ...]) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={"value": model.value + statement.excluded.value},
+    )
+
+
+WEEKLY_KEYS = ("org_id", "course_id", "metric", "week", "item")
+ACTIVE_KEYS = ("org_id", "scope", "day")
+
+
+def add_to_tables(totals: Totals) -> None:
+    """Add the changes to the stored counters (insert or increment, one statement per table)."""
+    weekly, active = totals.nonzero()
+    if weekly:
+        db.session.execute(
+            _upsert(WeeklyCount, WEEKLY_KEYS),
+            [dict(zip(WEEKLY_KEYS, k, strict=True), value=v) for k, v in weekly.items()],
+        )
+    if active:
+        db.session.execute(
+            _upsert(LastActive, ACTIVE_KEYS),
+            [dict(zip(ACTIVE_KEYS, k, strict=True), value=v) for k, v in active.items()],
+        )
+
+
+def stream_facts(batch: int = 20_000) -> Iterator[tuple[str, Fact]]:
+    """Every countable event of the log in time order, with its learner's key.
+
+    Anonymised events keep counting as one learner through their shared `actor_ref`.
+    """
+    query = (
+        sa.select(LearningEvent.actor_id, LearningEvent.actor_ref, *EVENT_COLUMNS)
+        .where(
+            LearningEvent.course_id.is_not(None),
+            LearningEvent.organization_id.is_not(None),
+            sa.or_(LearningEvent.actor_id.is_not(None), LearningEvent.actor_ref.is_not(None)),
+        )
+        .order_by(LearningEvent.timestamp, LearningEvent.id)
+        .execution_options(yield_per=batch)
+    )
+    for row in db.session.execute(query):
+        actor = f"u{row.actor_id}" if row.actor_id is not None else f"r{row.actor_ref}"
+        yield actor, fact_from_row(row)
+
+
+def recompute() -> Totals:
+    """The aggregates as they should be, from the whole event log."""
+    languages = course_languages()
+    lineage = ancestry()
+    states: dict[str, LearnerState] = defaultdict(LearnerState)
+    totals = Totals()
+    for actor, fact in stream_facts():
+        totals.add(states[actor].apply(fact, languages.get(fact.course_id, "")), lineage)
+    return totals
+
+
+def stored() -> tuple[dict[tuple, int], dict[tuple, int]]:
+    """The aggregates as they are in the tables (zero rows left out)."""
+    weekly = {
+        tuple(row[:-1]): row[-1]
+        for row in db.session.execute(
+            sa.select(*(getattr(WeeklyCount, k) for k in WEEKLY_KEYS), WeeklyCount.value).where(
+                WeeklyCount.value != 0
+            )
+        )
+    }
+    active = {
+        tuple(row[:-1]): row[-1]
+        for row in db.session.execute(
+            sa.select(*(getattr(LastActive, k) for k in ACTIVE_KEYS), LastActive.value).where(
+                LastActive.value != 0
+            )
+        )
+    }
+    return weekly, active
+
+
+@dataclass
+class Drift:
+    """Counters whose stored value differs from the value the event log gives."""
+
+    weekly: list[tuple[tuple, int, int]]
+    active: list[tuple[tuple, int, int]]
+    counters: int
+
+    @property
+    def total(self) -> int:
+        return len(self.weekly) + len(self.active)
+
+
+def _differences(have: dict, want: dict) -> list[tuple[tuple, int, int]]:
+    keys = sorted(set(have) | set(want), key=repr)
+    return [(k, have.get(k, 0), want.get(k, 0)) for k in keys if have.get(k, 0) != want.get(k, 0)]
+
+
+def check() -> Drift:
+    """Compare the stored aggregates with a recomputation from the event log."""
+    want_weekly, want_active = recompute().nonzero()
+    have_weekly, have_active = stored()
+    return Drift(
+        _differences(have_weekly, want_weekly),
+        _differences(have_active, want_active),
+        len(want_weekly) + len(want_active),
+    )
+
+
+def rebuild() -> int:
+    """Replace the aggregates with a recomputation from the event log; returns rows written."""
+    totals = recompute()
+    db.session.execute(sa.delete(WeeklyCount))
+    db.session.execute(sa.delete(LastActive))
+    weekly, active = totals.nonzero()
+    _insert_many(WeeklyCount, WEEKLY_KEYS, weekly)
+    _insert_many(LastActive, ACTIVE_KEYS, active)
+    return len(weekly) + len(active)
+
+
+def _insert_many(model: type, keys: tuple[str, ...], values: dict[tuple, int]) -> None:
+    rows = [dict(zip(keys, k, strict=True), value=v) for k, v in values.items()]
+    for start in range(0, len(rows), 10_000):
+        db.session.execute(sa.insert(model), rows[start : start + 10_000])

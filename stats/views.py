@@ -1,0 +1,5 @@
+"""Organizer dashboards (placeholder blueprint, filled in below)."""
+
+from flask import Blueprint
+
+bp = Blueprint("stats", __name__, url_prefix="/stats")

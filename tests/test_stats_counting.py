@@ -1,0 +1,177 @@
+"""Statistics aggregates: the counting rule, kept on write, and equal to a rebuild from the log."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from courses import learning
+from quizzes import attempts
+from stats import store
+from stats.counting import Active, Count, Fact, LearnerState, week_of
+from stats.models import LastActive, WeeklyCount
+from tests.course_helpers import build_course
+from tests.quiz_helpers import RIGHT, build_quiz
+from training.accounts.models import User
+from training.extensions import db
+
+MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def fact(verb, object_type, path="courses/c", when=MONDAY, org=7, course=1, items=None):
+    return Fact(verb, object_type, path, course, org, when, items)
+
+
+def counts(changes) -> list[tuple]:
+    return [(c.metric, c.item, c.value) for c in changes if isinstance(c, Count)]
+
+
+def test_firsts_count_once_and_attempts_every_time():
+    state = LearnerState()
+    assert counts(state.apply(fact("enrolled", "course"), "ru")) == [("enrolled", "", 1)]
+    assert counts(state.apply(fact("enrolled", "course"), "ru")) == []
+    assert counts(state.apply(fact("viewed", "lesson", "courses/c/lessons/a"), "ru")) == [
+        ("started", "", 1)
+    ]
+    assert counts(state.apply(fact("completed", "lesson", "courses/c/lessons/a"), "ru")) == []
+    failed = fact("failed", "quiz", "courses/c/quizzes/final", items={"11": 0.5, "12": 0})
+    assert counts(state.apply(failed, "ru")) == [
+        ("attempts", "final", 1),
+        ("attempters", "final", 1),
+        ("q_n", "11", 1),
+        ("q_score", "11", 500),
+        ("q_n", "12", 1),
+        ("q_score", "12", 0),
+    ]
+    passed = fact("passed", "quiz", "courses/c/quizzes/final", items={})
+    assert counts(state.apply(passed, "ru")) == [("attempts", "final", 1), ("passers", "final", 1)]
+    later = MONDAY + timedelta(days=9)
+    assert counts(state.apply(fact("certified", "course", when=later), "ru")) == [
+        ("certified", "", 1),
+        ("cert_days", "9", 1),
+    ]
+    # question scores go to the top of the tree only
+    assert all(c.top_only for c in state.apply(failed, "ru") if c.metric.startswith("q_"))
+
+
+def test_last_active_moves_a_learner_between_days_and_organizations():
+    state = LearnerState()
+    first = state.apply(fact("enrolled", "course"), "ru")
+    actives = [c for c in first if isinstance(c, Active)]
+    assert {(a.scope, a.value) for a in actives} == {("c:1", 1), ("l:ru", 1), ("all", 1)}
+    same_day = state.apply(fact("viewed", "lesson", when=MONDAY + timedelta(hours=2)), "ru")
+    assert [c for c in same_day if isinstance(c, Active)] == []
+    next_day = MONDAY + timedelta(days=1)
+    moved = list(state.apply(fact("viewed", "lesson", when=next_day, org=8), "ru"))
+    assert Active(7, "all", MONDAY.date(), -1) in moved
+    assert Active(8, "all", next_day.date(), 1) in moved
+    # an event arriving out of order does not move the learner back in time
+    assert [c for c in state.apply(fact("viewed", "lesson"), "ru") if isinstance(c, Active)] == []
+
+
+def test_weeks_start_on_monday():
+    assert week_of(date(2026, 11, 8)) == date(2026, 11, 2)
+    assert week_of(date(2026, 11, 2)) == date(2026, 11, 2)
+
+
+def stored_weekly(metric: str, org_id: int, item: str = "") -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(WeeklyCount.value), 0)).where(
+            WeeklyCount.metric == metric, WeeklyCount.org_id == org_id, WeeklyCount.item == item
+        )
+    )
+
+
+def stored_learners(org_id: int, scope: str = "all") -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LastActive.value), 0)).where(
+            LastActive.org_id == org_id, LastActive.scope == scope
+        )
+    )
+
+
+def test_counted_on_write_at_the_organization_and_every_ancestor(ctx, users, org_tree):
+    course = build_course(users["trainer"])
+    learner = users["learner"]
+    learning.enroll(learner.id, course)
+    revision = course.published_revision
+    for key in ("intro", "plan", "reach"):
+        learning.mark_done(learner.id, course, revision, key)
+    db.session.flush()
+    for name in ("school", "north_local", "north", "top"):
+        org_id = org_tree[name].id
+        assert stored_weekly("enrolled", org_id) == 1
+        assert stored_weekly("module", org_id, "osnovy") == 1
+        assert stored_weekly("completed", org_id) == 1
+        assert stored_weekly("certified", org_id) == 1
+        assert stored_learners(org_id) == 1
+        assert stored_learners(org_id, f"c:{course.id}") == 1
+    for name in ("south", "college"):
+        assert stored_weekly("enrolled", org_tree[name].id) == 0
+        assert stored_learners(org_tree[name].id) == 0
+    assert store.check().total == 0
+
+
+def test_random_workload_leaves_no_drift(ctx, users, org_tree, make_user):
+    """Learners in both regions enroll, read, answer quizzes, finish, move — then recount."""
+    rng = random.Random(20261201)
+    course, quiz = build_quiz(users["trainer"], pass_mark=60)
+    second = build_course(users["trainer"], slug="second")
+    people = [
+        make_user(f"learner{i}", org=rng.choice(["school", "college", "north_local", "south"]))
+        for i in range(12)
+    ]
+    keys = ["intro", "plan", "reach"]
+    for _round in range(3):
+        for person in people:
+            learner = db.session.get(User, person.id)
+            target = rng.choice([course, second])
+            revision = target.published_revision
+            learning.enroll(learner.id, target)
+            for key in rng.sample(keys, rng.randint(0, 3)):
+                lesson = next(r for r in revision.lesson_rows if r.key == key)
+                rows = learning.progress_rows(learner.id, target.id)
+                learning.record_view(learner.id, target, revision, lesson, rows)
+                if rng.random() < 0.7:
+                    learning.mark_done(learner.id, target, revision, key)
+            if target is course and rng.random() < 0.6:
+                attempt = attempts.start(quiz, learner.id)
+                right = rng.random() < 0.5
+                answers = {i.id: RIGHT[i.version.name] if right else None for i in attempt.items}
+                attempts.submit(attempt, learner.id, answers)
+            if rng.random() < 0.15:  # a learner moves to another branch of the union
+                learner.organization_id = org_tree[rng.choice(["school", "college"])].id
+            db.session.flush()
+    drift = store.check()
+    assert drift.counters > 50
+    assert drift.total == 0, drift.weekly[:5] + drift.active[:5]
+
+
+def test_check_reports_drift_and_rebuild_repairs_it(ctx, users, org_tree, app):
+    course = build_course(users["trainer"])
+    learning.enroll(users["learner"].id, course)
+    db.session.execute(
+        sa.update(WeeklyCount).where(WeeklyCount.metric == "enrolled").values(value=5)
+    )
+    drift = store.check()
+    assert drift.total == 4  # school, its local, its region and the top
+    assert all(have == 5 and want == 1 for _key, have, want in drift.weekly)
+    store.rebuild()
+    assert store.check().total == 0
+    assert stored_weekly("enrolled", org_tree["top"].id) == 1
+
+
+def test_anonymised_events_still_count_as_one_learner(ctx, users, org_tree):
+    from training.events import LearningEvent
+
+    course = build_course(users["trainer"])
+    learning.enroll(users["learner"].id, course)
+    learning.mark_done(users["learner"].id, course, course.published_revision, "intro")
+    db.session.execute(
+        sa.update(LearningEvent)
+        .where(LearningEvent.actor_id == users["learner"].id)
+        .values(actor_id=None, actor_ref="f" * 32)
+    )
+    assert store.check().total == 0
