@@ -31,7 +31,7 @@ EVENT_COLUMNS = (
 
 def course_languages() -> dict[int, str]:
     """Language of every course (a catalog holds tens of courses)."""
-    return dict(db.session.execute(sa.select(Course.id, Course.language)))
+    return dict(db.session.execute(sa.select(Course.id, Course.language)).all())
 
 
 def ancestry() -> dict[int, list[int]]:
