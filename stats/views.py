@@ -1,5 +1,241 @@
-"""Organizer dashboards (placeholder blueprint, filled in below)."""
+"""Organizer dashboards: overview, tree, funnel, quizzes, learners — each also as CSV."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import format_date
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from stats import pages, queries
+from stats.forms import FilterForm, course_choices
+from stats.learners import learner_rows
+from stats.queries import Scope
+from stats.tables import Privacy, Table
+from training.accounts.models import Role
+from training.audit import audit
+from training.extensions import db
+from training.organizations.models import Organization
+from training.permissions import roles_required
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
+VIEWERS = (Role.ORGANIZER, Role.ADMIN)
+
+
+@dataclass
+class Dashboard:
+    """What every dashboard page starts from: filters, scope, privacy rule, path in the tree."""
+
+    form: FilterForm
+    scope: Scope
+    privacy: Privacy
+    trail: list[Organization]
+
+    def url(self, endpoint: str, **changes: Any) -> str:
+        """A link to a dashboard keeping the current filters, with some changed."""
+        args = {k: v for k, v in request.args.items() if k not in ("page", "sort", "desc")}
+        args.update({k: v for k, v in changes.items() if v is not None})
+        return url_for(endpoint, **args)
+
+    def url_for_sort(self, endpoint: str) -> Any:
+        """A link builder for sortable headers (sort and direction added per column)."""
+        return lambda **sorting: self.url(endpoint, **sorting)
+
+    @property
+    def period(self) -> tuple[str, str]:
+        return format_date(self.scope.start, "short"), format_date(self.scope.end, "short")
+
+
+def _scope_org() -> Organization:
+    """The organization whose subtree is shown: ?org=, or the viewer's own (404, then 403)."""
+    raw = request.args.get("org")
+    if raw is None or raw == "":
+        org = current_user.organization
+    elif raw.isdigit():
+        org = db.get_or_404(Organization, int(raw))
+    else:
+        abort(404)
+    if not current_user.can_manage_organization(org):
+        abort(403)
+    return org
+
+
+def _trail(org: Organization) -> list[Organization]:
+    """The organizations from the viewer's own (or the root, for admins) down to `org`."""
+    ids = [int(part) for part in org.path.strip("/").split("/")]
+    if not current_user.is_admin:
+        ids = ids[ids.index(current_user.organization_id) :]
+    found = {
+        o.id: o for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(ids)))
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def _dashboard(csv: bool) -> Dashboard:
+    org = _scope_org()
+    courses = queries.published_courses()
+    form = FilterForm(request.args)
+    form.course.choices = course_choices(courses)
+    form.invalid = {}  # type: ignore[attr-defined]
+    if not form.validate():
+        if csv:
+            abort(400)
+        errors = form.errors
+        form = FilterForm()  # show the defaults, and say what was wrong
+        form.course.choices = course_choices(courses)
+        form.invalid = errors  # type: ignore[attr-defined]
+    language = form.language.data or ""
+    course = next((c for c in courses if str(c.id) == form.course.data), None)
+    selected = tuple(
+        c for c in courses if (not language or c.language == language) and course in (None, c)
+    )
+    start, end = form.period_dates()
+    scope = Scope(org, selected, start, end, course, language)
+    return Dashboard(form, scope, Privacy(current_app.config["STATS_MIN_GROUP"]), _trail(org))
+
+
+def _render(name: str, board: Dashboard, **context: Any) -> str:
+    return render_template(f"stats/{name}.html", board=board, view=name, **context)
+
+
+def _csv(table: Table, name: str, board: Dashboard) -> Response:
+    scope = board.scope
+    return table.csv_response(f"{name}-{scope.org.id}-{scope.start}-{scope.end}.csv")
+
+
+@bp.route("/", defaults={"fmt": "html"})
+@bp.route("/overview.csv", defaults={"fmt": "csv"})
+@roles_required(*VIEWERS)
+def overview(fmt: str) -> str | Response:
+    """Organizers and admins: headline figures per course and the weekly trend for a subtree."""
+    board = _dashboard(fmt == "csv")
+    data = queries.overview(board.scope)
+    courses = pages.course_table(data, board.privacy)
+    if fmt == "csv":
+        return _csv(courses, "overview", board)
+    return _render(
+        "overview",
+        board,
+        courses=courses,
+        trend=pages.trend_table(data, board.privacy),
+        chart=pages.trend_chart(data, board.privacy),
+        series=pages.trend_labels(),
+    )
+
+
+@bp.route("/trend.csv")
+@roles_required(*VIEWERS)
+def trend_csv() -> Response:
+    """Organizers and admins: the weekly trend of the overview as CSV."""
+    board = _dashboard(True)
+    data = queries.overview(board.scope)
+    return _csv(pages.trend_table(data, board.privacy), "trend", board)
+
+
+def _sorted(table: Table) -> tuple[int | None, bool]:
+    raw = request.args.get("sort", "")
+    descending = request.args.get("desc") == "1"
+    if raw.isdigit():
+        table.sort_by(int(raw), descending)
+        return int(raw), descending
+    return None, descending
+
+
+@bp.route("/tree", defaults={"fmt": "html"})
+@bp.route("/tree.csv", defaults={"fmt": "csv"})
+@roles_required(*VIEWERS)
+def tree(fmt: str) -> str | Response:
+    """Organizers and admins: the same figures for each organization one level down."""
+    board = _dashboard(fmt == "csv")
+    rows = queries.breakdown(board.scope)
+
+    def drill(org: Organization) -> str | None:
+        return None if org.id == board.scope.org.id else board.url("stats.tree", org=org.id)
+
+    table = pages.tree_table(rows, board.privacy, drill)
+    sort, descending = _sorted(table)
+    if fmt == "csv":
+        return _csv(table, "organizations", board)
+    return _render("tree", board, table=table, sort=sort, descending=descending)
+
+
+@bp.route("/funnel", defaults={"fmt": "html"})
+@bp.route("/funnel.csv", defaults={"fmt": "csv"})
+@roles_required(*VIEWERS)
+def funnel(fmt: str) -> str | Response:
+    """Organizers and admins: how far learners of one course get, step by step."""
+    board = _dashboard(fmt == "csv")
+    course = board.scope.course or next(iter(board.scope.courses), None)
+    table, widths = (
+        pages.funnel_table(queries.funnel(board.scope, course), board.privacy)
+        if course
+        else (None, [])
+    )
+    if fmt == "csv":
+        if table is None:
+            abort(404)
+        return _csv(table, "funnel", board)
+    return _render("funnel", board, course=course, table=table, widths=widths)
+
+
+@bp.route("/quizzes", defaults={"fmt": "html"})
+@bp.route("/quizzes.csv", defaults={"fmt": "csv"})
+@roles_required(*VIEWERS)
+def quizzes(fmt: str) -> str | Response:
+    """Organizers and admins: pass rates, attempts and the hardest questions per course."""
+    board = _dashboard(fmt == "csv")
+
+    def analysis(row: queries.QuizFigures) -> str | None:
+        course = row.quiz.course
+        if not course.can_edit(current_user):
+            return None
+        return url_for("quiz_authoring.analysis", slug=course.slug, key=row.quiz.key)
+
+    def question(row: queries.DifficultQuestion) -> str | None:
+        if not row.course.can_edit(current_user):
+            return None
+        return url_for(
+            "quiz_authoring.edit_question", slug=row.course.slug, question_id=row.question_id
+        )
+
+    table = pages.quiz_table(queries.quiz_figures(board.scope), board.privacy, analysis)
+    hard = pages.question_table(
+        queries.difficult_questions(board.scope, board.privacy.threshold), question
+    )
+    if fmt == "csv":
+        return _csv(table if request.args.get("table") != "questions" else hard, "quizzes", board)
+    return _render("quizzes", board, table=table, hard=hard)
+
+
+@bp.route("/learners", defaults={"fmt": "html"})
+@bp.route("/learners.csv", defaults={"fmt": "csv"})
+@roles_required(*VIEWERS)
+def learners(fmt: str) -> str | Response:
+    """Organizers and admins: who in their subtree is taking and has finished which course.
+
+    Usernames, names and progress only — never answers; every view and export is audited.
+    """
+    board = _dashboard(fmt == "csv")
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() else 1
+    data = learner_rows(board.scope, number, None if fmt == "csv" else 50)
+    scope = board.scope
+    audit(
+        current_user.id,
+        "stats.learners.export" if fmt == "csv" else "stats.learners.view",
+        "organization",
+        scope.org.id,
+        courses=scope.course_ids if scope.course else "all",
+        language=scope.language or "all",
+        period=f"{scope.start}..{scope.end}",
+        page=data.page if fmt != "csv" else "all",
+        rows=len(data.rows),
+    )
+    table = pages.learner_table(data)
+    if fmt == "csv":
+        return _csv(table, "learners", board)
+    return _render("learners", board, table=table, data=data)

@@ -1,0 +1,296 @@
+"""Figures for organizer dashboards, read from the aggregates (never from per-learner rows)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from courses.models import Course, CourseRevision
+from quizzes.models import Question, QuestionVersion, Quiz
+from stats.counting import week_of
+from stats.models import LastActive, WeeklyCount
+from training.db import utcnow
+from training.extensions import db
+from training.organizations.models import Organization
+
+ACTIVE_DAYS = 30
+FLOW = ("enrolled", "started", "completed", "certified")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures (an organization's subtree), which courses, which weeks."""
+
+    org: Organization
+    courses: tuple[Course, ...]  # the courses the filters select, in title order
+    start: date  # first day of the period (a Monday)
+    end: date  # last day of the period (a Sunday)
+    course: Course | None = None
+    language: str = ""
+
+    @property
+    def course_ids(self) -> list[int]:
+        return [c.id for c in self.courses]
+
+    @property
+    def active_scope(self) -> str:
+        """Which last-active histogram counts distinct learners for these filters."""
+        if self.course is not None:
+            return f"c:{self.course.id}"
+        return f"l:{self.language}" if self.language else "all"
+
+
+def published_courses(language: str = "") -> list[Course]:
+    """Courses learners can take, by title, optionally in one language."""
+    query = (
+        sa.select(Course)
+        .join(CourseRevision, Course.published_revision_id == CourseRevision.id)
+        .order_by(CourseRevision.title)
+    )
+    if language:
+        query = query.where(Course.language == language)
+    return list(db.session.scalars(query))
+
+
+def _weekly(scope: Scope, metrics: tuple[str, ...], group: tuple, org_ids: list[int]):
+    columns = [getattr(WeeklyCount, name) for name in group]
+    return db.session.execute(
+        sa.select(*columns, sa.func.sum(WeeklyCount.value))
+        .where(
+            WeeklyCount.org_id.in_(org_ids),
+            WeeklyCount.course_id.in_(scope.course_ids),
+            WeeklyCount.metric.in_(metrics),
+            WeeklyCount.week >= week_of(scope.start),
+            WeeklyCount.week <= scope.end,
+        )
+        .group_by(*columns)
+    ).all()
+
+
+def _learners(org_ids: list[int], scopes: list[str]) -> dict[tuple[int, str], tuple[int, int]]:
+    """(all-time learners, active in the last 30 days) by organization and histogram scope."""
+    cutoff = utcnow().date() - timedelta(days=ACTIVE_DAYS - 1)
+    rows = db.session.execute(
+        sa.select(
+            LastActive.org_id,
+            LastActive.scope,
+            sa.func.sum(LastActive.value),
+            sa.func.sum(sa.case((LastActive.day >= cutoff, LastActive.value), else_=0)),
+        )
+        .where(LastActive.org_id.in_(org_ids), LastActive.scope.in_(scopes))
+        .group_by(LastActive.org_id, LastActive.scope)
+    )
+    return {(org_id, s): (int(total), int(active)) for org_id, s, total, active in rows}
+
+
+def median_from(histogram: dict[int, int]) -> float | None:
+    """Median of a {value: how many} histogram (None when empty)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    seen = 0
+    values = sorted(histogram)
+    lower = upper = None
+    for value in values:
+        seen += histogram[value]
+        if lower is None and seen >= (total + 1) // 2:
+            lower = value
+        if seen >= total // 2 + 1:
+            upper = value
+            break
+    assert lower is not None and upper is not None
+    return (lower + upper) / 2
+
+
+@dataclass
+class Figures:
+    """The headline numbers of one row: a course, an organization or the total."""
+
+    learners: int = 0
+    active: int = 0
+    enrolled: int = 0
+    started: int = 0
+    completed: int = 0
+    certified: int = 0
+    days_to_certificate: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def median_days(self) -> float | None:
+        return median_from(self.days_to_certificate)
+
+
+@dataclass
+class Overview:
+    """Totals, a row per course and the weekly trend for a scope."""
+
+    total: Figures
+    by_course: list[tuple[Course, Figures]]
+    weeks: list[date]
+    trend: dict[str, list[int]]  # metric -> value per week
+
+
+def overview(scope: Scope) -> Overview:
+    """Learners, activity, enrollments, completions and certificates, per course and in total."""
+    org_ids = [scope.org.id]
+    by_course = {course.id: Figures() for course in scope.courses}
+    total = Figures()
+    for course_id, metric, item, value in _weekly(
+        scope, (*FLOW, "cert_days"), ("course_id", "metric", "item"), org_ids
+    ):
+        for figures in (by_course[course_id], total):
+            if metric == "cert_days":
+                figures.days_to_certificate[int(item)] += int(value)
+            else:
+                setattr(figures, metric, getattr(figures, metric) + int(value))
+    scopes = [f"c:{cid}" for cid in by_course] + [scope.active_scope]
+    learners = _learners(org_ids, scopes)
+    for course_id, figures in by_course.items():
+        figures.learners, figures.active = learners.get((scope.org.id, f"c:{course_id}"), (0, 0))
+    total.learners, total.active = learners.get((scope.org.id, scope.active_scope), (0, 0))
+
+    weeks = []
+    week = week_of(scope.start)
+    while week <= scope.end:
+        weeks.append(week)
+        week += timedelta(days=7)
+    index = {w: i for i, w in enumerate(weeks)}
+    trend = {metric: [0] * len(weeks) for metric in ("enrolled", "completed", "certified")}
+    for week, metric, value in _weekly(scope, tuple(trend), ("week", "metric"), org_ids):
+        trend[metric][index[week]] += int(value)
+    return Overview(total, [(c, by_course[c.id]) for c in scope.courses], weeks, trend)
+
+
+def breakdown(scope: Scope) -> list[tuple[Organization, Figures]]:
+    """The same figures for each organization one level below the scope (or the scope itself)."""
+    children = list(
+        db.session.scalars(
+            sa.select(Organization)
+            .where(Organization.parent_id == scope.org.id)
+            .order_by(Organization.name)
+        )
+    ) or [scope.org]
+    figures = {org.id: Figures() for org in children}
+    org_ids = list(figures)
+    for org_id, metric, value in _weekly(scope, FLOW, ("org_id", "metric"), org_ids):
+        setattr(figures[org_id], metric, getattr(figures[org_id], metric) + int(value))
+    for (org_id, _s), (total, active) in _learners(org_ids, [scope.active_scope]).items():
+        figures[org_id].learners, figures[org_id].active = total, active
+    return [(org, figures[org.id]) for org in children]
+
+
+@dataclass
+class Step:
+    """One step of a course funnel."""
+
+    label: str
+    key: str
+    value: int
+
+
+def funnel(scope: Scope, course: Course) -> list[Step]:
+    """Enrolled → started → each module done → final quiz passed → certified, for one course."""
+    narrowed = Scope(scope.org, (course,), scope.start, scope.end, course, scope.language)
+    values: dict[tuple[str, str], int] = defaultdict(int)
+    for metric, item, value in _weekly(
+        narrowed,
+        ("enrolled", "started", "module", "passers", "certified"),
+        ("metric", "item"),
+        [scope.org.id],
+    ):
+        values[(metric, item)] += int(value)
+    revision = course.published_revision
+    steps = [Step("enrolled", "enrolled", values[("enrolled", "")])]
+    steps.append(Step("started", "started", values[("started", "")]))
+    for module in revision.outline if revision else []:
+        steps.append(Step(module["title"], "module", values[("module", module["key"])]))
+    final = db.session.scalar(
+        sa.select(Quiz)
+        .where(Quiz.course_id == course.id, Quiz.module_key.is_(None))
+        .order_by(Quiz.key)
+    )
+    if final is not None:
+        steps.append(Step(final.title, "final", values[("passers", final.key)]))
+    steps.append(Step("certified", "certified", values[("certified", "")]))
+    return steps
+
+
+@dataclass
+class QuizFigures:
+    """Attempts, learners who tried and learners who passed one quiz."""
+
+    quiz: Quiz
+    attempts: int = 0
+    attempters: int = 0
+    passers: int = 0
+
+
+@dataclass
+class DifficultQuestion:
+    """A question with low facility (mean score) across the whole union."""
+
+    course: Course
+    question_id: int
+    name: str
+    answers: int
+    facility: float
+
+
+def quiz_figures(scope: Scope) -> list[QuizFigures]:
+    """Pass rate and attempts for every quiz of the selected courses."""
+    quizzes = db.session.scalars(
+        sa.select(Quiz).where(Quiz.course_id.in_(scope.course_ids)).order_by(Quiz.key)
+    )
+    courses = {c.id: i for i, c in enumerate(scope.courses)}
+    by_key = {
+        (q.course_id, q.key): QuizFigures(q)
+        for q in sorted(quizzes, key=lambda q: (courses[q.course_id], q.module_key is None))
+    }
+    for course_id, metric, item, value in _weekly(
+        scope,
+        ("attempts", "attempters", "passers"),
+        ("course_id", "metric", "item"),
+        [scope.org.id],
+    ):
+        if (course_id, item) in by_key:
+            row = by_key[(course_id, item)]
+            setattr(row, metric, getattr(row, metric) + int(value))
+    return list(by_key.values())
+
+
+def difficult_questions(scope: Scope, minimum: int, limit: int = 5) -> list[DifficultQuestion]:
+    """The lowest-facility questions of each selected course (answered at least `minimum` times).
+
+    Question scores are kept for the whole union: a question is as hard in one region as
+    in another, and the larger sample makes the figure trustworthy.
+    """
+    roots = list(
+        db.session.scalars(sa.select(Organization.id).where(Organization.parent_id.is_(None)))
+    )
+    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for course_id, metric, item, value in _weekly(
+        scope, ("q_n", "q_score"), ("course_id", "metric", "item"), roots
+    ):
+        sums[(course_id, item)][metric == "q_score"] += int(value)
+    candidates = [
+        (course_id, int(item), n, score / 1000 / n)
+        for (course_id, item), (n, score) in sums.items()
+        if n >= minimum and item.isdigit()
+    ]
+    names = dict(
+        db.session.execute(
+            sa.select(Question.id, QuestionVersion.name)
+            .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
+            .where(Question.id.in_([c[1] for c in candidates]))
+        ).all()
+    )
+    courses = {c.id: c for c in scope.courses}
+    result = []
+    for course in scope.courses:
+        rows = sorted((c for c in candidates if c[0] == course.id), key=lambda c: (c[3], c[1]))
+        for course_id, question_id, n, facility in rows[:limit]:
+            name = names.get(question_id) or f"#{question_id}"
+            result.append(DifficultQuestion(courses[course_id], question_id, name, n, facility))
+    return result
