@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectChoice, SelectField
 from wtforms.fields import DateField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional
 
 from courses.models import Course
 from stats.counting import week_of
@@ -42,15 +42,20 @@ class FilterForm(Form):
         default="",
     )
 
-    def validate_end(self, field: DateField) -> None:
-        if self.period.data != "custom":
-            return
-        if self.start.data is None or field.data is None:
-            raise ValidationError(_l("Give both dates of the period."))
-        if field.data < self.start.data:
-            raise ValidationError(_l("The period ends before it starts."))
-        if field.data - self.start.data > LONGEST:
-            raise ValidationError(_l("The period may be at most ten years long."))
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then the period: both dates, in order, at most ten years apart."""
+        valid = super().validate(extra_validators)
+        if self.period.data != "custom" or self.start.errors or self.end.errors:
+            return valid
+        if self.start.data is None or self.end.data is None:
+            self.end.errors.append(_l("Give both dates of the period."))
+        elif self.end.data < self.start.data:
+            self.end.errors.append(_l("The period ends before it starts."))
+        elif self.end.data - self.start.data > LONGEST:
+            self.end.errors.append(_l("The period may be at most ten years long."))
+        else:
+            return valid
+        return False
 
     def period_dates(self) -> tuple[date, date]:
         """First Monday and last Sunday of the chosen period, whole weeks."""
@@ -58,7 +63,7 @@ class FilterForm(Form):
         last_sunday = week_of(today) + timedelta(days=6)
         if self.period.data == "custom" and self.start.data and self.end.data:
             return week_of(self.start.data), week_of(self.end.data) + timedelta(days=6)
-        if self.period.data == "all":
+        if self.period.data in ("all", "custom"):  # "custom" without its dates: everything
             return EARLIEST, last_sunday
         weeks = int(self.period.data or 12)
         return week_of(today) - timedelta(weeks=weeks - 1), last_sunday

@@ -24,6 +24,8 @@ from training.permissions import roles_required
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 VIEWERS = (Role.ORGANIZER, Role.ADMIN)
+# Each view answers as a page and as CSV. Decorators apply bottom-up, so the page's rule is
+# registered first and url_for(endpoint) without fmt builds the page's address.
 
 
 @dataclass
@@ -107,8 +109,8 @@ def _csv(table: Table, name: str, board: Dashboard) -> Response:
     return table.csv_response(f"{name}-{scope.org.id}-{scope.start}-{scope.end}.csv")
 
 
-@bp.route("/", defaults={"fmt": "html"})
 @bp.route("/overview.csv", defaults={"fmt": "csv"})
+@bp.route("/", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def overview(fmt: str) -> str | Response:
     """Organizers and admins: headline figures per course and the weekly trend for a subtree."""
@@ -145,8 +147,8 @@ def _sorted(table: Table) -> tuple[int | None, bool]:
     return None, descending
 
 
-@bp.route("/tree", defaults={"fmt": "html"})
 @bp.route("/tree.csv", defaults={"fmt": "csv"})
+@bp.route("/tree", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def tree(fmt: str) -> str | Response:
     """Organizers and admins: the same figures for each organization one level down."""
@@ -163,27 +165,22 @@ def tree(fmt: str) -> str | Response:
     return _render("tree", board, table=table, sort=sort, descending=descending)
 
 
-@bp.route("/funnel", defaults={"fmt": "html"})
 @bp.route("/funnel.csv", defaults={"fmt": "csv"})
+@bp.route("/funnel", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def funnel(fmt: str) -> str | Response:
     """Organizers and admins: how far learners of one course get, step by step."""
     board = _dashboard(fmt == "csv")
     course = board.scope.course or next(iter(board.scope.courses), None)
-    table, widths = (
-        pages.funnel_table(queries.funnel(board.scope, course), board.privacy)
-        if course
-        else (None, [])
-    )
+    steps = queries.funnel(board.scope, course) if course else []
+    table, widths = pages.funnel_table(steps, board.privacy)
     if fmt == "csv":
-        if table is None:
-            abort(404)
         return _csv(table, "funnel", board)
     return _render("funnel", board, course=course, table=table, widths=widths)
 
 
-@bp.route("/quizzes", defaults={"fmt": "html"})
 @bp.route("/quizzes.csv", defaults={"fmt": "csv"})
+@bp.route("/quizzes", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def quizzes(fmt: str) -> str | Response:
     """Organizers and admins: pass rates, attempts and the hardest questions per course."""
@@ -211,8 +208,8 @@ def quizzes(fmt: str) -> str | Response:
     return _render("quizzes", board, table=table, hard=hard)
 
 
-@bp.route("/learners", defaults={"fmt": "html"})
 @bp.route("/learners.csv", defaults={"fmt": "csv"})
+@bp.route("/learners", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def learners(fmt: str) -> str | Response:
     """Organizers and admins: who in their subtree is taking and has finished which course.
