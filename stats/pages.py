@@ -195,7 +195,7 @@ def learner_table(data: LearnerPage) -> Table:
         _("Learners"),
         [
             _("Username"),
-            _("Name"),
+            _("Display name"),
             _("Organization"),
             _("Course"),
             _("Enrolled on"),

@@ -234,7 +234,7 @@ def test_learner_list_names_people_never_answers_and_is_audited(crowd, login_as,
     table = page_tables(html)[0]
     assert table[0] == [
         "Username",
-        "Name",
+        "Display name",
         "Organization",
         "Course",
         "Enrolled on",
