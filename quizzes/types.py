@@ -277,3 +277,19 @@ class Matching(QuestionType):
 def grade(spec: QuestionSpec, response: Any) -> GradeResult:
     """Grade a response to a question of any registered type."""
     return REGISTRY[spec.type].grade(spec, response)
+
+
+def full_marks_response(spec: QuestionSpec) -> Any:
+    """The response that earns full marks, built from the question (demo data, checks)."""
+    if spec.type == "single":
+        return max(spec.options, key=lambda o: o.weight).id
+    if spec.type == "multiple":
+        return [o.id for o in spec.options if o.weight > 0]
+    if spec.type == "truefalse":
+        return "true" if spec.truth else "false"
+    if spec.type == "shortanswer":
+        return max(spec.answers, key=lambda a: a.weight).text
+    if spec.type == "numeric":
+        best = max(spec.numeric, key=lambda a: a.weight)
+        return str(best.value if best.value is not None else best.low)
+    return {p.id: p.id for p in spec.pairs}

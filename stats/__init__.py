@@ -10,10 +10,12 @@ from training.signals import event_recorded
 def init_app(app: Flask) -> None:
     """Register the dashboards and commands and start counting learning events."""
     from stats.cli import stats_cli
+    from stats.demo import load_demo_activity
     from stats.store import on_event_recorded
     from stats.views import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(stats_cli)
+    app.extensions.setdefault("demo_loaders", []).append(load_demo_activity)
     # weak=False: the receiver is a module function; connecting twice is a no-op.
     event_recorded.connect(on_event_recorded, weak=False)

@@ -154,7 +154,7 @@ def replay(state: LearnerState, facts: Iterable[Fact], languages: dict[int, str]
 
 def fact_from_row(row: Any) -> Fact:
     """A Fact from a learning_events row with the columns named as in the model."""
-    context = row.context or {}
+    context = getattr(row, "context", None) or {}
     items = context.get("items") if row.object_type == "quiz" else None
     return Fact(
         row.verb,

@@ -17,7 +17,8 @@ from training.events import LearningEvent
 from training.extensions import db
 from training.organizations.models import Organization
 
-EVENT_COLUMNS = (
+# What replaying a learner's history needs; question scores (in `context`) are not.
+HISTORY_COLUMNS = (
     LearningEvent.id,
     LearningEvent.verb,
     LearningEvent.object_type,
@@ -25,13 +26,21 @@ EVENT_COLUMNS = (
     LearningEvent.course_id,
     LearningEvent.organization_id,
     LearningEvent.timestamp,
-    LearningEvent.context,
 )
+EVENT_COLUMNS = (*HISTORY_COLUMNS, LearningEvent.context)
 
 
 def course_languages() -> dict[int, str]:
     """Language of every course (a catalog holds tens of courses)."""
     return dict(db.session.execute(sa.select(Course.id, Course.language)).all())
+
+
+def _languages_for(course_id: int) -> dict[int, str]:
+    """Course languages, read once per session (again only when a new course appears)."""
+    cached = db.session.info.get("stats_languages")
+    if cached is None or course_id not in cached:
+        cached = db.session.info["stats_languages"] = course_languages()
+    return cached
 
 
 def ancestry() -> dict[int, list[int]]:
@@ -75,11 +84,11 @@ def on_event_recorded(_sender: object, *, event: LearningEvent) -> None:
         return
     db.session.flush()  # the event gets its id; earlier events of this request become visible
     earlier = db.session.execute(
-        sa.select(*EVENT_COLUMNS)
+        sa.select(*HISTORY_COLUMNS)
         .where(LearningEvent.actor_id == event.actor_id, LearningEvent.id < event.id)
         .order_by(LearningEvent.timestamp, LearningEvent.id)
     )
-    languages = course_languages()
+    languages = _languages_for(event.course_id)
     state = LearnerState()
     replay(state, (fact_from_row(row) for row in earlier), languages)
     changes = state.apply(fact_from_row(event), languages.get(event.course_id, ""))

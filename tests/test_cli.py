@@ -64,7 +64,9 @@ def test_demo_load_is_idempotent(app, database):
         assert name in first.output
     sizes = (count(User), count(Organization), count(InviteCode), count(Course))
     shipped = [p for p in STARTER.iterdir() if (p / "course.yaml").exists()]
-    assert sizes == (4, 8, 1, len(shipped))
+    from stats.demo import DEMO_LEARNERS
+
+    assert sizes == (4 + sum(DEMO_LEARNERS.values()), 8, 1, len(shipped))
     for course in db.session.scalars(sa.select(Course)):
         assert course.published_revision is not None and course.owner.username == "trainer"
     second = runner.invoke(args=["demo", "load"])
@@ -73,6 +75,9 @@ def test_demo_load_is_idempotent(app, database):
     assert (count(User), count(Organization), count(InviteCode), count(Course)) == sizes
     admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
     assert admin.is_admin
+    # the demo learners' activity is in the dashboards' aggregates, exactly
+    check = runner.invoke(args=["stats", "check"])
+    assert check.exit_code == 0 and "No drift." in check.output, check.output
 
 
 def test_demo_is_refused_in_production(tmp_path):

@@ -48,22 +48,6 @@ def test_lessons_have_no_raw_html_and_every_reference_resolves(folder):
                 assert ref.startswith("/courses/"), (lesson.key, ref)
 
 
-def right_answer(spec):
-    """The response that earns full marks, built from the question itself."""
-    if spec.type == "single":
-        return max(spec.options, key=lambda o: o.weight).id
-    if spec.type == "multiple":
-        return [o.id for o in spec.options if o.weight > 0]
-    if spec.type == "truefalse":
-        return "true" if spec.truth else "false"
-    if spec.type == "shortanswer":
-        return max(spec.answers, key=lambda a: a.weight).text
-    if spec.type == "numeric":
-        best = max(spec.numeric, key=lambda a: a.weight)
-        return str(best.value if best.value is not None else best.low)
-    return {p.id: p.id for p in spec.pairs}
-
-
 def test_every_course_can_be_completed_to_a_certificate(app, ctx, users, tmp_path, monkeypatch):
     from certificates.models import Certificate
     from courses import learning
@@ -71,6 +55,7 @@ def test_every_course_can_be_completed_to_a_certificate(app, ctx, users, tmp_pat
     from courses.starter import load_starter_courses
     from quizzes import attempts
     from quizzes.services import quizzes_of
+    from quizzes.types import full_marks_response
     from training.extensions import db
 
     monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
@@ -86,7 +71,7 @@ def test_every_course_can_be_completed_to_a_certificate(app, ctx, users, tmp_pat
             learning.mark_done(learner, course, revision, key)
         for quiz in quizzes_of(course):
             attempt = attempts.start(quiz, learner)
-            responses = {i.id: right_answer(i.version.spec) for i in attempt.items}
+            responses = {i.id: full_marks_response(i.version.spec) for i in attempt.items}
             attempts.submit(attempt, learner, responses)
             assert attempt.score == pytest.approx(1.0), (course.slug, quiz.key)
         certificate = db.session.scalar(

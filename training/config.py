@@ -83,6 +83,8 @@ class Defaults:
 
     # Demo data may only be loaded outside production.
     DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for demo accounts only
+    # The demo also gets a few dozen learners' activity, so the dashboards have figures.
+    DEMO_ACTIVITY = True
 
     # Statistics: any count from 1 to this minus one is shown as "<N" in breakdowns,
     # so a small primary organization does not reveal a single person.

@@ -43,8 +43,14 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The real app with the demo data `make run` loads, on its own database."""
+def live_app(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
+    """The real app with the demo data `make run` loads, on its own database.
+
+    Learners' demo activity (for the dashboards) takes seconds to build, so only modules
+    that set DEMO_ACTIVITY = True get it.
+    """
     worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
     folder = tmp_path_factory.mktemp("browser")
     uri = make_database(f"w{worker}_browser", folder)
@@ -53,6 +59,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             **app_config(uri, worker),
             "MEDIA_ROOT": str(folder / "media"),
             "SIGNING_KEYS_DIR": str(folder / "keys"),
+            "DEMO_ACTIVITY": getattr(request.module, "DEMO_ACTIVITY", False),
         }
     )
     with app.app_context():
