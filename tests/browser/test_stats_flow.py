@@ -1,0 +1,80 @@
+"""An organizer of a region reads the dashboards, drills down, filters, exports, and is kept out."""
+
+from __future__ import annotations
+
+import csv
+
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from training.extensions import db
+from training.organizations.models import Organization
+
+DEMO_ACTIVITY = True  # the demo learners' progress fills the dashboards
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(base + "/account/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("demo-password")
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="My account")).to_be_visible()
+
+
+def table_rows(page: Page, index: int = 0) -> list[list[str]]:
+    """A table on the page as the CSV export writes it: header row, then the rows."""
+    table = page.locator("main table").nth(index)
+    rows = []
+    for row in table.locator("tr").all():
+        rows.append([" ".join(c.inner_text().split()) for c in row.locator("th, td").all()])
+    return rows
+
+
+def test_regional_organizer_dashboards(live_app, live_server, new_page, shot, tmp_path):
+    with live_app.app_context():
+        south = db.session.scalar(
+            sa.select(Organization.id).where(Organization.name == "Южная региональная организация")
+        )
+    page = new_page(locale="en-US", width=1280, height=900)
+    log_in(page, live_server, "organizer")
+    page.get_by_role("link", name="Statistics").click()
+    expect(
+        page.get_by_role("heading", name="Statistics: Северная региональная организация")
+    ).to_be_visible()
+    courses = table_rows(page, 0)
+    total = courses[-1]
+    assert total[0] == "Total" and int(total[1]) >= 5  # the school's and the local's learners
+    expect(page.locator("svg.chart title").first).to_have_text(
+        "Enrollments, completions and certificates by week"
+    )
+    shot(page, "stats-overview")
+
+    page.get_by_role("link", name="Organizations", exact=True).last.click()
+    page.get_by_role("link", name="Приморская городская организация").click()
+    rows = table_rows(page)
+    names = [row[0] for row in rows[1:]]
+    assert "Первичная организация школы № 1" in names
+    kindergarten = next(row for row in rows if row[0].startswith("Первичная организация детского"))
+    assert kindergarten[1] == "<5"  # three learners: too few to show
+    shot(page, "stats-tree-local")
+    page.get_by_role("link", name="Первичная организация школы № 1").click()
+    rows = table_rows(page)
+    assert rows[1][0] == "Первичная организация школы № 1" and rows[1][1] not in ("0", "<5")
+
+    page.get_by_label("Period").select_option(label="Last 4 weeks")
+    page.get_by_role("button", name="Show").click()
+    assert "period=4" in page.url
+    shown = table_rows(page)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download CSV").click()
+    path = tmp_path / "tree.csv"
+    info.value.save_as(path)
+    raw = path.read_bytes()
+    assert raw.startswith("\ufeff".encode())
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle)) == shown
+    shot(page, "stats-primary-4-weeks")
+
+    response = page.goto(f"{live_server}/stats/tree?org={south}")
+    assert response is not None and response.status == 403
+    shot(page, "stats-other-region-refused")
