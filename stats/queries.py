@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
 
 from courses.models import Course, CourseRevision
 from quizzes.models import Question, QuestionVersion, Quiz
@@ -47,7 +48,9 @@ def published_courses(language: str = "") -> list[Course]:
     """Courses learners can take, by title, optionally in one language."""
     query = (
         sa.select(Course)
-        .join(CourseRevision, Course.published_revision_id == CourseRevision.id)
+        .join(Course.published_revision)
+        # Revisions give titles; editors decide who gets links to item analysis.
+        .options(contains_eager(Course.published_revision), selectinload(Course.editor_rows))
         .order_by(CourseRevision.title)
     )
     if language:
