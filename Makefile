@@ -7,12 +7,18 @@ MO     := translations/ru/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/me
 DEV    := TRAINING_ENVIRONMENT=development
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format install translations messages lock clean
+.PHONY: run serve test lint format install translations messages lock clean
 
 run: install translations
 	$(DEV) $(BIN)/flask --app app db upgrade
 	$(DEV) $(BIN)/flask --app app demo load
 	$(DEV) $(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+
+# Production-style: gunicorn with gunicorn.conf.py; settings come from the environment
+# (SECRET_KEY, DATABASE_URL, REDIS_URL...; see docs/deploy.md).
+serve: install translations
+	$(BIN)/flask --app app db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py
 
 test: install translations
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)

@@ -57,10 +57,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from training.accounts.views import bp as accounts_bp
     from training.admin.views import bp as admin_bp
     from training.cli import register_cli
+    from training.health import bp as health_bp
     from training.main import bp as main_bp
     from training.organizations.views import bp as organizations_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)

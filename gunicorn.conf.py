@@ -1,0 +1,29 @@
+"""gunicorn settings for `make serve` and production (`gunicorn -c gunicorn.conf.py`).
+
+Every value can be overridden from the environment (GUNICORN_*), so a systemd unit or a
+container sets them without editing this file.
+"""
+
+import multiprocessing
+import os
+
+# The app factory; create_app opens no connection, so forking workers is safe.
+wsgi_app = "app:create_app()"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: pages are short and CPU-bound; (2 × cores) + 1 keeps the cores busy while
+# some workers wait on the database.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+# A request taking longer than this is killed and the worker replaced (course imports are
+# the slowest requests: a 100 MB pack unpacks and checks in seconds).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak cannot grow forever; jitter avoids all at once.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+# No query strings in the access log: they can carry search terms and filters.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
