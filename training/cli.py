@@ -1,13 +1,14 @@
-"""Shell commands: `flask --app app users ...` and `flask --app app demo load`."""
+"""Shell commands: `users ...`, `demo load`, `backup PATH` and `restore PATH` (flask --app app)."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from training.accounts.models import Role, User
 from training.errors import ServiceError
@@ -117,7 +118,40 @@ def demo_load_command() -> None:
     click.echo(f"Invite code for registering: {format_code(DEMO_INVITE_CODE)}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Back up the database, uploaded media and signing keys to PATH (.tar.gz), online."""
+    from training.backup import BackupError, backup
+
+    try:
+        manifest = backup(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    counts = ", ".join(f"{n} {table}" for table, n in manifest["counts"].items())
+    click.echo(f"Backup of the {manifest['database']} database written to {path}: {counts}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore even if the platform seems to be running.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Replace the database, media and keys with a backup's (refused while the app runs)."""
+    from training.backup import BackupError, restore
+
+    try:
+        restored = restore(path, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    counts = ", ".join(f"{n} {table}" for table, n in restored.counts.items())
+    click.echo(f"Restored the backup of {restored.manifest['created_at']}: {counts}.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
