@@ -12,7 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI. No database work here."""
-    app = Flask(__name__, instance_relative_config=True)
+    from training.web import TrainingFlask
+
+    app = TrainingFlask(__name__, instance_relative_config=True)
 
     from training.config import ConfigError, load_config
 

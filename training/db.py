@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, has_request_context, request
 from sqlalchemy.orm import DeclarativeBase, Session
 
 # Constraint names must be stable for Alembic to alter them later (SQLite batch mode needs names).
@@ -86,7 +87,34 @@ def install_sqlite_pragmas(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def wants_write_lock() -> bool:
+    """Whether this request's SQLite transaction should take the write lock at BEGIN.
+
+    Requests that change things (POST...) do: waiting for the lock at the start honours the
+    busy timeout, whereas a read transaction that later writes can fail at once when another
+    writer got in between. Reading requests start deferred, and are run again with the lock
+    in the rare case that one of them writes (a first lesson view) and meets such a conflict.
+    """
+    if not has_request_context():
+        return False
+    return request.method not in SAFE_METHODS or bool(g.get("write_lock"))
+
+
+def is_sqlite_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED (including a stale snapshot): try again, don't fail."""
+    original = getattr(error, "orig", None)
+    if not isinstance(original, sqlite3.OperationalError):
+        return False
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(original) or "busy" in str(original)
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, render_template, request
+import sqlalchemy as sa
+from flask import Flask, current_app, flash, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -59,6 +60,21 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     return render_template("error.html", code=code, title=title, text=detail or text), code
 
 
+def unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+    """The 503 page for a database that is away or locked; rendered without touching it."""
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:  # the connection itself is gone: drop it
+        db.session.invalidate()
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, error
+    )
+    # Show the page as to a visitor: loading the account would need the database.
+    g._login_user = current_app.login_manager.anonymous_user()
+    page, code = render_error(503)
+    return page, code, {"Retry-After": "30"}
+
+
 def register_error_handlers(app: Flask) -> None:
     """Friendly pages for 400/403/404/405/413/429/500 and CSRF failures."""
 
@@ -76,6 +92,14 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         page, code = render_error(error.code)
         return page, code
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_error(error: sa.exc.DBAPIError) -> tuple[str, int, dict[str, str]]:
+        from training.web import retry_or_unavailable
+
+        retry_or_unavailable(error)
+        return unavailable(error)
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:

@@ -4,10 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, request
 from flask_babel import format_datetime, get_locale
 
+from training.db import SAFE_METHODS, is_sqlite_busy
 from training.extensions import db
+
+
+class RetryWithWriteLock(BaseException):
+    """A reading request met a write conflict on SQLite; run it again holding the lock.
+
+    A BaseException so that Flask's error handlers (which catch Exception) let it through
+    to TrainingFlask.full_dispatch_request.
+    """
+
+
+class TrainingFlask(Flask):
+    """Flask, plus one retry of a reading request that lost a SQLite write race."""
+
+    def full_dispatch_request(self) -> Response:
+        try:
+            return super().full_dispatch_request()
+        except RetryWithWriteLock:
+            db.session.rollback()
+            g.write_lock = True  # the retry begins with BEGIN IMMEDIATE and waits its turn
+            return super().full_dispatch_request()
+
+
+def retry_or_unavailable(error: sa.exc.DBAPIError) -> None:
+    """Raise RetryWithWriteLock when a reading request may simply be run again."""
+    if is_sqlite_busy(error) and request.method in SAFE_METHODS and not g.get("write_lock"):
+        raise RetryWithWriteLock from error
 
 
 def install_request_transaction(app: Flask) -> None:
@@ -18,10 +46,17 @@ def install_request_transaction(app: Flask) -> None:
 
     @app.after_request
     def _commit(response: Response) -> Response:
-        if response.status_code < 400:
-            db.session.commit()
-        else:
+        if response.status_code >= 400:
             db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            db.session.rollback()
+            retry_or_unavailable(error)
+            from training.errors import unavailable
+
+            return app.make_response(unavailable(error))
         return response
 
 
