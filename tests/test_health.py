@@ -19,11 +19,9 @@ def test_readyz_checks_the_database(client):
 
 def test_readyz_is_503_when_the_database_or_redis_is_away(tmp_path):
     missing = tmp_path / "no-such-folder" / "db.sqlite3"
-    app = extra_app(
-        tmp_path,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{missing}",
-        REDIS_URL="redis://127.0.0.1:1/0",  # nothing listens on port 1
-    )
+    app = extra_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{missing}")
+    # Set after creation: at start-up REDIS_URL would also move the shared rate-limit storage.
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["status"] == "unavailable"
