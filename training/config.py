@@ -136,6 +136,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if app.config["ENVIRONMENT"] == "development":
         # Plain-HTTP on localhost: secure cookies would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
+    check_two_factor_roles(app)
     check_secret_key(app)
 
 
@@ -149,6 +150,27 @@ def normalise_database_url(url: str) -> str:
 
 class ConfigError(RuntimeError):
     """The configuration cannot run safely; the message is one line for the operator."""
+
+
+def check_two_factor_roles(app: Flask) -> None:
+    """Normalise TWO_FACTOR_REQUIRED_ROLES to a tuple of role names; refuse unknown ones.
+
+    A misspelt role would silently leave staff without the second factor, so it stops
+    the start instead. A plain string is read as a comma-separated list.
+    """
+    from training.accounts.models import Role
+
+    value = app.config["TWO_FACTOR_REQUIRED_ROLES"]
+    names = value.split(",") if isinstance(value, str) else list(value or ())
+    names = [str(name).strip() for name in names if str(name).strip()]
+    known = {str(role) for role in Role}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(
+            f"TWO_FACTOR_REQUIRED_ROLES names unknown roles {unknown}; "
+            f"known roles: {', '.join(sorted(known))}."
+        )
+    app.config["TWO_FACTOR_REQUIRED_ROLES"] = tuple(names)
 
 
 def check_secret_key(app: Flask) -> None:

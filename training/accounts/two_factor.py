@@ -128,11 +128,21 @@ def _accept_totp(user: User, secret: str, code: str, now: datetime) -> None:
     step = _matching_step(secret, code, now)
     if step is None:
         raise _wrong_code()
-    if user.totp_last_step is not None and step <= user.totp_last_step:
+    # One conditional UPDATE: of two requests racing with the same code, only one moves
+    # the step forward (the database re-checks the condition under the row lock).
+    moved = db.session.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session="fetch")
+    )
+    if moved.rowcount != 1:
         raise ServiceError(
             _("This code has already been used. Wait for the next code in your app."), "code"
         )
-    user.totp_last_step = step
 
 
 def verify_second_factor(user: User, raw_code: str, now: datetime | None = None) -> str:
@@ -146,14 +156,14 @@ def verify_second_factor(user: User, raw_code: str, now: datetime | None = None)
         return "totp"
     if len(code) != _RECOVERY_LENGTH:
         raise _wrong_code()
-    row = db.session.scalar(
-        sa.select(RecoveryCode).where(
+    # Deleting is the check: of two requests racing with the same code, only one deletes it.
+    used = db.session.execute(
+        sa.delete(RecoveryCode).where(
             RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_recovery(code)
         )
     )
-    if row is None:
+    if used.rowcount != 1:
         raise _wrong_code()
-    db.session.delete(row)
     db.session.flush()
     return "recovery"
 
