@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import orm
 
 from app import create_app
+from tests.two_factor_state import RECOVERY_CODES  # for logins that run out of TOTP steps
 from training.accounts.models import Role, User, normalise_username
 from training.accounts.services import create_user
 from training.accounts.two_factor import enable_two_factor, two_factor_required
@@ -191,11 +192,6 @@ def org_tree(app: Flask, database: None) -> dict[str, Organization]:
             "school": school,
             "college": college,
         }
-
-
-#: Recovery codes of the accounts enrolled in the current test, by username, for logins
-#: that run out of fresh TOTP time steps (a code works only once).
-RECOVERY_CODES: dict[str, list[str]] = {}
 
 
 def enrol_two_factor(user: User) -> str:
