@@ -42,10 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
+    from training.accounts.security_views import install_two_factor_enforcement
     from training.accounts.views import init_login
 
     login_manager.init_app(app)
     init_login(login_manager)
+    install_two_factor_enforcement(app)
 
     from training.errors import register_error_handlers
     from training.security import install_security_headers

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import flask_migrate
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -21,8 +22,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import orm
 
 from app import create_app
-from training.accounts.models import Role, User
+from tests.two_factor_state import RECOVERY_CODES  # for logins that run out of TOTP steps
+from training.accounts.models import Role, User, normalise_username
 from training.accounts.services import create_user
+from training.accounts.two_factor import enable_two_factor, two_factor_required
+from training.db import utcnow
+from training.errors import ServiceError
 from training.extensions import db, limiter
 from training.organizations.models import Organization, OrgKind
 from training.organizations.services import create_organization
@@ -88,12 +93,13 @@ def app_config(database_uri: str, worker: int) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "RATELIMIT_STORAGE_URI": storage,
         "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
         # Generous limits so ordinary tests never trip them; tests/test_rate_limits.py
         # puts the shipped defaults back and proves they hold.
         "LOGIN_LIMIT_PER_IP": "10000 per minute",
         "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
         "REGISTER_LIMIT_PER_IP": "10000 per minute",
+        "TWO_FACTOR_LIMIT_PER_IP": "10000 per minute",
+        "TWO_FACTOR_LIMIT_PER_ACCOUNT": "10000 per minute",
     }
 
 
@@ -188,11 +194,41 @@ def org_tree(app: Flask, database: None) -> dict[str, Organization]:
         }
 
 
+def enrol_two_factor(user: User) -> str:
+    """Turn two-factor on for `user` through the real service, as the enrolment page does.
+
+    The confirming code is the previous time step's, so the current and next steps stay
+    free for the logins that follow. Returns the secret.
+    """
+    secret = pyotp.random_base32()
+    totp = pyotp.TOTP(secret)
+    for _attempt in range(2):  # a 30-second boundary may pass in between: try once more
+        code = totp.generate_otp(totp.timecode(utcnow()) - 1)
+        try:
+            codes = enable_two_factor(user, secret, code)
+        except ServiceError:  # refused before changing anything
+            continue
+        RECOVERY_CODES[user.username] = codes
+        return secret
+    raise AssertionError("could not enrol two-factor")
+
+
 @pytest.fixture
 def make_user(app: Flask, org_tree: dict[str, Organization]):
-    """Factory: make_user("name", Role.TRAINER, org="north") with the shared test password."""
+    """Factory: make_user("name", Role.TRAINER, org="north") with the shared test password.
 
-    def factory(username: str, *roles: Role, org: str = "school", **kwargs: Any) -> User:
+    Staff (roles in TWO_FACTOR_REQUIRED_ROLES) are enrolled in two-factor authentication,
+    as the platform requires; pass two_factor=False for one who has not enrolled yet, or
+    two_factor=True to enrol a learner.
+    """
+
+    def factory(
+        username: str,
+        *roles: Role,
+        org: str = "school",
+        two_factor: bool | None = None,
+        **kwargs: Any,
+    ) -> User:
         with app.test_request_context():
             user = create_user(
                 username,
@@ -201,6 +237,10 @@ def make_user(app: Flask, org_tree: dict[str, Organization]):
                 roles={Role.LEARNER, *roles},
                 **kwargs,
             )
+            if two_factor is None:
+                two_factor = two_factor_required(user)
+            if two_factor:
+                enrol_two_factor(user)
             db.session.commit()
             return user
 
@@ -234,10 +274,57 @@ def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **k
     return client.post(path, data=payload, **kwargs)
 
 
+SECRET_RE = re.compile(r'<code class="secret" id="totp-secret">([A-Z2-7 ]+)</code>')
+RECOVERY_RE = re.compile(r"<li><code>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})</code></li>")
+
+
+def post_on(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any):
+    """POST to `path` with the CSRF token read from that same page (for pages a user is
+    confined to, such as two-factor enrolment)."""
+    payload = {"csrf_token": csrf_token(client, path), **(data or {})}
+    return client.post(path, data=payload, **kwargs)
+
+
+def second_factor_code(username: str) -> str:
+    """A code the server will accept now: a fresh TOTP step, else an unused recovery code."""
+    secret, last_step = db.session.execute(
+        sa.select(User.totp_secret, User.totp_last_step).where(User.username == username)
+    ).one()
+    assert secret, f"{username} has no two-factor secret"
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(utcnow())
+    for step in (now, now + 1):  # the server accepts one step of drift either way
+        if last_step is None or step > last_step:
+            return totp.generate_otp(step)
+    codes = RECOVERY_CODES.get(username)
+    assert codes, f"{username}: no fresh time step and no recovery code left"
+    return codes.pop()
+
+
+def enrol_on_page(client: FlaskClient, username: str):
+    """Enrol through the enrolment page: read the key shown, answer with its current code."""
+    page = client.get("/account/two-factor/setup").get_data(as_text=True)
+    match = SECRET_RE.search(page)
+    assert match, "no key on the enrolment page"
+    secret = match.group(1).replace(" ", "")
+    response = post_on(client, "/account/two-factor/setup", {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    RECOVERY_CODES[username] = RECOVERY_RE.findall(response.get_data(as_text=True))
+    assert len(RECOVERY_CODES[username]) == 10
+    return response
+
+
 def login(client: FlaskClient, username: str, password: str = PASSWORD):
-    """Log the client in through the real login form."""
+    """Log the client in through the real login form, and the code step when the account
+    has two-factor (a staff account without it enrols on the enrolment page)."""
     response = post(client, "/account/login", {"username": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
+    username = normalise_username(username)
+    if response.headers["Location"] == "/account/login/code":
+        response = post(client, "/account/login/code", {"code": second_factor_code(username)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    if response.headers["Location"] == "/account/two-factor/setup":
+        enrol_on_page(client, username)
     return response
 
 

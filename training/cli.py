@@ -89,6 +89,34 @@ def set_password_command(username: str) -> None:
     click.echo(f"Password of {user.username} changed.")
 
 
+@users_cli.command("reset-two-factor")
+@click.argument("username")
+def reset_two_factor_command(username: str) -> None:
+    """Remove an account's two-factor authentication (lost phone and codes); ends its sessions."""
+    from training.accounts.services import find_user
+    from training.accounts.two_factor import reset_two_factor
+
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user {username!r}.")
+    reset_two_factor(user)
+    db.session.commit()
+    click.echo(
+        f"Two-factor authentication of {user.username} removed; they will be asked to enrol again "
+        "at their next login if their role requires it."
+    )
+
+
+@users_cli.command("purge-sessions")
+def purge_sessions_command() -> None:
+    """Delete expired login sessions (logins clean up their own account's; run this daily)."""
+    from training.accounts.sessions import purge_expired_sessions
+
+    count = purge_expired_sessions()
+    db.session.commit()
+    click.echo(f"Deleted {count} expired sessions.")
+
+
 @users_cli.command("list")
 def list_users_command() -> None:
     """List accounts with their roles."""

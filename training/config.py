@@ -26,11 +26,16 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = True
-    REMEMBER_COOKIE_DURATION = timedelta(days=14)
-    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    # Logins are kept server-side (table user_sessions); the cookie holds a random token.
+    # A session ends after this many seconds without a request (idle) or since the login
+    # (absolute), whichever comes first. "Keep me logged in" only lets the browser keep the
+    # cookie after it is closed, up to the absolute timeout; there is no separate remember-me
+    # cookie that could outlive the server-side session.
+    SESSION_IDLE_TIMEOUT = 7 * 24 * 3600
+    SESSION_ABSOLUTE_TIMEOUT = 30 * 24 * 3600
+    # last_seen_at is written at most this often (seconds), so reading pages costs no write.
+    SESSION_TOUCH_INTERVAL = 300
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)  # set from SESSION_ABSOLUTE_TIMEOUT
 
     # Requests larger than this get the friendly 413 page (course packs are the largest).
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
@@ -51,6 +56,12 @@ class Defaults:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     REGISTRATION_REQUIRES_INVITE = False
 
+    # Two-factor authentication (TOTP codes from an authenticator app, or recovery codes).
+    # Holders of these roles must enrol before they can open any page; learners may opt in.
+    TWO_FACTOR_REQUIRED_ROLES = ("trainer", "organizer", "admin")
+    # Seconds allowed between a correct password and the code; then the password is asked again.
+    TWO_FACTOR_PENDING_SECONDS = 300
+
     # Rate limits (Flask-Limiter). In-memory unless REDIS_URL is set.
     REDIS_URL = ""
     RATELIMIT_ENABLED = True
@@ -61,6 +72,11 @@ class Defaults:
     LOGIN_LIMIT_PER_IP = "20 per minute;100 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
     REGISTER_LIMIT_PER_IP = "5 per minute;30 per hour"
+    # The code step of a login (and the two-factor settings): every try per client address,
+    # wrong codes per account. Three codes are valid at a time (clock drift), so someone who
+    # already has the password and makes 50 wrong guesses a day wins about once in 6,700 days.
+    TWO_FACTOR_LIMIT_PER_IP = "20 per minute;100 per hour"
+    TWO_FACTOR_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour;50 per day"
 
     # Course media: images and PDF handouts, stored under instance/media unless set.
     MEDIA_ROOT = ""
@@ -115,10 +131,14 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         )
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    # A kept cookie never outlives the server-side session it points to.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        seconds=int(app.config["SESSION_ABSOLUTE_TIMEOUT"])
+    )
     if app.config["ENVIRONMENT"] == "development":
         # Plain-HTTP on localhost: secure cookies would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
-        app.config["REMEMBER_COOKIE_SECURE"] = False
+    check_two_factor_roles(app)
     check_secret_key(app)
 
 
@@ -132,6 +152,27 @@ def normalise_database_url(url: str) -> str:
 
 class ConfigError(RuntimeError):
     """The configuration cannot run safely; the message is one line for the operator."""
+
+
+def check_two_factor_roles(app: Flask) -> None:
+    """Normalise TWO_FACTOR_REQUIRED_ROLES to a tuple of role names; refuse unknown ones.
+
+    A misspelt role would silently leave staff without the second factor, so it stops
+    the start instead. A plain string is read as a comma-separated list.
+    """
+    from training.accounts.models import Role
+
+    value = app.config["TWO_FACTOR_REQUIRED_ROLES"]
+    names = value.split(",") if isinstance(value, str) else list(value or ())
+    names = [str(name).strip() for name in names if str(name).strip()]
+    known = {str(role) for role in Role}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(
+            f"TWO_FACTOR_REQUIRED_ROLES names unknown roles {unknown}; "
+            f"known roles: {', '.join(sorted(known))}."
+        )
+    app.config["TWO_FACTOR_REQUIRED_ROLES"] = tuple(names)
 
 
 def check_secret_key(app: Flask) -> None:

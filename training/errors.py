@@ -90,7 +90,10 @@ def register_error_handlers(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         db.session.rollback()
-        page, code = render_error(error.code)
+        # A rate limit may carry its own explanation (e.g. the two-factor code step's).
+        limit = getattr(error, "limit", None)
+        detail = error.description if limit is not None and limit.error_message else None
+        page, code = render_error(error.code, detail)
         return page, code
 
     @app.errorhandler(sa.exc.OperationalError)

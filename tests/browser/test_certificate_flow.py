@@ -5,15 +5,9 @@ from __future__ import annotations
 import re
 import subprocess
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/account/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo-password")
-    page.get_by_role("main").get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My account")).to_be_visible()
+from tests.browser.login_helpers import log_in
 
 
 def test_earn_download_verify_revoke(live_app, live_server, new_page, shot, tmp_path):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.login_helpers import log_in
+
 
 def png_file(folder: Path) -> Path:
     """A real 2×2 PNG to upload as a lesson image."""
@@ -23,14 +25,6 @@ def png_file(folder: Path) -> Path:
     path = folder / "scheme.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + body)
     return path
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/account/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo-password")
-    page.get_by_role("main").get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My account")).to_be_visible()
 
 
 def add_lesson(page: Page, module_title: str, title: str, body: str) -> None:

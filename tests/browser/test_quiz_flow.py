@@ -7,6 +7,8 @@ import time
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.login_helpers import log_in
+
 GIFT = """$CATEGORY: Новости
 
 ::pyramid::Что ставят в начало новости?{
@@ -16,14 +18,6 @@ GIFT = """$CATEGORY: Новости
 
 ::consent::Фото коллег можно публиковать без их согласия.{F#Нет: сначала спросите.#Верно.}
 """
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/account/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo-password")
-    page.get_by_role("main").get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My account")).to_be_visible()
 
 
 def answer(page: Page, right: bool) -> None:

@@ -109,5 +109,63 @@ class ProfileForm(FlaskForm):
     )
 
 
+_CODE_ATTRS = {
+    "autocomplete": "one-time-code",
+    "autocapitalize": "characters",
+    "spellcheck": "false",
+}
+
+
+class TwoFactorLoginForm(FlaskForm):
+    """The second step of a login: a code from the app or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired(_REQUIRED), Length(max=40)],
+        description=_l(
+            "The 6-digit code from your authenticator app. Lost your phone? Enter one of "
+            "your recovery codes instead."
+        ),
+        render_kw=_CODE_ATTRS,
+    )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    """Confirm that the authenticator app was set up with our secret."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[InputRequired(_REQUIRED), Length(max=40)],
+        description=_l("6 digits; the app shows a new one every 30 seconds."),
+        render_kw={**_CODE_ATTRS, "inputmode": "numeric"},
+    )
+
+
+class TwoFactorDisableForm(FlaskForm):
+    """Turning two-factor off needs both the password and a code."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_REQUIRED), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired(_REQUIRED), Length(max=40)],
+        description=_l("From your authenticator app, or one of your recovery codes."),
+        render_kw=_CODE_ATTRS,
+    )
+
+
+class RecoveryCodesForm(FlaskForm):
+    """New recovery codes need the password."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_REQUIRED), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state (logout, delete)."""

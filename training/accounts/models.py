@@ -61,6 +61,12 @@ class User(UserMixin, db.Model):
     auth_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Two-factor authentication (TOTP, RFC 6238): the shared secret, set only once a code
+    # proved the authenticator app has it, and the last accepted time step, so that a code
+    # works once (a step at or before it is refused as a replay).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
 
     organization: Mapped[Organization] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -81,6 +87,10 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         """True when the user holds any of `roles`."""
         return bool(self.roles.intersection(roles))
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_secret is not None
 
     @property
     def is_admin(self) -> bool:
@@ -116,3 +126,38 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the authenticator once; stored hashed, deleted when used."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the normalised code: codes carry 80 random bits, so a fast hash is enough.
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UserSession(db.Model):
+    """One logged-in browser: the session cookie holds a secret token whose hash is stored here.
+
+    No IP address is kept; the device is a coarse hint ("Firefox", "Android") from the
+    User-Agent so that people can recognise their own devices on the sessions page.
+    """
+
+    __tablename__ = "user_sessions"
+
+    # Public handle used in the sessions page's forms; never the cookie's token.
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Updated at most every SESSION_TOUCH_INTERVAL seconds, not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    browser: Mapped[str] = mapped_column(sa.String(40), default="")
+    system: Mapped[str] = mapped_column(sa.String(40), default="")
+
+    user: Mapped[User] = relationship()

@@ -7,14 +7,14 @@ import re
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from training.accounts.models import Role, User, UserRole, normalise_username
+from training.accounts.models import Role, User, UserRole, UserSession, normalise_username
 from training.accounts.passwords import (
     burn_time,
     hash_password,
     password_problem,
     verify_password,
 )
-from training.db import utcnow
+from training.accounts.sessions import end_sessions
 from training.errors import ServiceError
 from training.extensions import db
 from training.organizations.models import Organization
@@ -103,19 +103,21 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None
-    user.last_login_at = utcnow()
-    db.session.flush()
+    # Not logged in yet: a session (and last_login_at) starts only after any second factor.
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, keep: UserSession | None = None) -> None:
     """Replace the password after checking the current one; ends the user's other sessions."""
     if not verify_password(user.password_hash, current):
         raise ServiceError(_("The current password is not correct."), "current_password")
     if problem := password_problem(new, user.username):
         raise ServiceError(problem, "new_password")
     user.password_hash = hash_password(new)
+    # The version is part of the login cookie, so even a cookie whose session row somehow
+    # survived stops working; the rows themselves are deleted too.
     user.auth_version += 1
+    end_sessions(user, keep=keep)
     db.session.flush()
 
 
@@ -138,4 +140,5 @@ def set_password(user: User, password: str) -> None:
         raise ServiceError(problem, "password")
     user.password_hash = hash_password(password)
     user.auth_version += 1
+    end_sessions(user)
     db.session.flush()

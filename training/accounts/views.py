@@ -1,22 +1,44 @@
-"""Account pages: register, log in, log out, profile and password change."""
+"""Account pages: register, log in (password, then any two-factor code), log out, profile."""
 
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from training.accounts import services
-from training.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegisterForm
+from training.accounts import services, sessions, two_factor
+from training.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegisterForm,
+    TwoFactorLoginForm,
+)
 from training.accounts.models import User
 from training.errors import ServiceError, show_error
 from training.extensions import db, form_username_key, limiter
 from training.security import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+#: Session keys: a login waiting for its code, and a secret waiting for enrolment.
+PENDING_KEY = "two_factor_pending"
+SETUP_KEY = "two_factor_setup"
 
 
 def init_login(manager: LoginManager) -> None:
@@ -27,15 +49,55 @@ def init_login(manager: LoginManager) -> None:
 
     @manager.user_loader
     def _load(user_id: str) -> User | None:
-        # "id:version": a password change bumps the version and logs out other sessions.
+        # The cookie holds "id:version" and the token of a server-side session. The session
+        # row must exist and be live, and a password change bumps the version.
         ident, _sep, version = user_id.partition(":")
-        if not ident.isdigit() or not version.isdigit():
+        token = session.get(sessions.TOKEN_KEY)
+        row = sessions.load_session(token) if isinstance(token, str) and token else None
+        if (
+            row is None
+            or not ident.isdigit()
+            or not version.isdigit()
+            or row.user_id != int(ident)
+            or row.user.auth_version != int(version)
+        ):
+            # Logged out for good: the cookie forgets the dead session.
+            session.pop(sessions.TOKEN_KEY, None)
+            session.pop("_user_id", None)
             return None
-        # Roles in the same query: every page's menu needs them.
-        user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])
-        if user is None or user.auth_version != int(version):
-            return None
-        return user
+        g.user_session = row
+        return row.user
+
+
+def sign_in(user: User, *, remember: bool = False) -> None:
+    """Log `user` in on this browser: a new server-side session and the cookie pointing to it."""
+    row, token = sessions.start_session(user, request.headers.get("User-Agent", ""))
+    for key in (PENDING_KEY, SETUP_KEY):
+        session.pop(key, None)
+    login_user(user)
+    session[sessions.TOKEN_KEY] = token
+    # "Keep me logged in": the browser keeps the cookie after closing, up to the absolute
+    # timeout; otherwise it forgets it when closed. The server-side limits apply either way.
+    session.permanent = remember
+    g.user_session = row
+
+
+def sign_out() -> None:
+    """End this browser's session on the server and in the cookie."""
+    row = sessions.current_session()
+    if row is not None:
+        sessions.end_session(row)
+    logout_user()
+    for key in (sessions.TOKEN_KEY, PENDING_KEY, SETUP_KEY):
+        session.pop(key, None)
+    g.pop("user_session", None)
+
+
+def after_login(user: User, target: str | None) -> str:
+    """Where a fresh login goes: enrolment first when the user's role requires it."""
+    if not user.two_factor_enabled and two_factor.two_factor_required(user):
+        return url_for("accounts.two_factor_setup")
+    return safe_next(target, url_for("main.home"))
 
 
 def _failed_login(response: Response) -> bool:
@@ -78,7 +140,7 @@ def register() -> str | Response:
             db.session.rollback()
             show_error(form, error)
         else:
-            login_user(user)
+            sign_in(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("main.home"))
     return render_template(
@@ -94,7 +156,7 @@ def register() -> str | Response:
     _login_account_limit, methods=["POST"], key_func=form_username_key, deduct_when=_failed_login
 )
 def login() -> str | Response:
-    """Log in with username and password."""
+    """Log in with username and password; accounts with two-factor then go to the code step."""
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -104,16 +166,117 @@ def login() -> str | Response:
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
             form.password.errors = [_("Wrong username or password.")]
+        elif user.two_factor_enabled:
+            # Half-way: nobody is logged in until the code is right.
+            session[PENDING_KEY] = {
+                "user": user.id,
+                "version": user.auth_version,
+                "at": int(time.time()),
+                "remember": bool(form.remember.data),
+                "next": safe_next(form.next.data, ""),
+            }
+            return redirect(url_for(".login_code"))
         else:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data, url_for("main.home")))
+            sign_in(user, remember=bool(form.remember.data))
+            return redirect(after_login(user, form.next.data))
     return render_template("accounts/login.html", form=form)
+
+
+def pending_user() -> User | None:
+    """The user who gave a correct password moments ago and owes a code, or None."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    try:
+        user_id, version, started = int(pending["user"]), int(pending["version"]), pending["at"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if time.time() - float(started) > current_app.config["TWO_FACTOR_PENDING_SECONDS"]:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.auth_version != version:
+        return None
+    return user if user.two_factor_enabled else None
+
+
+def two_factor_account_key() -> str:
+    """Rate-limit key for wrong codes: the account waiting for its code, or the logged-in one."""
+    pending = session.get(PENDING_KEY)
+    if isinstance(pending, dict) and "user" in pending:
+        return f"two-factor:{pending['user']}"
+    if current_user.is_authenticated:
+        return f"two-factor:{current_user.id}"
+    return "two-factor:none"
+
+
+def _two_factor_ip_limit() -> str:
+    return current_app.config["TWO_FACTOR_LIMIT_PER_IP"]
+
+
+def _two_factor_account_limit() -> str:
+    return current_app.config["TWO_FACTOR_LIMIT_PER_ACCOUNT"]
+
+
+def _too_many_codes() -> str:
+    return _(
+        "Too many wrong codes. For your safety, entering codes is paused for this account "
+        "for a while. Wait a few minutes and try again."
+    )
+
+
+#: The code step's limits, shared by the pages that check a second factor or a password.
+two_factor_limits = (
+    limiter.limit(_two_factor_ip_limit, methods=["POST"], error_message=_too_many_codes),
+    limiter.limit(
+        _two_factor_account_limit,
+        methods=["POST"],
+        key_func=two_factor_account_key,
+        deduct_when=_failed_login,
+        error_message=_too_many_codes,
+    ),
+)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@two_factor_limits[0]
+@two_factor_limits[1]
+def login_code() -> str | Response:
+    """Second step of a login: a code from the authenticator app or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    user = pending_user()
+    if user is None:
+        if session.pop(PENDING_KEY, None) is not None:
+            flash(_("The time to enter the code has run out. Please log in again."), "error")
+        return redirect(url_for(".login"))
+    form = TwoFactorLoginForm()
+    if form.validate_on_submit():
+        try:
+            method = two_factor.verify_second_factor(user, form.code.data)
+        except ServiceError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            pending = session[PENDING_KEY]
+            sign_in(user, remember=bool(pending.get("remember")))
+            if method == "recovery":
+                left = two_factor.recovery_codes_left(user)
+                flash(
+                    ngettext(
+                        "You used a recovery code; %(num)d is left. Each works only once.",
+                        "You used a recovery code; %(num)d are left. Each works only once.",
+                        left,
+                    ),
+                    "info",
+                )
+            return redirect(after_login(user, pending.get("next")))
+    return render_template("accounts/login_code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     """End this session (a POST with CSRF, so a link elsewhere cannot log anyone out)."""
-    logout_user()
+    sign_out()
     flash(_("You have logged out."), "success")
     return redirect(url_for("main.home"))
 
@@ -146,7 +309,10 @@ def password() -> str | Response:
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current_password.data, form.new_password.data
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                keep=sessions.current_session(),
             )
         except ServiceError as error:
             db.session.rollback()
@@ -156,3 +322,7 @@ def password() -> str | Response:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for(".profile"))
     return render_template("accounts/password.html", form=form)
+
+
+# The two-factor settings and the sessions page live in their own module on this blueprint.
+from training.accounts import security_views as _security_views  # noqa: E402, F401

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from training.accounts.models import Role, User, UserRole
 from training.accounts.services import set_roles
+from training.accounts.sessions import end_sessions
 from training.errors import ServiceError
 from training.extensions import db
 from training.organizations.models import Organization
@@ -34,5 +35,6 @@ def update_user(user: User, roles: set[Role], organization: Organization, *, act
     user.organization = organization
     if user.active and not active:
         user.auth_version += 1  # a blocked user's sessions end now
+        end_sessions(user)
     user.active = active
     db.session.flush()
