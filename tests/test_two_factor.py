@@ -13,6 +13,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from tests.conftest import (
     PASSWORD,
@@ -223,25 +224,30 @@ def test_a_used_code_cannot_be_used_again(client, users):
 
 
 def test_drift_window_and_replay_rules(ctx, users):
-    user = db.session.get(User, users["trainer"].id)
-    totp = pyotp.TOTP(user.totp_secret)
-    later = utcnow() + timedelta(hours=1)  # past every step used while enrolling
-    step = totp.timecode(later)
-    for offset in (-2, 2, 3):
-        with pytest.raises(ServiceError, match="not correct"):
-            two_factor.verify_second_factor(user, totp.generate_otp(step + offset), now=later)
-    assert two_factor.verify_second_factor(user, totp.generate_otp(step - 1), now=later) == "totp"
-    assert user.totp_last_step == step - 1
-    # the next step (phone clock a little ahead) is accepted, and then nothing before it
-    assert two_factor.verify_second_factor(user, totp.generate_otp(step + 1), now=later) == "totp"
-    for earlier in (step - 1, step, step + 1):
-        with pytest.raises(ServiceError, match="already been used"):
-            two_factor.verify_second_factor(user, totp.generate_otp(earlier), now=later)
-    assert user.totp_last_step == step + 1
-    # spaces and dashes typed with the code do not matter
-    code = totp.generate_otp(step + 2)
-    spaced = f"{code[:3]} {code[3:]}"
-    assert two_factor.verify_second_factor(user, spaced, now=later + timedelta(seconds=30))
+    with force_locale("en"):  # the messages are matched in English
+        user = db.session.get(User, users["trainer"].id)
+        totp = pyotp.TOTP(user.totp_secret)
+        later = utcnow() + timedelta(hours=1)  # past every step used while enrolling
+        step = totp.timecode(later)
+        for offset in (-2, 2, 3):
+            with pytest.raises(ServiceError, match="not correct"):
+                two_factor.verify_second_factor(user, totp.generate_otp(step + offset), now=later)
+        assert (
+            two_factor.verify_second_factor(user, totp.generate_otp(step - 1), now=later) == "totp"
+        )
+        assert user.totp_last_step == step - 1
+        # the next step (phone clock a little ahead) is accepted, and then nothing before it
+        assert (
+            two_factor.verify_second_factor(user, totp.generate_otp(step + 1), now=later) == "totp"
+        )
+        for earlier in (step - 1, step, step + 1):
+            with pytest.raises(ServiceError, match="already been used"):
+                two_factor.verify_second_factor(user, totp.generate_otp(earlier), now=later)
+        assert user.totp_last_step == step + 1
+        # spaces and dashes typed with the code do not matter
+        code = totp.generate_otp(step + 2)
+        spaced = f"{code[:3]} {code[3:]}"
+        assert two_factor.verify_second_factor(user, spaced, now=later + timedelta(seconds=30))
 
 
 def test_recovery_code_logs_in_once(client, users):

@@ -7,18 +7,11 @@ import csv
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from tests.browser.login_helpers import log_in
 from training.extensions import db
 from training.organizations.models import Organization
 
 DEMO_ACTIVITY = True  # the demo learners' progress fills the dashboards
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/account/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo-password")
-    page.get_by_role("main").get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My account")).to_be_visible()
 
 
 def table_rows(page: Page, index: int = 0) -> list[list[str]]:
@@ -36,7 +29,7 @@ def test_regional_organizer_dashboards(live_app, live_server, new_page, shot, tm
             sa.select(Organization.id).where(Organization.name == "Южная региональная организация")
         )
     page = new_page(locale="en-US", width=1280, height=900)
-    log_in(page, live_server, "organizer")
+    log_in(page, live_server, "organizer")  # enrols the second factor on the way
     page.get_by_role("link", name="Statistics").click()
     expect(
         page.get_by_role("heading", name="Statistics: Северная региональная организация")
