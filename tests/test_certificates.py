@@ -224,7 +224,11 @@ def test_revocation_with_reason_audit_and_undo(client, login_as, users, make_use
     post(client, f"/certificates/{cert.id}/unrevoke")
     assert certificate().revoked_at is None
     assert json.loads(client.get(url + "/status").get_data(as_text=True))["status"] == "valid"
-    actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.target_type == "certificate")
+        .order_by(AuditEvent.id)
+    ).all()
     assert actions == ["certificate.revoke", "certificate.unrevoke"]
 
 
