@@ -59,12 +59,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from training.cli import register_cli
     from training.main import bp as main_bp
     from training.organizations.views import bp as organizations_bp
+    from training.privacy import init_app as init_privacy
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
     register_cli(app)
+    init_privacy(app)  # its hook lists exist before the feature packages add to them
 
     # Feature packages, lowest layer first; each wires its pages, commands and hooks.
     import certificates

@@ -94,6 +94,8 @@ def app_config(database_uri: str, worker: int) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_IP": "10000 per minute",
         "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute",
         "REGISTER_LIMIT_PER_IP": "10000 per minute",
+        "EXPORT_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "DELETE_LIMIT_PER_ACCOUNT": "10000 per minute",
     }
 
 

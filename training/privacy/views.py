@@ -1,0 +1,129 @@
+"""Privacy pages: the public privacy notice, "My data" with its download, account deletion.
+
+Every route acts on the logged-in account only; none takes an account id, so another
+person's data can be neither downloaded nor deleted from here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+from limits import parse_many
+from werkzeug.wrappers import Response as BaseResponse
+
+from training.db import utcnow
+from training.errors import ServiceError, show_error
+from training.extensions import db, limiter
+from training.privacy import services
+from training.privacy.forms import DeleteAccountForm
+
+bp = Blueprint("privacy", __name__)
+
+
+def _export_limit() -> str:
+    return current_app.config["EXPORT_LIMIT_PER_ACCOUNT"]
+
+
+def _delete_limit() -> str:
+    return current_app.config["DELETE_LIMIT_PER_ACCOUNT"]
+
+
+def _account_key(prefix: str) -> Any:
+    def key() -> str:
+        ident = current_user.get_id() if current_user.is_authenticated else "anonymous"
+        return f"{prefix}:{str(ident).partition(':')[0]}"
+
+    return key
+
+
+def _failed(response: BaseResponse) -> bool:
+    """Count a deletion attempt against the limit only when it was refused."""
+    return response.status_code != 302
+
+
+@bp.route("/account/data")
+@login_required
+def my_data() -> str:
+    """The person's own data page: what is kept, the download, the way to delete the account."""
+    return render_template(
+        "privacy/my_data.html",
+        retention_days=current_app.config["PRIVACY_RETENTION_DAYS"],
+    )
+
+
+@bp.route("/account/data/export", methods=["POST"])
+@login_required
+@limiter.limit(_export_limit, key_func=_account_key("export"))
+def export() -> Response:
+    """Download everything the platform holds about the logged-in person, as a zip of JSON."""
+    data = services.export_personal_data(current_user._get_current_object())
+    filename = f"my-data-{current_user.username}-{utcnow():%Y-%m-%d}.zip"
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    _delete_limit, methods=["POST"], key_func=_account_key("delete"), deduct_when=_failed
+)
+def delete_account() -> str | BaseResponse:
+    """The logged-in person deletes their own account after typing their password again."""
+    form = DeleteAccountForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user._get_current_object(), form.password.data)
+        except ServiceError as error:
+            db.session.rollback()
+            if error.field:
+                show_error(form, error)
+            else:  # a rule refuses the deletion itself: shown above the form, not flashed
+                problem = error.message
+        else:
+            logout_user()
+            flash(_("Your account has been deleted. Thank you for learning with us."), "success")
+            return redirect(url_for("main.home"))
+    return render_template(
+        "privacy/delete.html",
+        form=form,
+        problem=problem or services.deletion_problem(current_user),
+    )
+
+
+def _days(value: timedelta | float) -> str:
+    """A duration setting (timedelta or seconds) as a number of days for people: "14", "0.5"."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return f"{round(seconds / 86400, 1):g}"
+
+
+def _longest_rate_window_hours() -> int:
+    """The longest window of any rate limit in the configuration, in hours (at least 1)."""
+    longest = 3600
+    for name, value in current_app.config.items():
+        if name.endswith(("_LIMIT_PER_IP", "_LIMIT_PER_ACCOUNT")) and isinstance(value, str):
+            longest = max([longest, *(item.get_expiry() for item in parse_many(value))])
+    return max(1, round(longest / 3600))
+
+
+@bp.route("/privacy")
+def privacy() -> str:
+    """What the platform stores, who sees it and for how long (from the live configuration)."""
+    config = current_app.config
+    return render_template(
+        "privacy/privacy.html",
+        retention_days=int(config["PRIVACY_RETENTION_DAYS"]),
+        min_group=int(config["STATS_MIN_GROUP"]),
+        remember_days=_days(config["REMEMBER_COOKIE_DURATION"]),
+        rate_hours=_longest_rate_window_hours(),
+    )
