@@ -85,7 +85,7 @@ def user_edit(user_id: int) -> str | Response:
 def audit_log() -> str:
     """The audit trail for administrators: filter by action, actor and dates; newest first."""
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("Any"))] + [(a, action_label(a)) for a in known_actions()]
+    form.action.choices = [("", _("Any action"))] + [(a, action_label(a)) for a in known_actions()]
     where = AuditFilter()
     if form.validate():
         actor_ids = None
