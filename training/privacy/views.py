@@ -6,11 +6,12 @@ person's data can be neither downloaded nor deleted from here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from limits import parse_many
 from werkzeug.wrappers import Response as BaseResponse
@@ -32,10 +33,13 @@ def _delete_limit() -> str:
     return current_app.config["DELETE_LIMIT_PER_ACCOUNT"]
 
 
-def _account_key(prefix: str) -> Any:
+def _account_key(prefix: str) -> Callable[[], str]:
+    """Rate-limit key per account (per address for visitors, who are sent to log in anyway)."""
+
     def key() -> str:
-        ident = current_user.get_id() if current_user.is_authenticated else "anonymous"
-        return f"{prefix}:{str(ident).partition(':')[0]}"
+        if current_user.is_authenticated:
+            return f"{prefix}:account:{current_user.id}"
+        return f"{prefix}:address:{get_remote_address()}"
 
     return key
 
