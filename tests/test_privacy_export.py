@@ -187,3 +187,13 @@ def test_my_data_page_offers_the_download_and_the_deletion(client, holder):
     assert 'action="/account/data/export"' in page and 'method="post"' in page
     assert 'href="/account/delete"' in page and 'href="/privacy"' in page
     assert 'href="/account/data"' in client.get("/account/").get_data(as_text=True)
+
+
+def test_a_cyrillic_username_exports_too(client, make_user):
+    make_user("иван.петров", display_name="Иван Петров")
+    login(client, "иван.петров")
+    r = post(client, "/account/data/export")
+    disposition = r.headers["Content-Disposition"]
+    disposition.encode("latin-1")  # what a real server must send: Latin-1 headers only
+    assert disposition.startswith('attachment; filename="my-data-')
+    assert json.loads(unzip(r)["profile.json"])["username"] == "иван.петров"

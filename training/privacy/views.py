@@ -53,10 +53,7 @@ def _failed(response: BaseResponse) -> bool:
 @login_required
 def my_data() -> str:
     """The person's own data page: what is kept, the download, the way to delete the account."""
-    return render_template(
-        "privacy/my_data.html",
-        retention_days=current_app.config["PRIVACY_RETENTION_DAYS"],
-    )
+    return render_template("privacy/my_data.html")
 
 
 @bp.route("/account/data/export", methods=["POST"])
@@ -65,7 +62,8 @@ def my_data() -> str:
 def export() -> Response:
     """Download everything the platform holds about the logged-in person, as a zip of JSON."""
     data = services.export_personal_data(current_user._get_current_object())
-    filename = f"my-data-{current_user.username}-{utcnow():%Y-%m-%d}.zip"
+    # No username in the name: headers are Latin-1 and usernames may be Cyrillic.
+    filename = f"my-data-{utcnow():%Y-%m-%d}.zip"
     return Response(
         data,
         mimetype="application/zip",
