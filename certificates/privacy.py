@@ -15,6 +15,7 @@ from certificates import documents
 from certificates.models import Certificate
 from certificates.services import format_certificate_code
 from training.accounts.models import User
+from training.audit import AuditEvent
 from training.db import utcnow
 from training.extensions import db
 
@@ -30,11 +31,28 @@ def _certificates_of(user: User) -> list[Certificate]:
 
 
 def export_certificate_data(user: User) -> dict[str, Any]:
-    """certificates.json with every certificate of the person, plus each one's PDF."""
+    """certificates.json with every certificate of the person, plus each one's PDF.
+
+    Each certificate lists its audit history too (revocations and their undoing): those
+    events are about the person even though their target is the certificate.
+    """
     now = utcnow()
     files: dict[str, Any] = {}
     listing = []
-    for certificate in _certificates_of(user):
+    certificates = _certificates_of(user)
+    history: dict[str, list[dict[str, Any]]] = {}
+    for event in db.session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            AuditEvent.target_type == "certificate",
+            AuditEvent.target_id.in_([c.code for c in certificates]),
+        )
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    ):
+        history.setdefault(event.target_id, []).append(
+            {"at": event.created_at, "action": event.action, "details": event.details}
+        )
+    for certificate in certificates:
         code = format_certificate_code(certificate.code)
         pdf_name = f"certificates/certificate-{code}.pdf"
         listing.append(
@@ -54,6 +72,7 @@ def export_certificate_data(user: User) -> dict[str, Any]:
                 "trainer": certificate.trainer_name,
                 "verify_url": documents.public_url("certificates.verify", code=code),
                 "pdf": pdf_name,
+                "history": history.get(certificate.code, []),
             }
         )
         files[pdf_name] = documents.certificate_pdf(certificate)

@@ -93,6 +93,7 @@ def test_the_zip_holds_every_kind_of_record_with_answers_scores_and_pdfs(client,
 
     [certificate] = data["certificates.json"]
     assert certificate["status"] == "valid" and certificate["pdf"] == pdf_name
+    assert certificate["history"] == []
     assert certificate["holder_name"] == HOLDER["display_name"]
     assert certificate["shown_publicly_as"] == "И. П. У."
     assert files[pdf_name].startswith(b"%PDF-")
@@ -197,3 +198,16 @@ def test_a_cyrillic_username_exports_too(client, make_user):
     disposition.encode("latin-1")  # what a real server must send: Latin-1 headers only
     assert disposition.startswith('attachment; filename="my-data-')
     assert json.loads(unzip(r)["profile.json"])["username"] == "иван.петров"
+
+
+def test_a_revocation_of_their_certificate_is_in_their_export(app, client, holder):
+    admin = app.test_client()
+    login(admin, "admin")
+    certificate_id = holder["certificate"].id
+    post(admin, f"/certificates/{certificate_id}/revoke", {"reason": "Выдан по ошибке"})
+    post(admin, f"/certificates/{certificate_id}/unrevoke")
+    [certificate] = json.loads(unzip(post(client, "/account/data/export"))["certificates.json"])
+    assert [(h["action"], h["details"]) for h in certificate["history"]] == [
+        ("certificate.revoke", {"reason": "Выдан по ошибке"}),
+        ("certificate.unrevoke", {"previous_reason": "Выдан по ошибке"}),
+    ]
