@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, url_for
+from flask import Flask
 from flask.testing import FlaskClient
 
 from certificates.models import Certificate
@@ -202,19 +202,22 @@ def urls_to_visit(app: Flask, values: dict[str, list[Any]]) -> tuple[list[tuple[
     """(rule, url) for every GET route and every combination of fixture values; unknown args."""
     unknown = set()
     visits = []
-    with app.test_request_context():
-        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-            if "GET" not in (rule.methods or ()):
-                continue
-            names = sorted(rule.arguments)
-            missing = [n for n in names if n not in values]
-            if missing:
-                unknown.update(f"{rule.endpoint}: {n}" for n in missing)
-                continue
-            for combo in itertools.product(*(values[n] for n in names)):
-                args = dict(zip(names, combo, strict=True))
-                args.update(QUERY_ARGS.get(rule.endpoint, {}))
-                visits.append((rule.rule, url_for(rule.endpoint, **args)))
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in (rule.methods or ()):
+            continue
+        # Built from the rule itself, not url_for: one endpoint may have several rules
+        # (e.g. "/x" and "/x.csv" told apart by defaults), and each must be visited.
+        names = sorted(rule.arguments - set(rule.defaults or {}))
+        missing = [n for n in names if n not in values]
+        if missing:
+            unknown.update(f"{rule.endpoint}: {n}" for n in missing)
+            continue
+        for combo in itertools.product(*(values[n] for n in names)):
+            args = dict(zip(names, combo, strict=True))
+            args.update(QUERY_ARGS.get(rule.endpoint, {}))
+            built = rule.build(args, append_unknown=True)
+            assert built is not None, (rule.rule, args)
+            visits.append((rule.rule, built[1]))
     return visits, unknown
 
 
@@ -292,3 +295,25 @@ def test_the_checker_catches_what_it_should():
     ]
     for html in good:
         assert problems_in(html, own)[0] == [], html
+
+
+def test_the_walk_visits_each_rule_of_an_endpoint_and_reports_unknown_parameters():
+    demo = Flask("walk")
+
+    @demo.route("/report.csv", defaults={"fmt": "csv"})
+    @demo.route("/report", defaults={"fmt": "html"})
+    def report(fmt: str) -> str:
+        return fmt
+
+    @demo.route("/courses/<slug>/report")
+    def course_report(slug: str) -> str:
+        return slug
+
+    @demo.route("/things/<int:thing_id>")
+    def thing(thing_id: int) -> str:
+        return str(thing_id)
+
+    visits, unknown = urls_to_visit(demo, {"slug": ["news"], "filename": ["app.css"]})
+    urls = {url for _rule, url in visits}
+    assert {"/report", "/report.csv", "/courses/news/report"} <= urls
+    assert unknown == {"thing: thing_id"}
