@@ -42,7 +42,8 @@ def test_it_states_the_shipped_settings(app, client, database, monkeypatch):
         ("PRIVACY_RETENTION_DAYS", 365, "After 365 days without a login"),
         ("STATS_MIN_GROUP", 10, "Any number from 1 to 9 is shown as “&lt;10”"),
         ("REMEMBER_COOKIE_DURATION", timedelta(days=30), "stays logged in for 30 days"),
-        ("REMEMBER_COOKIE_DURATION", 12 * 3600, "stays logged in for 0.5 days"),
+        ("REMEMBER_COOKIE_DURATION", 12 * 3600, "stays logged in for 12 hours"),
+        ("REMEMBER_COOKIE_DURATION", timedelta(days=1), "stays logged in for 1 day."),
         ("LOGIN_LIMIT_PER_IP", "20 per minute;100 per 2 day", "for at most 48 hours"),
     ],
 )
@@ -73,3 +74,24 @@ def test_it_points_logged_in_people_to_their_data(login_as, users):
 
 def test_visitors_are_offered_the_login_to_see_their_data(client, database):
     assert 'href="/account/login?next=/account/data"' in english(client).replace("%2F", "/")
+
+
+def test_server_side_session_settings_replace_the_remember_me_sentence(app, client, monkeypatch):
+    # Present once server-side sessions are configured (the accounts work): the page then
+    # states their timeouts instead of the remember-me cookie's duration.
+    page = english(client)
+    assert "stays logged in for" in page and "days without activity" not in page
+    assert "sessions page" not in page
+    monkeypatch.setitem(app.config, "SESSION_IDLE_TIMEOUT", 7 * 24 * 3600)
+    monkeypatch.setitem(app.config, "SESSION_ABSOLUTE_TIMEOUT", 30 * 24 * 3600)
+    page = english(client)
+    assert "A login ends after 7 days without activity, and at the latest 30 days after" in page
+    assert "stays logged in for" not in page and "sessions page" in page
+    monkeypatch.setitem(app.config, "SESSION_IDLE_TIMEOUT", 3600)
+    assert "A login ends after 1 hour without activity" in english(client)
+
+
+def test_two_factor_secrets_are_mentioned_when_configured(app, client, monkeypatch):
+    assert "authenticator app" not in english(client)
+    monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED_ROLES", ("admin",))
+    assert "authenticator app" in english(client)

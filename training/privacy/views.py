@@ -103,10 +103,15 @@ def delete_account() -> str | BaseResponse:
     )
 
 
-def _days(value: timedelta | float) -> str:
-    """A duration setting (timedelta or seconds) as a number of days for people: "14", "0.5"."""
+def _duration(value: timedelta | float) -> str:
+    """A duration setting (timedelta or seconds) for people: "14 days", "12 hours"."""
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    return f"{round(seconds / 86400, 1):g}"
+    # Russian abbreviates the unit ("дн.", "ч."), so singular and plural share a translation.
+    if seconds >= 86400:
+        days = f"{round(seconds / 86400, 1):g}"
+        return _("%(num)s day", num=days) if days == "1" else _("%(num)s days", num=days)
+    hours = f"{round(seconds / 3600, 1):g}"
+    return _("%(num)s hour", num=hours) if hours == "1" else _("%(num)s hours", num=hours)
 
 
 def _longest_rate_window_hours() -> int:
@@ -122,10 +127,17 @@ def _longest_rate_window_hours() -> int:
 def privacy() -> str:
     """What the platform stores, who sees it and for how long (from the live configuration)."""
     config = current_app.config
+    # Server-side sessions (idle and absolute timeouts) and two-factor login come with the
+    # accounts work: when the configuration has their settings, the page states those.
+    idle, absolute = config.get("SESSION_IDLE_TIMEOUT"), config.get("SESSION_ABSOLUTE_TIMEOUT")
     return render_template(
         "privacy/privacy.html",
         retention_days=int(config["PRIVACY_RETENTION_DAYS"]),
         min_group=int(config["STATS_MIN_GROUP"]),
-        remember_days=_days(config["REMEMBER_COOKIE_DURATION"]),
+        remember=_duration(config["REMEMBER_COOKIE_DURATION"]),
+        server_sessions=idle is not None and absolute is not None,
+        idle=_duration(idle or 0),
+        absolute=_duration(absolute or 0),
+        two_factor="TWO_FACTOR_REQUIRED_ROLES" in config,
         rate_hours=_longest_rate_window_hours(),
     )
