@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from training.health import bp as health_bp
     from training.main import bp as main_bp
     from training.organizations.views import bp as organizations_bp
+    from training.privacy import init_app as init_privacy
 
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp)
@@ -71,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
     register_cli(app)
+    init_privacy(app)  # its hook lists exist before the feature packages add to them
 
     # Feature packages, lowest layer first; each wires its pages, commands and hooks.
     import certificates

@@ -9,7 +9,7 @@ from flask import current_app, url_for
 
 from certificates.badges import BadgeData, build_credential, sign_credential
 from certificates.models import Certificate
-from certificates.pdf import CertificateData, render_certificate_pdf
+from certificates.pdf import LABELS, CertificateData, render_certificate_pdf
 from certificates.services import format_certificate_code
 from certificates.signing import KeyStore
 
@@ -33,9 +33,14 @@ def _hours(value: float, language: str) -> str:
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The printable PDF, in the course's language."""
     verify_url = public_url("certificates.verify", code=format_certificate_code(certificate.code))
+    language = certificate.course.language
+    if certificate.user_id is None and not certificate.holder_name:
+        holder = LABELS[language]["withheld"]  # the holder deleted their account
+    else:
+        holder = certificate.holder_name or "—"
     return render_certificate_pdf(
         CertificateData(
-            holder_name=certificate.holder_name or "—",
+            holder_name=holder,
             course_title=certificate.course_title,
             hours=_hours(certificate.hours, certificate.course.language),
             issued_on=certificate.issued_at.date(),

@@ -47,6 +47,7 @@ LABELS: dict[str, dict[str, str]] = {
         "trainer": "Тренер:",
         "verify": "Проверить:",
         "date": "%d.%m.%Y",
+        "withheld": "владелец скрыт",
     },
     "en": {
         "title": "Certificate",
@@ -59,6 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
         "trainer": "Trainer:",
         "verify": "Verify:",
         "date": "%Y-%m-%d",
+        "withheld": "holder withheld",
     },
 }
 

@@ -24,6 +24,7 @@ from wtforms import SelectChoice
 
 from courses import learning, media, pack_io, publishing, services
 from courses.forms import (
+    CourseEditForm,
     CourseForm,
     EditorForm,
     LessonForm,
@@ -142,7 +143,7 @@ def edit(slug: str) -> str | Response:
     """Change the course's title, description, language, topics, duration and cover."""
     course = editable_course(slug)
     form = (
-        CourseForm(
+        CourseEditForm(
             slug=course.slug,
             title=course.title,
             description=course.description,
@@ -152,7 +153,7 @@ def edit(slug: str) -> str | Response:
             cover=course.cover_filename or "",
         )
         if request.method == "GET"
-        else CourseForm()
+        else CourseEditForm()
     )
     images = [m for m in media.course_media(course) if m.content_type.startswith("image/")]
     form.cover.choices = [SelectChoice("", _("No cover"))] + [

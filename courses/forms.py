@@ -47,6 +47,9 @@ class CourseForm(FlaskForm):
 class CourseEditForm(CourseForm):
     """The course's description once it exists: a cover can be chosen from its images."""
 
+    # The address is fixed once the course exists (links and progress depend on it): the
+    # page shows it as text and the view fills it in, so nothing is required from the form.
+    slug = StringField(_l("Address name"))
     cover = SelectField(_l("Cover image"), choices=[], validate_choice=True)
 
 

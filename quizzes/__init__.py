@@ -11,8 +11,10 @@ def init_app(app: Flask) -> None:
     from quizzes.authoring_views import bp as quiz_authoring_bp
     from quizzes.cli import quizzes_cli
     from quizzes.packs import export_quizzes, import_quizzes
+    from quizzes.privacy import erase_quiz_data, export_quiz_data
     from quizzes.views import bp as quizzes_bp
     from quizzes.views import outline_extras
+    from training.privacy import add_personal_data_hooks
 
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_authoring_bp)
@@ -21,3 +23,4 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("author_course_links", []).append(author_links)
     app.extensions.setdefault("pack_exporters", []).append(export_quizzes)
     app.extensions.setdefault("pack_importers", []).append(import_quizzes)
+    add_personal_data_hooks(app, exporter=export_quiz_data, eraser=erase_quiz_data)

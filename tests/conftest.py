@@ -100,6 +100,8 @@ def app_config(database_uri: str, worker: int) -> dict[str, Any]:
         "REGISTER_LIMIT_PER_IP": "10000 per minute",
         "TWO_FACTOR_LIMIT_PER_IP": "10000 per minute",
         "TWO_FACTOR_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "EXPORT_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "DELETE_LIMIT_PER_ACCOUNT": "10000 per minute",
     }
 
 

@@ -8,7 +8,7 @@ import zlib
 
 import sqlalchemy as sa
 
-from courses.models import CourseMedia
+from courses.models import Course, CourseMedia
 from tests.conftest import post
 from tests.course_helpers import build_course
 from training.extensions import db
@@ -119,3 +119,21 @@ def test_media_of_unpublished_courses_is_for_authors_only(
     post(author, "/account/logout")
     assert client.get("/courses/secret/media/x.png").status_code == 404
     assert client.get("/courses/secret/media/missing.png").status_code == 404
+
+
+def test_an_uploaded_image_can_be_chosen_as_the_cover(app, login_as, users, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path))
+    build_course(users["trainer"])
+    client = login_as("trainer")
+    upload(client, "scheme.png", tiny_png())
+    page = client.get("/author/info-work/edit")
+    assert page.status_code == 200
+    assert '<option value="scheme.png">' in page.get_data(as_text=True)
+    data = {"title": "Информационная работа", "language": "ru", "duration": "90"}
+    r = post(client, "/author/info-work/edit", {**data, "cover": "scheme.png"})
+    assert r.status_code == 302
+    assert db.session.scalar(sa.select(Course.cover_filename)) == "scheme.png"
+    r = post(client, "/author/info-work/edit", {**data, "cover": "../../etc/passwd"})
+    assert r.status_code == 200 and 'class="errors"' in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Course.cover_filename)) == "scheme.png"

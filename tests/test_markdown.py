@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from training import markdown as md_module
-from training.markdown import render_markdown
+from training.markdown import render_markdown, sanitise_html
 
 ALLOWED_TAGS = {
     "p",
@@ -492,3 +492,37 @@ def test_media_base_does_not_leak_between_calls() -> None:
 
 def test_empty_input() -> None:
     assert render_markdown("") == ""
+
+
+# ---- trainer-written HTML (GIFT [html] questions): the same link and image policy ----------
+
+
+def test_html_external_links_get_rel_whatever_the_author_wrote() -> None:
+    out = sanitise_html(
+        '<p><a href="https://example.org/a">a</a> <a href="//cdn.example.org/b" rel="opener">b</a>'
+        ' <a href="mailto:info@example.org">c</a> <a href="/courses/x" rel="opener">d</a></p>'
+    )
+    assert out.count('rel="noopener noreferrer nofollow"') == 3
+    assert "opener" not in out.replace("noopener", "")
+    assert '<a href="/courses/x">d</a>' in out
+
+
+def test_html_external_images_become_links() -> None:
+    out = sanitise_html(
+        '<p><img src="https://tracker.example/pixel.gif" alt="Схема &amp; <план>">'
+        '<img src="//cdn.example.org/x.png"><img src="/courses/x/media/a.png" alt="своя">'
+        '<img src="mailto:x@example.org" alt="почта"></p>'
+    )
+    assert "<img" in out and out.count("<img") == 1  # only the local image stays an image
+    assert (
+        '<a href="https://tracker.example/pixel.gif" rel="noopener noreferrer nofollow" '
+        'class="external-image">Схема &amp; &lt;план&gt;</a>'
+    ) in out
+    assert 'href="//cdn.example.org/x.png"' in out
+    assert '<img src="/courses/x/media/a.png" alt="своя">' in out
+    assert "mailto" not in out and "почта" in out
+
+
+@pytest.mark.parametrize("vector", XSS_VECTORS)
+def test_html_policy_pass_keeps_xss_vectors_neutralised(vector: str) -> None:
+    assert_safe_html(sanitise_html(vector))

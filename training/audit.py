@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
@@ -16,13 +18,22 @@ class AuditEvent(db.Model):
     """One recorded action (role change, revocation, export…); rows are never updated."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (
+        # A person's data export lists the events about them (target) as well as by them.
+        sa.Index("ix_audit_events_target", "target_type", "target_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # SET NULL when the account is deleted: the fact stays, the link to the person goes.
+    # Indexed for the admin page's actor filter and for that SET NULL.
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(sa.String(40), index=True)
     target_type: Mapped[str] = mapped_column(sa.String(40))
     target_id: Mapped[str] = mapped_column(sa.String(64))
+    # Ids and facts only, never a person's name or e-mail: rows outlive accounts.
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
 
@@ -43,3 +54,82 @@ def audit(
     )
     db.session.add(event)
     return event
+
+
+# What each action means, for the admin page. Actions added later (by other packages) are
+# shown by their code until they get a label here.
+ACTION_LABELS = {
+    "user.roles": _l("Roles changed"),
+    "user.organization": _l("Moved to another organization"),
+    "user.block": _l("Account blocked"),
+    "user.unblock": _l("Account unblocked"),
+    "organization.create": _l("Organization created"),
+    "organization.rename": _l("Organization renamed"),
+    "organization.move": _l("Organization moved"),
+    "organization.relevel": _l("Organization level changed"),
+    "organization.delete": _l("Organization deleted"),
+    "invite.create": _l("Invite code created"),
+    "invite.revoke": _l("Invite code withdrawn"),
+    "certificate.revoke": _l("Certificate revoked"),
+    "certificate.unrevoke": _l("Certificate revocation undone"),
+    "account.export": _l("Personal data downloaded"),
+    "account.delete": _l("Account deleted"),
+    "privacy.purge": _l("Learning records of inactive accounts anonymised"),
+}
+
+
+def action_label(action: str) -> str:
+    """The translated description of an action code (the code itself when unknown)."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the admin page narrows the trail to; None means "any"."""
+
+    action: str | None = None
+    actor_ids: list[int] | None = None  # the accounts matching a username search
+    since: datetime | None = None
+    before: datetime | None = None
+
+
+def audit_query(where: AuditFilter) -> sa.Select[tuple[AuditEvent]]:
+    """Events matching the filter, newest first."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if where.action:
+        query = query.where(AuditEvent.action == where.action)
+    if where.actor_ids is not None:
+        query = query.where(AuditEvent.actor_id.in_(where.actor_ids))
+    if where.since is not None:
+        query = query.where(AuditEvent.created_at >= where.since)
+    if where.before is not None:
+        query = query.where(AuditEvent.created_at < where.before)
+    return query
+
+
+def known_actions() -> list[str]:
+    """Every action code with a label plus any other code already in the trail."""
+    recorded = db.session.scalars(sa.select(AuditEvent.action).distinct())
+    return sorted(set(ACTION_LABELS) | set(recorded))
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or remove an audit row through the ORM."""
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _refuse_changes_to_audit_rows(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, AuditEvent):
+            raise AuditTrailIsAppendOnly("audit events cannot be deleted")
+    for obj in session.dirty:
+        if isinstance(obj, AuditEvent) and session.is_modified(obj, include_collections=False):
+            raise AuditTrailIsAppendOnly("audit events cannot be changed")
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes_to_audit_rows(state: ORMExecuteState) -> None:
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ is AuditEvent:
+        raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")

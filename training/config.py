@@ -102,6 +102,14 @@ class Defaults:
     # The demo also gets a few dozen learners' activity, so the dashboards have figures.
     DEMO_ACTIVITY = True
 
+    # Privacy. After this many days without a login (or since registration, for accounts that
+    # never logged in), `flask privacy purge` anonymises the account's detailed learning events.
+    PRIVACY_RETENTION_DAYS = 730
+    # Downloads of "My data" per account: each builds a zip of everything we hold.
+    EXPORT_LIMIT_PER_ACCOUNT = "3 per hour;10 per day"
+    # Wrong passwords on the "Delete my account" form per account (only failures count).
+    DELETE_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
+
     # Statistics: any count from 1 to this minus one is shown as "<N" in breakdowns,
     # so a small primary organization does not reveal a single person.
     STATS_MIN_GROUP = 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any
@@ -97,6 +98,27 @@ def record_event(
     db.session.add(event)
     event_recorded.send(None, event=event)
     return event
+
+
+def new_actor_ref() -> str:
+    """A fresh random reference standing in for one anonymised person (128 bits, hex)."""
+    return secrets.token_hex(16)
+
+
+def anonymise_actor(actor_id: int) -> int:
+    """Cut every event of one account loose from it; returns how many events changed.
+
+    All of the person's events get the same new random `actor_ref`, so statistics still count
+    one learner, and nothing leads back to the account. Events anonymised earlier (actor_id
+    already NULL) are out of reach and keep their own reference.
+    """
+    result = db.session.execute(
+        sa.update(LearningEvent)
+        .where(LearningEvent.actor_id == actor_id)
+        .values(actor_id=None, actor_ref=new_actor_ref()),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def to_xapi(event: LearningEvent, base_url: str, language: str = "ru") -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote
 
@@ -285,6 +286,64 @@ def render_markdown(text: str, *, media_base: str | None = None) -> str:
     return _sanitise(_md.render(text, env))
 
 
+_VOID_TAGS = frozenset({"br", "hr", "img"})
+
+
+class _LinkPolicy(HTMLParser):
+    """Re-serialise sanitised HTML with the Markdown pipeline's link and image policy.
+
+    Markdown gets it from the core rule; trainer-written HTML needs the same: external links
+    carry rel="noopener noreferrer nofollow" (whatever rel the author wrote), and external
+    images become plain links, since loading them would reveal readers' addresses.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+
+    @staticmethod
+    def _tag(tag: str, attrs: list[tuple[str, str | None]]) -> str:
+        rendered = "".join(
+            f' {name}="{html.escape(value or "", quote=True)}"' for name, value in attrs
+        )
+        return f"<{tag}{rendered}>"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a":
+            attrs = [(k, v) for k, v in attrs if k != "rel"]
+            if _is_external(values.get("href") or ""):
+                attrs.append(("rel", EXTERNAL_REL))
+        elif tag == "img":
+            src = values.get("src") or ""
+            if _is_external(src):
+                alt = html.escape(values.get("alt") or src, quote=False)
+                if _scheme(_normalise_url(src)) == "mailto":
+                    self.out.append(alt)
+                else:
+                    link = [("href", src), ("rel", EXTERNAL_REL), ("class", "external-image")]
+                    self.out.append(self._tag("a", link) + alt + "</a>")
+                return
+        self.out.append(self._tag(tag, attrs))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _VOID_TAGS:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(html.escape(data, quote=False))
+
+
 def sanitise_html(html_text: str) -> str:
-    """Trainer-written HTML (e.g. a GIFT [html] question) through the same allow-list."""
-    return _sanitise(html_text)
+    """Trainer-written HTML (e.g. a GIFT [html] question) through the same allow-list.
+
+    Links and images then follow the Markdown policy (see _LinkPolicy), and the result goes
+    through the sanitiser once more, so the rewriting can never add anything it would refuse.
+    """
+    policy = _LinkPolicy()
+    policy.feed(_sanitise(html_text))
+    policy.close()
+    return _sanitise("".join(policy.out))

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
-from wtforms.validators import ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.accounts.models import ROLE_LABELS
@@ -31,3 +38,19 @@ class UserAdminForm(FlaskForm):
     )
     organization = SelectField(_l("Organization"), choices=[])
     active = BooleanField(_l("Account is active (may log in)"))
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit page, read from the query string (a GET form: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), choices=[], default="", validate_choice=True)
+    actor = StringField(
+        _l("Done by (username)"),
+        validators=[Optional(), Length(max=64)],
+        filters=[lambda v: v.strip() if v else v],
+    )
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To (inclusive)"), validators=[Optional()])

@@ -1,15 +1,20 @@
-"""Admin pages: find users, assign roles and organizations, block accounts."""
+"""Admin pages: find users, assign roles and organizations, block accounts, read the audit log."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from training.accounts.models import Role, User, UserRole
+from training.accounts.models import Role, User, UserRole, normalise_username
 from training.admin import services
-from training.admin.forms import UserAdminForm
+from training.admin.forms import AuditFilterForm, UserAdminForm
+from training.audit import AuditFilter, action_label, audit_query, known_actions
 from training.errors import ServiceError, show_error
 from training.extensions import db
 from training.organizations.forms import org_choices
@@ -64,6 +69,7 @@ def user_edit(user_id: int) -> str | Response:
                 {Role(r) for r in form.roles.data},
                 organization,
                 active=form.active.data,
+                actor_id=current_user.id,
             )
         except ServiceError as error:
             db.session.rollback()
@@ -72,3 +78,51 @@ def user_edit(user_id: int) -> str | Response:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".users"))
     return render_template("admin/user_edit.html", form=form, user=user)
+
+
+@bp.route("/audit")
+@roles_required(Role.ADMIN)
+def audit_log() -> str:
+    """The audit trail for administrators: filter by action, actor and dates; newest first."""
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", _("Any action"))] + [(a, action_label(a)) for a in known_actions()]
+    where = AuditFilter()
+    if form.validate():
+        actor_ids = None
+        if form.actor.data:
+            actor_ids = list(
+                db.session.scalars(
+                    sa.select(User.id).where(
+                        User.username.contains(normalise_username(form.actor.data), autoescape=True)
+                    )
+                )
+            )
+        where = AuditFilter(
+            action=form.action.data or None,
+            actor_ids=actor_ids,
+            since=_day_start(form.since.data) if form.since.data else None,
+            before=_day_start(form.until.data) + timedelta(days=1) if form.until.data else None,
+        )
+    page = db.paginate(audit_query(where), per_page=PAGE_SIZE, error_out=False)
+    actor_names = dict(
+        db.session.execute(
+            sa.select(User.id, User.username).where(
+                User.id.in_({e.actor_id for e in page.items if e.actor_id is not None})
+            )
+        ).all()
+    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        actor_names=actor_names,
+        action_label=action_label,
+        args=args,
+    )
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight of a calendar day in the platform's time zone, as aware UTC."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from training.audit import audit
 from training.db import utcnow
 from training.errors import ServiceError
 from training.extensions import db
@@ -75,21 +76,38 @@ def _check_name(name: str, parent: Organization | None, exclude_id: int | None =
     return name
 
 
-def create_organization(name: str, kind: OrgKind, parent: Organization | None) -> Organization:
+def create_organization(
+    name: str, kind: OrgKind, parent: Organization | None, *, actor_id: int | None = None
+) -> Organization:
     """Add an organization under `parent` (or the top federal one when parent is None)."""
     _check_placement(kind, parent)
     org = Organization(name=_check_name(name, parent), kind=str(kind), parent=parent)
     db.session.add(org)
     db.session.flush()  # the id is part of the path
     org.path = (parent.path if parent else "/") + f"{org.id}/"
+    audit(
+        actor_id,
+        "organization.create",
+        "organization",
+        org.id,
+        name=org.name,
+        kind=org.kind,
+        parent_id=org.parent_id,
+    )
     db.session.flush()
     return org
 
 
 def update_organization(
-    org: Organization, name: str, kind: OrgKind, parent: Organization | None
+    org: Organization,
+    name: str,
+    kind: OrgKind,
+    parent: Organization | None,
+    *,
+    actor_id: int | None = None,
 ) -> None:
     """Rename, re-level or move an organization; its whole subtree moves with it."""
+    before = (org.name, org.kind, org.parent_id)
     if parent is not None and parent.is_within(org):
         raise ServiceError(_("An organization cannot be moved inside itself."), "parent")
     if (parent.id if parent else None) != org.parent_id or kind != org.org_kind:
@@ -107,6 +125,20 @@ def update_organization(
             )
     org.name = _check_name(name, parent, exclude_id=org.id)
     org.kind = str(kind)
+    new_parent_id = parent.id if parent else None
+    if org.name != before[0]:
+        audit(actor_id, "organization.rename", "organization", org.id, old=before[0], new=org.name)
+    if org.kind != before[1]:
+        audit(actor_id, "organization.relevel", "organization", org.id, old=before[1], new=org.kind)
+    if new_parent_id != before[2]:
+        audit(
+            actor_id,
+            "organization.move",
+            "organization",
+            org.id,
+            old_parent_id=before[2],
+            new_parent_id=new_parent_id,
+        )
     if (parent.id if parent else None) != org.parent_id:
         old_path = org.path
         new_path = (parent.path if parent else "/") + f"{org.id}/"
@@ -122,7 +154,7 @@ def update_organization(
     db.session.flush()
 
 
-def delete_organization(org: Organization) -> None:
+def delete_organization(org: Organization, *, actor_id: int | None = None) -> None:
     """Delete an organization that has no sub-organizations and no members."""
     from training.accounts.models import User  # accounts build on organizations, not the reverse
 
@@ -130,6 +162,15 @@ def delete_organization(org: Organization) -> None:
         raise ServiceError(_("Remove or move the organizations below it first."))
     if db.session.scalar(sa.select(User.id).where(User.organization_id == org.id).limit(1)):
         raise ServiceError(_("Move its members to another organization first."))
+    audit(
+        actor_id,
+        "organization.delete",
+        "organization",
+        org.id,
+        name=org.name,
+        kind=org.kind,
+        parent_id=org.parent_id,
+    )
     db.session.delete(org)
     db.session.flush()
 
@@ -166,13 +207,25 @@ def create_invite(
     )
     db.session.add(invite)
     db.session.flush()
+    audit(
+        created_by_id,
+        "invite.create",
+        "invite",
+        invite.id,
+        organization_id=org.id,
+        expires_at=expires_at.isoformat() if expires_at else None,
+        max_uses=max_uses,
+    )
     return invite
 
 
-def revoke_invite(invite: InviteCode) -> None:
+def revoke_invite(invite: InviteCode, *, actor_id: int | None = None) -> None:
     """Withdraw an invite code so nobody else can register with it."""
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
+        audit(
+            actor_id, "invite.revoke", "invite", invite.id, organization_id=invite.organization_id
+        )
         db.session.flush()
 
 

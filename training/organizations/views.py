@@ -64,7 +64,10 @@ def create() -> str | Response:
     if form.validate_on_submit():
         try:
             org = services.create_organization(
-                form.name.data, OrgKind(form.kind.data), _parent_from_form(form)
+                form.name.data,
+                OrgKind(form.kind.data),
+                _parent_from_form(form),
+                actor_id=current_user.id,
             )
         except ServiceError as error:
             db.session.rollback()
@@ -91,7 +94,11 @@ def edit(org_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             services.update_organization(
-                org, form.name.data, OrgKind(form.kind.data), _parent_from_form(form)
+                org,
+                form.name.data,
+                OrgKind(form.kind.data),
+                _parent_from_form(form),
+                actor_id=current_user.id,
             )
         except ServiceError as error:
             db.session.rollback()
@@ -109,7 +116,7 @@ def delete(org_id: int) -> str | Response:
     org = _load_org(org_id)
     if request.method == "POST":
         try:
-            services.delete_organization(org)
+            services.delete_organization(org, actor_id=current_user.id)
         except ServiceError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -161,6 +168,6 @@ def revoke_invite(invite_id: int) -> Response:
     """Withdraw an invite code."""
     invite = db.get_or_404(InviteCode, invite_id)
     _check_manage(invite.organization)
-    services.revoke_invite(invite)
+    services.revoke_invite(invite, actor_id=current_user.id)
     flash(_("The invite code has been withdrawn."), "success")
     return redirect(url_for(".invites", org_id=invite.organization_id))

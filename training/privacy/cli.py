@@ -1,0 +1,44 @@
+"""`flask --app app privacy purge [--dry-run]`: the retention rule, safe to run from cron."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from training.errors import ServiceError
+from training.extensions import db
+
+privacy_cli = AppGroup("privacy", help="Retention of personal data.")
+
+
+@privacy_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only report what would be anonymised.")
+def purge_command(dry_run: bool) -> None:
+    """Anonymise the learning events of accounts inactive for PRIVACY_RETENTION_DAYS.
+
+    One transaction; a second run finds nothing more to do.
+    """
+    from training.privacy.services import purge_inactive
+
+    days = int(current_app.config["PRIVACY_RETENTION_DAYS"])
+    if days < 1:
+        raise click.ClickException(f"PRIVACY_RETENTION_DAYS must be at least one day, not {days}.")
+    try:
+        report = purge_inactive(days, dry_run=dry_run)
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would be anonymised" if dry_run else "anonymised"
+    click.echo(
+        f"Accounts without a login since {report.cutoff:%Y-%m-%d %H:%M} UTC "
+        f"(more than {days} days): {report.inactive_accounts}."
+    )
+    click.echo(
+        f"Learning events {verb}: {report.events_anonymised} "
+        f"of {report.accounts_anonymised} account(s)."
+    )
