@@ -13,7 +13,7 @@ from certificates.models import Certificate
 from certificates.services import format_certificate_code
 from courses.models import Enrollment, LessonProgress
 from quizzes.models import Attempt, AttemptItem
-from tests.conftest import PASSWORD, login, post
+from tests.conftest import PASSWORD, enrol_on_page, login, post
 from tests.privacy_helpers import HOLDER, earn_certificate, where_found
 from tests.quiz_helpers import build_quiz
 from tests.test_certificate_pdf import text_of
@@ -45,6 +45,7 @@ def holder(app, client, users, make_user):
         f"/admin/users/{user.id}",
         {"roles": ["organizer"], "organization": user.organization_id, "active": "y"},
     )
+    enrol_on_page(client, HOLDER["username"])  # staff now: the second factor comes first
     client.set_cookie("lang", "en")
     return {
         "user": user,

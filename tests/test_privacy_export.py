@@ -9,7 +9,7 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import login, post
+from tests.conftest import enrol_on_page, login, post
 from tests.privacy_helpers import HOLDER, earn_certificate
 from tests.quiz_helpers import build_quiz
 from training.accounts.models import Role
@@ -123,10 +123,12 @@ def test_audit_events_about_the_person_are_in_their_export(client, holder, users
         f"/admin/users/{holder['user'].id}",
         {"roles": ["trainer"], "organization": holder["user"].organization_id, "active": "y"},
     )
+    enrol_on_page(client, holder["user"].username)  # a trainer now: the second factor first
     files = unzip(post(client, "/account/data/export"))
     rows = json.loads(files["audit_events.json"])
     assert [(r["action"], r["by_you"]) for r in rows] == [
         ("user.roles", False),
+        ("two_factor.enable", True),
         ("account.export", True),
     ]
     assert "actor_id" not in rows[0]  # the admin's account number is not the person's data

@@ -110,7 +110,9 @@ def test_learner_enrols_with_a_code_from_the_key_shown(app, client, users):
     overview = client.get("/account/two-factor").get_data(as_text=True)
     assert "Recovery codes left</dt><dd>10</dd>" in overview
     actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.target_id == str(user.id))
+        sa.select(AuditEvent.action).where(
+            AuditEvent.target_type == "user", AuditEvent.target_id == str(user.id)
+        )
     ).all()
     assert actions == ["two_factor.enable"]
 

@@ -127,17 +127,11 @@ def _longest_rate_window_hours() -> int:
 def privacy() -> str:
     """What the platform stores, who sees it and for how long (from the live configuration)."""
     config = current_app.config
-    # Server-side sessions (idle and absolute timeouts) and two-factor login come with the
-    # accounts work: when the configuration has their settings, the page states those.
-    idle, absolute = config.get("SESSION_IDLE_TIMEOUT"), config.get("SESSION_ABSOLUTE_TIMEOUT")
     return render_template(
         "privacy/privacy.html",
         retention_days=int(config["PRIVACY_RETENTION_DAYS"]),
         min_group=int(config["STATS_MIN_GROUP"]),
-        remember=_duration(config["REMEMBER_COOKIE_DURATION"]),
-        server_sessions=idle is not None and absolute is not None,
-        idle=_duration(idle or 0),
-        absolute=_duration(absolute or 0),
-        two_factor="TWO_FACTOR_REQUIRED_ROLES" in config,
+        idle=_duration(config["SESSION_IDLE_TIMEOUT"]),
+        absolute=_duration(config["SESSION_ABSOLUTE_TIMEOUT"]),
         rate_hours=_longest_rate_window_hours(),
     )
