@@ -28,3 +28,21 @@ def test_readyz_is_503_when_the_database_or_redis_is_away(tmp_path):
     assert response.json["checks"]["database"].startswith("error")
     assert response.json["checks"]["redis"].startswith("error")
     assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_probes_do_not_load_the_account_of_a_logged_in_client(app, login_as):
+    """A load balancer may send a cookie; the probe must still not need the database."""
+    import sqlalchemy as sa
+
+    from training.extensions import db
+
+    client = login_as("trainer")
+    statements: list[str] = []
+    with app.app_context():
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/healthz").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))] == []

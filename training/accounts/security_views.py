@@ -36,6 +36,8 @@ def install_two_factor_enforcement(app: Flask) -> None:
     def _require_enrolment() -> Response | None:
         if request.endpoint in ENROLMENT_ALLOWED or request.endpoint is None:
             return None
+        if request.blueprint == "health":  # probes must not load accounts (or need the database)
+            return None
         if not current_user.is_authenticated or current_user.two_factor_enabled:
             return None
         if not two_factor.two_factor_required(current_user):
