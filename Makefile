@@ -7,7 +7,12 @@ MO     := translations/ru/LC_MESSAGES/messages.mo translations/en/LC_MESSAGES/me
 DEV    := TRAINING_ENVIRONMENT=development
 PYTEST_ARGS ?=
 
-.PHONY: run serve test lint format install translations messages lock clean
+# Load benchmarks (bench/load.py): wrk from Debian, locust in a virtualenv of its own.
+bench-load: install translations
+	test -x .bench-venv/bin/locust || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install --quiet -r bench/requirements.txt)
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+.PHONY: run serve bench-load test lint format install translations messages lock clean
 
 run: install translations
 	$(DEV) $(BIN)/flask --app app db upgrade

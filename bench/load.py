@@ -1,0 +1,398 @@
+"""Load benchmarks against gunicorn on loopback, with a hello-world ceiling in the same run.
+
+    make bench-load                      # or: .venv/bin/python bench/load.py [options]
+
+Starts the platform under gunicorn (gunicorn.conf.py, production settings) on a prepared
+database, and a one-route Flask app under the same settings, then drives them with wrk (GET
+pages) and locust in headless mode (quiz submissions by 32 learners), and prints requests per
+second, p50 and p95 latency, and each page's ratio to the hello-world ceiling:
+
+- a logged-in learner's lesson page            goal: >= 35% of hello-world throughput
+- the public certificate verification page     goal: >= 50%
+- quiz submission by 32 concurrent learners    goal: p95 < 100 ms, no errors
+- an organizer dashboard on the 100,000-learner dataset (--stats-database-url, from
+  bench/generate.py)                            goal: p95 < 300 ms
+- certificate PDF generation on one worker      goal: >= 100 per second
+- resident memory of one worker after the run   goal: < 120 MB
+
+Needs wrk (apt-get install wrk) and locust in its own virtualenv (make bench-load makes it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench-password"  # noqa: S105 - accounts of a throw-away benchmark database
+SECRET = "bench-secret-key-0123456789abcdef"  # noqa: S105 - ditto
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SECRET_SHOWN = re.compile(r'id="totp-secret"[^>]*>([^<]+)<')
+LEARNERS = 40
+LESSON = (
+    "Новость строится как **перевёрнутая пирамида**: главное — в начале.\n\n"
+    "## Заголовок и лид\n\n1. Заголовок говорит, что произошло.\n2. Лид отвечает на вопросы "
+    "*кто, что, где, когда*.\n3. Дальше — подробности и цитаты.\n\n"
+) * 6
+
+
+@dataclass
+class Dataset:
+    """What the scenarios need from the prepared database."""
+
+    lesson_path: str
+    quiz_path: str
+    certificate_id: int
+    certificate_code: str
+
+
+def prepare(url: str) -> Dataset:
+    """A published course with a quiz, learners enrolled, one certificate (fresh database)."""
+    import flask_migrate
+
+    from app import create_app
+    from certificates.models import Certificate
+    from courses import learning, publishing, services
+    from quizzes import bank
+    from quizzes import services as quiz_services
+    from quizzes.spec import Option, QuestionSpec
+    from training.accounts.models import Role
+    from training.accounts.services import create_user
+    from training.extensions import db
+    from training.organizations.models import OrgKind
+    from training.organizations.services import create_organization
+
+    app = create_app(
+        {
+            "ENVIRONMENT": "testing",
+            "SECRET_KEY": SECRET,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SIGNING_KEYS_DIR": str(Path(tempfile.gettempdir()) / "bench-load-keys"),
+        }
+    )
+    with app.app_context(), app.test_request_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+        top = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+        school = create_organization("Школа", OrgKind.REGIONAL, top)
+        trainer = create_user("bench-trainer", PASSWORD, top, roles={Role.TRAINER})
+        course = services.create_course(trainer, slug="bench", title="Новости")
+        for m in range(3):
+            module = services.add_module(course, f"Модуль {m + 1}")
+            for n in range(4):
+                services.add_lesson(module, f"Урок {m + 1}.{n + 1}", LESSON)
+        publishing.publish(course, trainer)
+        quiz = quiz_services.create_quiz(
+            course,
+            quiz_services.QuizSettings(
+                title="Проверка", is_open=True, required=False, questions_per_page=0
+            ),
+        )
+        for q in range(10):
+            spec = QuestionSpec(
+                type="single",
+                text=f"Вопрос {q + 1}: что главное в новости?",
+                name=f"q{q + 1}",
+                options=[
+                    Option("o1", "Факт", 1.0),
+                    Option("o2", "Мнение"),
+                    Option("o3", "Реклама"),
+                ],
+            )
+            quiz_services.add_fixed(quiz, bank.add_question(course, spec, trainer))
+        for i in range(1, LEARNERS + 1):
+            learner = create_user(f"bench-learner-{i:02d}", PASSWORD, school)
+            learning.enroll(learner.id, course)
+        holder = create_user("bench-holder", PASSWORD, school)
+        learning.enroll(holder.id, course)
+        revision = course.published_revision
+        for key in revision.lesson_keys():
+            learning.mark_done(holder.id, course, revision, key)
+        db.session.commit()
+        certificate = db.session.query(Certificate).one()
+        return Dataset(
+            f"/courses/bench/lessons/{revision.lesson_keys()[5]}",
+            f"/courses/bench/quizzes/{quiz.key}",
+            certificate.id,
+            certificate.code,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(
+    env: dict[str, str], workers: int, app: str | None = None
+) -> Iterator[tuple[str, int]]:
+    """gunicorn -c gunicorn.conf.py on a free port; yields (base URL, master pid)."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        **env,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_ACCESS_LOG": "/dev/null",  # the log would cost the app, not the ceiling
+    }
+    command = [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")]
+    process = subprocess.Popen(  # noqa: S603 - our own gunicorn
+        [*command, *([app] if app else [])],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(base + ("/healthz" if not app else "/"), timeout=1)  # noqa: S310
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield base, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class Session:
+    """A logged-in browser session (cookies) for the benchmark's setup steps."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[str, str]:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.geturl(), response.read().decode()
+
+    def post(self, path: str, data: dict[str, str]) -> tuple[str, str]:
+        body = urllib.parse.urlencode(data).encode()
+        with self.opener.open(self.base + path, body, timeout=30) as response:
+            return response.geturl(), response.read().decode()
+
+    def log_in(self, username: str) -> None:
+        """The login form, and two-factor enrolment for staff (the code computed with pyotp)."""
+        import pyotp
+
+        _url, page = self.get("/account/login")
+        form = {"csrf_token": TOKEN.search(page).group(1), "username": username}
+        url, page = self.post("/account/login", {**form, "password": PASSWORD})
+        if url.endswith("/account/two-factor/setup"):
+            secret = SECRET_SHOWN.search(page).group(1).replace(" ", "")
+            token = TOKEN.search(page).group(1)
+            code = pyotp.TOTP(secret).now()
+            url, page = self.post("/account/two-factor/setup", {"csrf_token": token, "code": code})
+        if "/account/login" in url:
+            raise RuntimeError(f"could not log in as {username}")
+
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+def wrk(url: str, cookie: str | None, connections: int, seconds: int) -> dict:
+    """wrk's figures for one address (JSON line from bench/wrk_report.lua)."""
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench/wrk_report.lua"),
+    ]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(  # noqa: S603 - wrk from the system
+        [*command, url], capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def locust(base: str, quiz: str, users: int, seconds: int, venv: Path) -> dict:
+    """Quiz submissions by `users` concurrent learners (locust headless); the "submit" row."""
+    with tempfile.TemporaryDirectory() as folder:
+        prefix = Path(folder) / "run"
+        subprocess.run(  # noqa: S603 - locust from its own virtualenv
+            [
+                str(venv / "bin/locust"),
+                "-f",
+                str(ROOT / "bench/locustfile.py"),
+                "--headless",
+                "-u",
+                str(users),
+                "-r",
+                str(users),
+                "-t",
+                f"{seconds}s",
+                "-H",
+                base,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "ERROR",
+            ],
+            env={**os.environ, "BENCH_PASSWORD": PASSWORD, "BENCH_QUIZ": quiz},
+            capture_output=True,
+            check=False,  # locust exits 1 when any request failed; the figures say so
+        )
+        with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+            rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    row = rows["submit"]
+    return {
+        "requests": int(row["Request Count"]),
+        "rps": float(row["Requests/s"]),
+        "p50_ms": float(row["50%"]),
+        "p95_ms": float(row["95%"]),
+        "errors": int(row["Failure Count"]),
+    }
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    """Resident memory of each worker of a gunicorn master, in MB."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            text = status.read_text()
+            if re.search(rf"^PPid:\s+{master}$", text, re.M):
+                kb = int(re.search(r"^VmRSS:\s+(\d+)", text, re.M).group(1))
+                sizes.append(kb / 1024)
+    return sizes
+
+
+def show(name: str, figures: dict, ceiling: float | None, goal: str) -> None:
+    ratio = f"{100 * figures['rps'] / ceiling:5.1f}%" if ceiling else "     —"
+    errors = figures.get("errors", 0) + figures.get("non_2xx", 0)
+    print(
+        f"{name:<32} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
+        f"p95 {figures['p95_ms']:7.1f} ms  {ratio} of hello  errors {errors:<4} goal: {goal}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
+    parser.add_argument(
+        "--stats-database-url", help="bench/generate.py's dataset, for the dashboard"
+    )
+    parser.add_argument("--redis-url", default="", help="rate limits in Redis, as in production")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() * 2 + 1)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--locust-venv", type=Path, default=ROOT / ".bench-venv")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    url = args.database_url or f"sqlite:///{folder / 'load.sqlite3'}"
+    dataset = prepare(url)
+    env = {
+        "TRAINING_ENVIRONMENT": "production",
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": url,
+        "REDIS_URL": args.redis_url,
+        "TRAINING_SESSION_COOKIE_SECURE": "false",  # plain http on loopback
+        "TRAINING_SIGNING_KEYS_DIR": str(Path(tempfile.gettempdir()) / "bench-load-keys"),
+        # The public page keeps its limiter (its cost is measured) with room for the load.
+        "TRAINING_VERIFY_LIMIT_PER_IP": "10000000 per minute",
+        "TRAINING_LOGIN_LIMIT_PER_IP": "10000 per minute",
+    }
+    print(
+        f"machine: {os.cpu_count()} cores; gunicorn {args.workers} sync workers; "
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s; database {url.split(':')[0]}"
+    )
+    with gunicorn({}, args.workers, "bench.hello:app") as (hello, _pid):
+        ceiling = wrk(hello + "/", None, args.connections, args.seconds)
+    show("hello world (ceiling)", ceiling, ceiling["rps"], "—")
+    with gunicorn(env, args.workers) as (base, master):
+        learner = Session(base)
+        learner.log_in("bench-learner-40")
+        lesson = wrk(base + dataset.lesson_path, learner.cookie(), args.connections, args.seconds)
+        show("lesson page (learner)", lesson, ceiling["rps"], ">= 35%")
+        verify = wrk(
+            base + f"/verify/{dataset.certificate_code}", None, args.connections, args.seconds
+        )
+        show("verification page (public)", verify, ceiling["rps"], ">= 50%")
+        if (args.locust_venv / "bin/locust").exists():
+            quiz = locust(base, dataset.quiz_path, 32, args.seconds * 2, args.locust_venv)
+            show("quiz submission (32 learners)", quiz, None, "p95 < 100 ms, 0 errors")
+        else:
+            print(f"quiz submission: skipped, no locust in {args.locust_venv} (make bench-load)")
+        rss = worker_rss_mb(master)
+    print(
+        f"{'worker memory after the run':<32} max {max(rss):.0f} MB "
+        f"(of {len(rss)} workers)  goal: < 120 MB"
+    )
+    with gunicorn(env, 1) as (base, _master):
+        holder = Session(base)
+        holder.log_in("bench-holder")
+        pdf = wrk(
+            base + f"/certificates/{dataset.certificate_id}/certificate.pdf",
+            holder.cookie(),
+            4,
+            args.seconds,
+        )
+        show("certificate PDF (1 worker)", pdf, None, ">= 100 per second")
+    if args.stats_database_url:
+        stats_env = {**env, "DATABASE_URL": args.stats_database_url}
+        with gunicorn(stats_env, args.workers) as (base, _master):
+            organizer = Session(base)
+            organizer.log_in(first_organizer(args.stats_database_url))
+            for name, path in (
+                ("overview", "/stats/?period=52"),
+                ("organizations", "/stats/tree?period=52"),
+            ):
+                figures = wrk(base + path, organizer.cookie(), 8, args.seconds)
+                show(f"dashboard {name} (100k)", figures, ceiling["rps"], "p95 < 300 ms")
+
+
+def first_organizer(url: str) -> str:
+    """The generator's first regional organizer (its password is PASSWORD too)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        name = conn.execute(
+            sa.text(
+                "SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
+                "WHERE r.role = 'organizer' ORDER BY u.id LIMIT 1"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return name
+
+
+if __name__ == "__main__":
+    main()
