@@ -30,6 +30,27 @@ class Fact(NamedTuple):
     items: dict[str, float] | None = None
 
 
+#: Per-question totals are kept for all time, under this one "week" (a Monday long past):
+#: a question's difficulty needs every answer, and a week each would multiply the rows.
+ALL_TIME = date(1970, 1, 5)
+
+#: The flow of a course. Besides each course, these are also summed over all courses
+#: (course_id 0, item "") and over each language's courses (course_id 0, item "ru"/"en"),
+#: so the organization breakdown reads one row per organization, week and metric.
+FLOW = ("enrolled", "started", "completed", "certified")
+
+#: Days from enrollment to certificate are kept in these buckets (upper bounds): exact in
+#: the first week, coarser later. A median is then "within a bucket", and the histogram
+#: has a couple of dozen values however many certificates there are.
+DAY_BUCKETS = (0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 21, 28, 42, 56, 90, 120, 180, 270, 365)
+MORE_THAN_A_YEAR = 366
+
+
+def days_bucket(days: int) -> int:
+    """The bucket (its upper bound in days) holding `days`."""
+    return next((bound for bound in DAY_BUCKETS if days <= bound), MORE_THAN_A_YEAR)
+
+
 class Count(NamedTuple):
     """Add `value` to a weekly counter at `org_id` (and, unless `top_only`, its ancestors)."""
 
@@ -61,8 +82,8 @@ METRICS = (
     "attempters",  # learners with a graded attempt (item: quiz key)
     "passers",  # learners who passed (item: quiz key)
     "certified",  # first certificate in the course
-    "cert_days",  # days from enrollment to first certificate (item: the number of days)
-    "q_n",  # graded answers to a question (item: question id), whole union only
+    "cert_days",  # days from enrollment to first certificate (item: its bucket, see below)
+    "q_n",  # graded answers to a question (item: question id), whole union, all time
     "q_score",  # their summed score in thousandths
 )
 
@@ -98,7 +119,12 @@ class LearnerState:
         out: list[Count | Active] = []
 
         def count(metric: str, item: str = "", value: int = 1, top_only: bool = False) -> None:
-            out.append(Count(fact.org_id, course, metric, week, item, value, top_only))
+            when = ALL_TIME if metric.startswith("q_") else week
+            out.append(Count(fact.org_id, course, metric, when, item, value, top_only))
+            if metric in FLOW:
+                out.append(Count(fact.org_id, 0, metric, week, "", value))
+                if language:
+                    out.append(Count(fact.org_id, 0, metric, week, language, value))
 
         kind = (fact.verb, fact.object_type)
         if kind == ("enrolled", "course"):
@@ -129,7 +155,7 @@ class LearnerState:
             count("certified")
             enrolled = self.enrolled_on.get(course)
             if enrolled is not None:
-                count("cert_days", str(max(0, (day - enrolled).days)))
+                count("cert_days", str(days_bucket(max(0, (day - enrolled).days))))
 
         for scope in scopes(course, language):
             out.extend(self._move(scope, day, fact.org_id))

@@ -34,30 +34,38 @@ class LearnerRow:
 
 @dataclass
 class LearnerPage:
+    """One page of the list and where the next one starts (None on the last page)."""
+
     rows: list[LearnerRow]
-    page: int
-    pages: int
-    total: int
+    after: tuple[str, int] | None
+    next_after: tuple[str, int] | None
 
 
-def learner_rows(scope: Scope, page: int = 1, page_size: int | None = PAGE_SIZE) -> LearnerPage:
-    """Enrollments of learners in the scope's subtree, by organization and name, a page at a time.
+def learner_rows(
+    scope: Scope, after: tuple[str, int] | None = None, page_size: int | None = PAGE_SIZE
+) -> LearnerPage:
+    """Enrollments of learners in the scope's subtree by username, a page at a time.
 
-    `page_size=None` returns every row (for the CSV export of the whole list).
+    Pages continue after the last (username, course) shown rather than skipping an offset,
+    so page 100 costs what page 1 does. `page_size=None` returns every row (the CSV export).
     """
-    base = (
+    query = (
         sa.select(Enrollment, User, Organization.name)
         .join(User, User.id == Enrollment.user_id)
         .join(Organization, Organization.id == User.organization_id)
         .where(subtree_filter(scope.org), Enrollment.course_id.in_(scope.course_ids))
+        .order_by(User.username, Enrollment.course_id)
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    pages = max(1, -(-total // page_size)) if page_size else 1
-    page = min(max(1, page), pages)
-    query = base.order_by(Organization.name, User.username, Enrollment.course_id)
+    if after is not None:
+        query = query.where(sa.tuple_(User.username, Enrollment.course_id) > after)
     if page_size:
-        query = query.limit(page_size).offset((page - 1) * page_size)
+        query = query.limit(page_size + 1)
     found = db.session.execute(query).all()
+    next_after = None
+    if page_size and len(found) > page_size:
+        found = found[:page_size]
+        last_enrollment, last_user, _org = found[-1]
+        next_after = (last_user.username, last_enrollment.course_id)
     pairs = [(enrollment.user_id, enrollment.course_id) for enrollment, _u, _o in found]
     done = _lessons_done(pairs)
     certified = _certified(pairs)
@@ -80,7 +88,7 @@ def learner_rows(scope: Scope, page: int = 1, page_size: int | None = PAGE_SIZE)
                 certified.get(key),
             )
         )
-    return LearnerPage(rows, page, pages, total)
+    return LearnerPage(rows, after, next_after)
 
 
 def _lessons_done(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], set[str]]:

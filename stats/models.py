@@ -14,7 +14,8 @@ class WeeklyCount(db.Model):
     """How many times `metric` happened in a course in a week, within an organization's subtree.
 
     Every event is counted at its organization and at each ancestor, so a subtree's figure
-    is one row away; per-question scores are kept at the top of the tree only.
+    is one row away. The flow metrics are also summed over all courses (course_id 0), and
+    per-question scores are kept at the top of the tree for all time (stats/counting.py).
     """
 
     __tablename__ = "stat_weekly_counts"

@@ -8,6 +8,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from stats.charts import Chart, bar_list, column_chart
+from stats.counting import DAY_BUCKETS, MORE_THAN_A_YEAR
 from stats.learners import LearnerPage
 from stats.queries import DifficultQuestion, Figures, Overview, QuizFigures, Step
 from stats.tables import Cell, Privacy, Table
@@ -42,7 +43,15 @@ def _median_cell(figures: Figures, privacy: Privacy) -> Cell:
     median = figures.median_days
     if median is None or privacy.hidden(figures.certified):
         return Cell("—", None, numeric=True)
-    return Cell(f"{median:g}", median, numeric=True)
+    return Cell(days_label(median), median, numeric=True)
+
+
+def days_label(bucket: int) -> str:
+    """A days bucket as shown: "3" in the first week, then a range such as "8–10"."""
+    if bucket == MORE_THAN_A_YEAR:
+        return "> 365"
+    lower = max((b for b in DAY_BUCKETS if b < bucket), default=-1) + 1
+    return str(bucket) if lower == bucket else f"{lower}–{bucket}"
 
 
 def course_table(data: Overview, privacy: Privacy) -> Table:

@@ -11,14 +11,13 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from courses.models import Course, CourseRevision
 from quizzes.models import Question, QuestionVersion, Quiz
-from stats.counting import week_of
+from stats.counting import ALL_TIME, FLOW, week_of
 from stats.models import LastActive, WeeklyCount
 from training.db import utcnow
 from training.extensions import db
 from training.organizations.models import Organization
 
 ACTIVE_DAYS = 30
-FLOW = ("enrolled", "started", "completed", "certified")
 
 
 @dataclass(frozen=True)
@@ -58,13 +57,29 @@ def published_courses(language: str = "") -> list[Course]:
     return list(db.session.scalars(query))
 
 
-def _weekly(scope: Scope, metrics: tuple[str, ...], group: tuple, org_ids: list[int]):
+def _weekly(
+    scope: Scope,
+    metrics: tuple[str, ...],
+    group: tuple,
+    org_ids: list[int],
+    *,
+    totals: bool = False,
+):
+    """Sums of weekly counters in the scope's period, grouped by `group` columns.
+
+    With `totals`, the flow metrics are read from their all-course (or one-language) sums
+    unless a course is chosen: one row per organization and week instead of one per course.
+    """
     columns = [getattr(WeeklyCount, name) for name in group]
+    if totals and scope.course is None:
+        courses = sa.and_(WeeklyCount.course_id == 0, WeeklyCount.item == scope.language)
+    else:
+        courses = WeeklyCount.course_id.in_(scope.course_ids)
     return db.session.execute(
         sa.select(*columns, sa.func.sum(WeeklyCount.value))
         .where(
             WeeklyCount.org_id.in_(org_ids),
-            WeeklyCount.course_id.in_(scope.course_ids),
+            courses,
             WeeklyCount.metric.in_(metrics),
             WeeklyCount.week >= week_of(scope.start),
             WeeklyCount.week <= scope.end,
@@ -89,23 +104,15 @@ def _learners(org_ids: list[int], scopes: list[str]) -> dict[tuple[int, str], tu
     return {(org_id, s): (int(total), int(active)) for org_id, s, total, active in rows}
 
 
-def median_from(histogram: dict[int, int]) -> float | None:
-    """Median of a {value: how many} histogram (None when empty)."""
+def median_from(histogram: dict[int, int]) -> int | None:
+    """The (lower) median of a {value: how many} histogram; None when it is empty."""
     total = sum(histogram.values())
-    if not total:
-        return None
     seen = 0
-    values = sorted(histogram)
-    lower = upper = None
-    for value in values:
+    for value in sorted(histogram):
         seen += histogram[value]
-        if lower is None and seen >= (total + 1) // 2:
-            lower = value
-        if seen >= total // 2 + 1:
-            upper = value
-            break
-    assert lower is not None and upper is not None
-    return (lower + upper) / 2
+        if seen >= (total + 1) // 2:
+            return value
+    return None
 
 
 @dataclass
@@ -121,7 +128,8 @@ class Figures:
     days_to_certificate: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
-    def median_days(self) -> float | None:
+    def median_days(self) -> int | None:
+        """The bucket (upper bound in days, see counting.DAY_BUCKETS) holding the median."""
         return median_from(self.days_to_certificate)
 
 
@@ -161,7 +169,9 @@ def overview(scope: Scope) -> Overview:
         week += timedelta(days=7)
     index = {w: i for i, w in enumerate(weeks)}
     trend = {metric: [0] * len(weeks) for metric in ("enrolled", "completed", "certified")}
-    for week, metric, value in _weekly(scope, tuple(trend), ("week", "metric"), org_ids):
+    for week, metric, value in _weekly(
+        scope, tuple(trend), ("week", "metric"), org_ids, totals=True
+    ):
         trend[metric][index[week]] += int(value)
     return Overview(total, [(c, by_course[c.id]) for c in scope.courses], weeks, trend)
 
@@ -177,7 +187,7 @@ def breakdown(scope: Scope) -> list[tuple[Organization, Figures]]:
     ) or [scope.org]
     figures = {org.id: Figures() for org in children}
     org_ids = list(figures)
-    for org_id, metric, value in _weekly(scope, FLOW, ("org_id", "metric"), org_ids):
+    for org_id, metric, value in _weekly(scope, FLOW, ("org_id", "metric"), org_ids, totals=True):
         setattr(figures[org_id], metric, getattr(figures[org_id], metric) + int(value))
     for (org_id, _s), (total, active) in _learners(org_ids, [scope.active_scope]).items():
         figures[org_id].learners, figures[org_id].active = total, active
@@ -266,16 +276,24 @@ def quiz_figures(scope: Scope) -> list[QuizFigures]:
 def difficult_questions(scope: Scope, minimum: int, limit: int = 5) -> list[DifficultQuestion]:
     """The lowest-facility questions of each selected course (answered at least `minimum` times).
 
-    Question scores are kept for the whole union: a question is as hard in one region as
-    in another, and the larger sample makes the figure trustworthy.
+    Question scores are kept for the whole union and all time: a question is as hard in one
+    region as in another, and the larger sample makes the figure trustworthy.
     """
     roots = list(
         db.session.scalars(sa.select(Organization.id).where(Organization.parent_id.is_(None)))
     )
     sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-    for course_id, metric, item, value in _weekly(
-        scope, ("q_n", "q_score"), ("course_id", "metric", "item"), roots
-    ):
+    rows = db.session.execute(
+        sa.select(
+            WeeklyCount.course_id, WeeklyCount.metric, WeeklyCount.item, WeeklyCount.value
+        ).where(
+            WeeklyCount.org_id.in_(roots),
+            WeeklyCount.course_id.in_(scope.course_ids),
+            WeeklyCount.metric.in_(("q_n", "q_score")),
+            WeeklyCount.week == ALL_TIME,
+        )
+    )
+    for course_id, metric, item, value in rows:
         sums[(course_id, item)][metric == "q_score"] += int(value)
     candidates = [
         (course_id, int(item), n, score / 1000 / n)

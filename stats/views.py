@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from stats import pages, queries
 from stats.forms import FilterForm, course_choices
-from stats.learners import learner_rows
+from stats.learners import PAGE_SIZE, learner_rows
 from stats.queries import Scope
 from stats.tables import Privacy, Table
 from training.accounts.models import Role
@@ -39,7 +39,7 @@ class Dashboard:
 
     def url(self, endpoint: str, **changes: Any) -> str:
         """A link to a dashboard keeping the current filters, with some changed."""
-        args = {k: v for k, v in request.args.items() if k not in ("page", "sort", "desc")}
+        args = {k: v for k, v in request.args.items() if k not in ("after", "sort", "desc")}
         args.update({k: v for k, v in changes.items() if v is not None})
         return url_for(endpoint, **args)
 
@@ -208,6 +208,12 @@ def quizzes(fmt: str) -> str | Response:
     return _render("quizzes", board, table=table, hard=hard)
 
 
+def _after(raw: str) -> tuple[str, int] | None:
+    """Where a page of the learner list starts: "username:course id" from the previous page."""
+    username, _sep, course = raw.rpartition(":")
+    return (username, int(course)) if username and course.isdigit() else None
+
+
 @bp.route("/learners.csv", defaults={"fmt": "csv"})
 @bp.route("/learners", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
@@ -217,9 +223,8 @@ def learners(fmt: str) -> str | Response:
     Usernames, names and progress only — never answers; every view and export is audited.
     """
     board = _dashboard(fmt == "csv")
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() else 1
-    data = learner_rows(board.scope, number, None if fmt == "csv" else 50)
+    after = _after(request.args.get("after", "")) if fmt != "csv" else None
+    data = learner_rows(board.scope, after, None if fmt == "csv" else PAGE_SIZE)
     scope = board.scope
     audit(
         current_user.id,
@@ -229,7 +234,8 @@ def learners(fmt: str) -> str | Response:
         courses=scope.course_ids if scope.course else "all",
         language=scope.language or "all",
         period=f"{scope.start}..{scope.end}",
-        page=data.page if fmt != "csv" else "all",
+        after=":".join(map(str, after)) if after else None,
+        whole_list=fmt == "csv",
         rows=len(data.rows),
     )
     table = pages.learner_table(data)

@@ -10,7 +10,16 @@ import sqlalchemy as sa
 from courses import learning
 from quizzes import attempts
 from stats import store
-from stats.counting import Active, Count, Fact, LearnerState, week_of
+from stats.counting import (
+    ALL_TIME,
+    MORE_THAN_A_YEAR,
+    Active,
+    Count,
+    Fact,
+    LearnerState,
+    days_bucket,
+    week_of,
+)
 from stats.models import LastActive, WeeklyCount
 from tests.course_helpers import build_course
 from tests.quiz_helpers import RIGHT, build_quiz
@@ -25,7 +34,8 @@ def fact(verb, object_type, path="courses/c", when=MONDAY, org=7, course=1, item
 
 
 def counts(changes) -> list[tuple]:
-    return [(c.metric, c.item, c.value) for c in changes if isinstance(c, Count)]
+    """The course's own counter changes (not the all-course sums)."""
+    return [(c.metric, c.item, c.value) for c in changes if isinstance(c, Count) and c.course_id]
 
 
 def test_firsts_count_once_and_attempts_every_time():
@@ -50,10 +60,33 @@ def test_firsts_count_once_and_attempts_every_time():
     later = MONDAY + timedelta(days=9)
     assert counts(state.apply(fact("certified", "course", when=later), "ru")) == [
         ("certified", "", 1),
-        ("cert_days", "9", 1),
+        ("cert_days", "10", 1),  # the 8-10 days bucket
     ]
-    # question scores go to the top of the tree only
-    assert all(c.top_only for c in state.apply(failed, "ru") if c.metric.startswith("q_"))
+    # question scores go to the top of the tree only, for all time
+    scores = [c for c in state.apply(failed, "ru") if c.metric.startswith("q_")]
+    assert scores and all(c.top_only and c.week == ALL_TIME for c in scores)
+
+
+def test_the_flow_is_also_summed_over_all_courses_and_per_language():
+    state = LearnerState()
+    enrolled = [c for c in state.apply(fact("enrolled", "course"), "en") if isinstance(c, Count)]
+    assert {(c.course_id, c.item) for c in enrolled} == {(1, ""), (0, ""), (0, "en")}
+    failed = fact("failed", "quiz", "courses/c/quizzes/final", items={})
+    assert all(c.course_id == 1 for c in state.apply(failed, "en") if isinstance(c, Count))
+
+
+def test_days_to_certificate_buckets():
+    assert [days_bucket(d) for d in (0, 3, 7, 8, 10, 11, 30, 365, 400)] == [
+        0,
+        3,
+        7,
+        10,
+        10,
+        14,
+        42,
+        365,
+        MORE_THAN_A_YEAR,
+    ]
 
 
 def test_last_active_moves_a_learner_between_days_and_organizations():
@@ -79,7 +112,10 @@ def test_weeks_start_on_monday():
 def stored_weekly(metric: str, org_id: int, item: str = "") -> int:
     return db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(WeeklyCount.value), 0)).where(
-            WeeklyCount.metric == metric, WeeklyCount.org_id == org_id, WeeklyCount.item == item
+            WeeklyCount.metric == metric,
+            WeeklyCount.org_id == org_id,
+            WeeklyCount.item == item,
+            WeeklyCount.course_id != 0,
         )
     )
 
@@ -156,7 +192,8 @@ def test_check_reports_drift_and_rebuild_repairs_it(ctx, users, org_tree, app):
         sa.update(WeeklyCount).where(WeeklyCount.metric == "enrolled").values(value=5)
     )
     drift = store.check()
-    assert drift.total == 4  # school, its local, its region and the top
+    # school, its local, its region and the top: the course, all courses, its language
+    assert drift.total == 4 * 3
     assert all(have == 5 and want == 1 for _key, have, want in drift.weekly)
     store.rebuild()
     assert store.check().total == 0

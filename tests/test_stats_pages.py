@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -253,7 +254,29 @@ def test_learner_list_names_people_never_answers_and_is_audited(crowd, login_as,
     assert [e.action for e in events] == ["stats.learners.view", "stats.learners.export"]
     assert all(e.actor_id == users["organizer"].id for e in events)
     assert events[0].target_id == str(users["organizer"].organization_id)
-    assert events[1].details["rows"] == 6 and events[1].details["page"] == "all"
+    assert events[1].details["rows"] == 6 and events[1].details["whole_list"] is True
+
+
+def test_learner_list_pages_continue_after_the_last_row(
+    app, users, make_user, login_as, monkeypatch
+):
+    import stats.views
+
+    with app.test_request_context():
+        course = build_course(users["trainer"])
+        for i in range(7):
+            finish_lessons(make_user(f"paged{i}"), course, keys=())
+        db.session.commit()
+    client = login_as("organizer")
+    monkeypatch.setattr(stats.views, "PAGE_SIZE", 3)
+    seen, path = [], "/stats/learners?period=all"
+    while path:
+        html = client.get(path).get_data(as_text=True)
+        seen += [row[0] for row in page_tables(html)[0][1:]]
+        pager = html.split('class="pager"', 1)[-1].split("</nav>", 1)[0]
+        found = re.search(r'href="([^"]+)" rel="next"', pager)
+        path = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == [f"paged{i}" for i in range(7)]
 
 
 @contextmanager
