@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from certificates.models import Certificate
 from courses.models import Course, Enrollment, LessonProgress
-from stats.queries import Scope
+from stats.queries import Scope, learner_count
 from training.accounts.models import User
 from training.extensions import db
 from training.organizations.models import Organization
@@ -37,41 +37,60 @@ class LearnerPage:
     """One page of the list and where the next one starts (None on the last page)."""
 
     rows: list[LearnerRow]
-    after: tuple[str, int] | None
-    next_after: tuple[str, int] | None
+    after: str | None
+    next_after: str | None
+
+
+# Below this many learners a subtree is read organization first and sorted; above it, the
+# username index is walked until a page is found (few steps, since most users qualify).
+SMALL_SUBTREE = 5000
 
 
 def learner_rows(
-    scope: Scope, after: tuple[str, int] | None = None, page_size: int | None = PAGE_SIZE
+    scope: Scope, after: str | None = None, page_size: int | None = PAGE_SIZE
 ) -> LearnerPage:
-    """Enrollments of learners in the scope's subtree by username, a page at a time.
+    """Learners of the scope's subtree by username with their enrollments, a page at a time.
 
-    Pages continue after the last (username, course) shown rather than skipping an offset,
-    so page 100 costs what page 1 does. `page_size=None` returns every row (the CSV export).
+    A page continues after the last username shown instead of counting and skipping rows,
+    so any page costs what the first does. `page_size=None` gives every row (CSV export).
     """
+    enrolled = (
+        sa.select(Enrollment.user_id)
+        .where(Enrollment.user_id == User.id, Enrollment.course_id.in_(scope.course_ids))
+        .exists()
+    )
+    people = sa.select(User.id, User.username).where(enrolled).order_by(User.username)
+    if learner_count(scope.org) <= SMALL_SUBTREE:
+        orgs = sa.select(Organization.id).where(subtree_filter(scope.org))
+        people = people.where(User.organization_id.in_(orgs))
+    else:
+        people = people.join(Organization, Organization.id == User.organization_id).where(
+            subtree_filter(scope.org)
+        )
+    if after is not None:
+        people = people.where(User.username > after)
+    if page_size:
+        people = people.limit(page_size + 1)
+    found = db.session.execute(people).all()
+    next_after = None
+    if page_size and len(found) > page_size:
+        found = found[:page_size]
+        next_after = found[-1].username
+    user_ids = [row.id for row in found]
     query = (
         sa.select(Enrollment, User, Organization.name)
         .join(User, User.id == Enrollment.user_id)
         .join(Organization, Organization.id == User.organization_id)
-        .where(subtree_filter(scope.org), Enrollment.course_id.in_(scope.course_ids))
+        .where(Enrollment.user_id.in_(user_ids), Enrollment.course_id.in_(scope.course_ids))
         .order_by(User.username, Enrollment.course_id)
     )
-    if after is not None:
-        query = query.where(sa.tuple_(User.username, Enrollment.course_id) > after)
-    if page_size:
-        query = query.limit(page_size + 1)
-    found = db.session.execute(query).all()
-    next_after = None
-    if page_size and len(found) > page_size:
-        found = found[:page_size]
-        last_enrollment, last_user, _org = found[-1]
-        next_after = (last_user.username, last_enrollment.course_id)
-    pairs = [(enrollment.user_id, enrollment.course_id) for enrollment, _u, _o in found]
+    enrollments = db.session.execute(query).all() if user_ids else []
+    pairs = [(enrollment.user_id, enrollment.course_id) for enrollment, _u, _o in enrollments]
     done = _lessons_done(pairs)
     certified = _certified(pairs)
     courses = {c.id: c for c in scope.courses}
     rows = []
-    for enrollment, user, org_name in found:
+    for enrollment, user, org_name in enrollments:
         course = courses[enrollment.course_id]
         revision = course.published_revision
         keys = set(revision.lesson_keys()) if revision else set()

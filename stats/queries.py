@@ -104,6 +104,11 @@ def _learners(org_ids: list[int], scopes: list[str]) -> dict[tuple[int, str], tu
     return {(org_id, s): (int(total), int(active)) for org_id, s, total, active in rows}
 
 
+def learner_count(org: Organization) -> int:
+    """Learners who ever did anything in the organization's subtree (one aggregate row sum)."""
+    return _learners([org.id], ["all"]).get((org.id, "all"), (0, 0))[0]
+
+
 def median_from(histogram: dict[int, int]) -> int | None:
     """The (lower) median of a {value: how many} histogram; None when it is empty."""
     total = sum(histogram.values())

@@ -260,6 +260,7 @@ def test_learner_list_names_people_never_answers_and_is_audited(crowd, login_as,
 def test_learner_list_pages_continue_after_the_last_row(
     app, users, make_user, login_as, monkeypatch
 ):
+    import stats.learners
     import stats.views
 
     with app.test_request_context():
@@ -269,14 +270,17 @@ def test_learner_list_pages_continue_after_the_last_row(
         db.session.commit()
     client = login_as("organizer")
     monkeypatch.setattr(stats.views, "PAGE_SIZE", 3)
-    seen, path = [], "/stats/learners?period=all"
-    while path:
-        html = client.get(path).get_data(as_text=True)
-        seen += [row[0] for row in page_tables(html)[0][1:]]
-        pager = html.split('class="pager"', 1)[-1].split("</nav>", 1)[0]
-        found = re.search(r'href="([^"]+)" rel="next"', pager)
-        path = found.group(1).replace("&amp;", "&") if found else None
-    assert seen == [f"paged{i}" for i in range(7)]
+    # Small subtrees are read organization first, large ones along the username index.
+    for small_subtree in (5000, 0):
+        monkeypatch.setattr(stats.learners, "SMALL_SUBTREE", small_subtree)
+        seen, path = [], "/stats/learners?period=all"
+        while path:
+            html = client.get(path).get_data(as_text=True)
+            seen += [row[0] for row in page_tables(html)[0][1:]]
+            pager = html.split('class="pager"', 1)[-1].split("</nav>", 1)[0]
+            found = re.search(r'href="([^"]+)" rel="next"', pager)
+            path = found.group(1).replace("&amp;", "&") if found else None
+        assert seen == [f"paged{i}" for i in range(7)], small_subtree
 
 
 @contextmanager
