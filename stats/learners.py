@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from certificates.models import Certificate
 from courses.models import Course, Enrollment, LessonProgress
-from stats.queries import Scope, learner_count
+from stats.queries import Scope, learner_counts
 from training.accounts.models import User
 from training.extensions import db
 from training.organizations.models import Organization
@@ -41,9 +41,10 @@ class LearnerPage:
     next_after: str | None
 
 
-# Below this many learners a subtree is read organization first and sorted; above it, the
-# username index is walked until a page is found (few steps, since most users qualify).
-SMALL_SUBTREE = 5000
+# A subtree holding less than this share of the union's learners is read organization first
+# and sorted; a larger one along the username index, which then finds a page of its people
+# within about page size / share steps. Either way a page costs about the same at any scale.
+SMALL_SHARE = 0.01
 
 
 def learner_rows(
@@ -60,7 +61,9 @@ def learner_rows(
         .exists()
     )
     people = sa.select(User.id, User.username).where(enrolled).order_by(User.username)
-    if learner_count(scope.org) <= SMALL_SUBTREE:
+    root_id = int(scope.org.path.strip("/").split("/")[0])
+    counts = learner_counts([root_id, scope.org.id])
+    if counts.get(scope.org.id, 0) < SMALL_SHARE * counts.get(root_id, 0):
         orgs = sa.select(Organization.id).where(subtree_filter(scope.org))
         people = people.where(User.organization_id.in_(orgs))
     else:

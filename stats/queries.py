@@ -104,9 +104,9 @@ def _learners(org_ids: list[int], scopes: list[str]) -> dict[tuple[int, str], tu
     return {(org_id, s): (int(total), int(active)) for org_id, s, total, active in rows}
 
 
-def learner_count(org: Organization) -> int:
-    """Learners who ever did anything in the organization's subtree (one aggregate row sum)."""
-    return _learners([org.id], ["all"]).get((org.id, "all"), (0, 0))[0]
+def learner_counts(org_ids: list[int]) -> dict[int, int]:
+    """Learners who ever did anything in each organization's subtree (from the aggregates)."""
+    return {org_id: total for (org_id, _s), (total, _a) in _learners(org_ids, ["all"]).items()}
 
 
 def median_from(histogram: dict[int, int]) -> int | None:

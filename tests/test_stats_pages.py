@@ -271,8 +271,8 @@ def test_learner_list_pages_continue_after_the_last_row(
     client = login_as("organizer")
     monkeypatch.setattr(stats.views, "PAGE_SIZE", 3)
     # Small subtrees are read organization first, large ones along the username index.
-    for small_subtree in (5000, 0):
-        monkeypatch.setattr(stats.learners, "SMALL_SUBTREE", small_subtree)
+    for small_share in (1.1, 0):
+        monkeypatch.setattr(stats.learners, "SMALL_SHARE", small_share)
         seen, path = [], "/stats/learners?period=all"
         while path:
             html = client.get(path).get_data(as_text=True)
@@ -280,7 +280,7 @@ def test_learner_list_pages_continue_after_the_last_row(
             pager = html.split('class="pager"', 1)[-1].split("</nav>", 1)[0]
             found = re.search(r'href="([^"]+)" rel="next"', pager)
             path = found.group(1).replace("&amp;", "&") if found else None
-        assert seen == [f"paged{i}" for i in range(7)], small_subtree
+        assert seen == [f"paged{i}" for i in range(7)], small_share
 
 
 @contextmanager
