@@ -26,4 +26,7 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 # No query strings in the access log: they can carry search terms and filters.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# No control socket: it would live in the home folder (hidden by the systemd unit's
+# ProtectHome) and be shared by two instances run by one user.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

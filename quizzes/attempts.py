@@ -204,6 +204,17 @@ def _check_owner(attempt: Attempt, user_id: int) -> None:
         raise PermissionError("not this learner's attempt")
 
 
+def _lock(attempt: Attempt) -> None:
+    """Hold the attempt's row for this transaction and re-read whether it is still open.
+
+    Without it, on PostgreSQL a request that read the attempt while open could overwrite the
+    answers of an attempt another request has just graded. (SQLite's writing requests begin
+    with the database's write lock, so there they already run one at a time.)
+    """
+    db.session.execute(sa.select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
+    db.session.refresh(attempt, ["submitted_at", "score", "passed"])
+
+
 def _canonical(response: Any) -> Any:
     """A checked response as JSON (sets become sorted lists)."""
     if isinstance(response, frozenset | set):
@@ -219,6 +230,7 @@ def save(attempt: Attempt, user_id: int, responses: dict[int, Any], now: datetim
     """
     now = now or utcnow()
     _check_owner(attempt, user_id)
+    _lock(attempt)
     if not attempt.is_open:
         raise ServiceError(_("This attempt has already been submitted."))
     if _expired(attempt, now):
@@ -252,6 +264,7 @@ def submit(
     """
     now = now or utcnow()
     _check_owner(attempt, user_id)
+    _lock(attempt)
     if not attempt.is_open:
         return attempt
     if responses and not _expired(attempt, now):

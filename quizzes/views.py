@@ -108,7 +108,11 @@ def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
     """One page of an open attempt; answers are saved whenever the page is sent."""
     quiz = _quiz(slug, key)
     attempt = _attempt(quiz, attempt_id)
-    if not attempt.is_open or attempts.close_if_expired(attempt):
+    if not attempt.is_open:
+        if request.method == "POST":  # sent twice (a double tap, a second tab)
+            flash(_("This attempt has already been submitted."), "info")
+        return redirect(url_for(".result", slug=slug, key=key, attempt_id=attempt.id))
+    if attempts.close_if_expired(attempt):
         if request.method == "POST":
             flash(_("Time is up: answers sent after the deadline are not counted."), "error")
         return redirect(url_for(".result", slug=slug, key=key, attempt_id=attempt.id))

@@ -146,3 +146,20 @@ def test_quizzes_need_enrollment_and_an_open_quiz(client, login_as, users):
     db.session.commit()
     assert client.get(f"/courses/info-work/quizzes/{quiz.key}").status_code == 404
     assert client.get("/courses/info-work/quizzes/nope").status_code == 404
+
+
+def test_a_second_submission_says_so_and_changes_nothing(login_as, users):
+    course, quiz = build_quiz(users["trainer"], questions_per_page=0)
+    enroll(users["learner"], course)
+    client = login_as("learner")
+    client.set_cookie("lang", "en")
+    post(client, f"/courses/info-work/quizzes/{quiz.key}/start")
+    attempt = current_attempt()
+    url = f"/courses/info-work/quizzes/{quiz.key}/attempts/{attempt.id}"
+    right = form_for(attempt, attempt.items)
+    assert post(client, url, {"page": 0, "action": "submit", **right}).status_code == 302
+    again = post(client, url, {"page": 0, "action": "submit"}, follow_redirects=True)
+    page = again.get_data(as_text=True)
+    assert "This attempt has already been submitted." in page
+    assert "Time is up" not in page
+    assert current_attempt().score == 1.0  # the empty second copy changed nothing
