@@ -19,8 +19,9 @@ In an empty database (by default a new SQLite file, instance/bench.sqlite3) it b
 A database holding any rows is refused unless --reset is given: a SQLite file is deleted,
 on PostgreSQL every table (and alembic_version) is dropped. The schema comes from the
 migrations. Bulk rows go in with SQLAlchemy Core, a batch per transaction; events are written
-in time order, so the log's physical order is the one the application produces. The same seed
-gives the same data (certificate codes and "now" apart).
+in time order, so the log's physical order is the one the application produces. History ends
+at today's midnight (UTC); the same seed gives the same data on any day, shifted by whole days
+(certificate codes apart).
 """
 
 from __future__ import annotations
@@ -79,17 +80,22 @@ TRAINER = "bench-trainer"
 
 # ---- names ----------------------------------------------------------------------------------
 
-FEMALE = ("Анна", "Валентина", "Галина", "Екатерина", "Елена", "Ирина", "Людмила", "Марина")
-FEMALE += ("Мария", "Надежда", "Наталья", "Ольга", "Светлана", "Татьяна", "Юлия", "Вера")
-MALE = ("Александр", "Алексей", "Андрей", "Дмитрий", "Евгений", "Иван", "Игорь", "Максим")
-MALE += ("Михаил", "Николай", "Олег", "Павел", "Роман", "Сергей", "Юрий")
-SURNAMES = ("Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов")
-SURNAMES += ("Михайлов", "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев")
-SURNAMES += ("Семёнов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев", "Орлов")
-SURNAMES += ("Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв", "Борисов")
 
+def items(text: str) -> tuple[str, ...]:
+    """A vocabulary list written as one ";"-separated string."""
+    return tuple(part.strip() for part in text.split(";"))
+
+
+FEMALE = items("Анна; Валентина; Галина; Екатерина; Елена; Ирина; Людмила; Марина; Мария; Вера")
+FEMALE += items("Надежда; Наталья; Ольга; Светлана; Татьяна; Юлия")
+MALE = items("Александр; Алексей; Андрей; Дмитрий; Евгений; Иван; Игорь; Максим; Михаил")
+MALE += items("Николай; Олег; Павел; Роман; Сергей; Юрий")
+SURNAMES = items("Иванов; Смирнов; Кузнецов; Попов; Васильев; Петров; Соколов; Михайлов")
+SURNAMES += items("Новиков; Фёдоров; Морозов; Волков; Алексеев; Лебедев; Семёнов; Егоров")
+SURNAMES += items("Павлов; Козлов; Степанов; Николаев; Орлов; Андреев; Макаров; Никитин")
+SURNAMES += items("Захаров; Зайцев; Соловьёв; Борисов")
 REGION_KINDS = ("Областная",) * 4 + ("Республиканская", "Краевая", "Окружная")
-LOCAL_KINDS = ("Городская", "Районная", "Районная", "Муниципальная", "Межрайонная")
+LOCAL_KINDS = items("Городская; Районная; Районная; Муниципальная; Межрайонная")
 INSTITUTIONS = ("школы",) * 4 + ("детского сада",) * 2 + ("гимназии", "лицея", "колледжа")
 INSTITUTIONS += ("центра детского творчества", "университета")
 
@@ -123,18 +129,22 @@ class Tree:
 
     @property
     def root(self) -> Org:
+        """The federal organization."""
         return self.levels[0][0]
 
     @property
     def regions(self) -> list[Org]:
+        """The regional organizations."""
         return self.levels[1]
 
     @property
     def locals(self) -> list[Org]:
+        """The local organizations."""
         return self.levels[2]
 
     @property
     def primaries(self) -> list[Org]:
+        """The primary organizations."""
         return self.levels[3]
 
 
@@ -276,134 +286,83 @@ def insert_staff(tree: Tree, password_hash: str, rng: random.Random, created: da
 
 # ---- courses --------------------------------------------------------------------------------
 
-RU_COURSES = (
-    "Информационная работа в первичной организации",
-    "Профсоюзная новость: от факта к публикации",
-    "Социальные сети для профактива",
-    "Публичный отчёт выборного органа",
-    "Общественные корреспонденты",
-    "Мотивация профсоюзного членства",
-    "Фото и видео для профсоюзного сайта",
-    "Работа со СМИ и пресс-релизы",
-    "Правовые основы информационной работы",
-    "Цифровые инструменты профактива",
-    "Наставничество молодых педагогов",
-    "Охрана труда: что должен знать актив",
-    "Коллективный договор: как о нём рассказать",
-    "Профсоюзное собрание: подготовка и проведение",
-    "Кризисные коммуникации в профсоюзе",
+RU_COURSES = items(
+    "Информационная работа в первичной организации; Профсоюзная новость: от факта к публикации;"
+    "Социальные сети для профактива; Публичный отчёт выборного органа;"
+    "Общественные корреспонденты; Мотивация профсоюзного членства;"
+    "Фото и видео для профсоюзного сайта; Работа со СМИ и пресс-релизы;"
+    "Правовые основы информационной работы; Цифровые инструменты профактива;"
+    "Наставничество молодых педагогов; Охрана труда: что должен знать актив;"
+    "Коллективный договор: как о нём рассказать; Профсоюзное собрание: подготовка и проведение;"
+    "Кризисные коммуникации в профсоюзе"
 )
-EN_COURSES = (
-    "Writing trade union news",
-    "Social media for union activists",
-    "Public reports of elected bodies",
-    "A network of volunteer correspondents",
-    "Digital tools for union organisers",
+EN_COURSES = items(
+    "Writing trade union news; Social media for union activists;"
+    "Public reports of elected bodies; A network of volunteer correspondents;"
+    "Digital tools for union organisers"
 )
-WORDS = {
+WORDS: dict[str, dict[str, Any]] = {
     "ru": {
-        "modules": (
-            "Зачем это нужно",
-            "Основные понятия",
-            "Планирование работы",
-            "Инструменты и каналы",
-            "Работа с аудиторией",
-            "Практикум",
-            "Оценка результатов",
-            "Итоги и следующие шаги",
+        "modules": items(
+            "Зачем это нужно; Основные понятия; Планирование работы; Инструменты и каналы;"
+            "Работа с аудиторией; Практикум; Оценка результатов; Итоги и следующие шаги"
         ),
-        "lessons": (
-            "С чего начать",
-            "Цели и задачи",
-            "Кто наша аудитория",
-            "Формат публикации",
-            "Заголовок и лид",
-            "Фотографии и подписи",
-            "План на месяц",
-            "Обратная связь",
-            "Разбор примера",
-            "Чек-лист актива",
-            "Кто за что отвечает",
-            "Как измерить результат",
-            "Частые вопросы",
-            "Практическое задание",
-            "Типичные ошибки",
-            "Работа в команде",
-            "Сроки и согласования",
-            "Права и ответственность",
-            "Голос члена профсоюза",
-            "Итоговая памятка",
+        "lessons": items(
+            "С чего начать; Цели и задачи; Кто наша аудитория; Формат публикации; Заголовок и лид;"
+            "Фотографии и подписи; План на месяц; Обратная связь; Разбор примера; Чек-лист актива;"
+            "Кто за что отвечает; Как измерить результат; Частые вопросы; Практическое задание;"
+            "Типичные ошибки; Работа в команде; Сроки и согласования; Права и ответственность;"
+            "Голос члена профсоюза; Итоговая памятка"
         ),
-        "sentences": (
-            "Профсоюзная организация сильна, когда о её делах знают.",
-            "Начните с главного: что произошло и почему это важно людям.",
-            "Короткий текст с фотографией читают чаще, чем длинный отчёт.",
-            "Согласуйте план публикаций с председателем заранее.",
-            "Каждая новость отвечает на вопросы кто, что, где и когда.",
-            "Спросите коллег, что им интересно, и пишите об этом.",
-            "Цифры убеждают, если их немного и они понятны.",
-            "Отмечайте тех, кто помог: это мотивирует других.",
-            "Публикуйте регулярно, даже если событий немного.",
-            "Проверяйте факты и имена перед публикацией.",
+        "sentences": items(
+            "Профсоюзная организация сильна, когда о её делах знают.;"
+            "Начните с главного: что произошло и почему это важно людям.;"
+            "Короткий текст с фотографией читают чаще, чем длинный отчёт.;"
+            "Согласуйте план публикаций с председателем заранее.;"
+            "Каждая новость отвечает на вопросы кто, что, где и когда.;"
+            "Спросите коллег, что им интересно, и пишите об этом.;"
+            "Цифры убеждают, если их немного и они понятны.;"
+            "Отмечайте тех, кто помог: это мотивирует других.;"
+            "Публикуйте регулярно, даже если событий немного.;"
+            "Проверяйте факты и имена перед публикацией."
         ),
         "optional": "Дополнительные материалы",
         "module_quiz": "Проверка по модулю «{}»",
         "final_quiz": "Итоговый тест",
         "question": "Вопрос {n} по теме «{topic}»: какое утверждение верно?",
-        "options": ("Верное утверждение", "Отчасти верное", "Неверное", "Не относится к теме"),
-        "topics": ("новости", "соцсети", "отчёт", "мотивация", "право", "планирование"),
+        "options": items("Верное утверждение; Отчасти верное; Неверное; Не относится к теме"),
+        "topics": items("новости; соцсети; отчёт; мотивация; право; планирование"),
     },
     "en": {
-        "modules": (
-            "Why it matters",
-            "Key ideas",
-            "Planning the work",
-            "Tools and channels",
-            "Working with members",
-            "Workshop",
-            "Measuring results",
-            "Summary and next steps",
+        "modules": items(
+            "Why it matters; Key ideas; Planning the work; Tools and channels;"
+            "Working with members; Workshop; Measuring results; Summary and next steps"
         ),
-        "lessons": (
-            "Where to start",
-            "Goals and tasks",
-            "Who reads us",
-            "Choosing a format",
-            "Headline and lead",
-            "Photos and captions",
-            "A monthly plan",
-            "Feedback",
-            "A worked example",
-            "Activist checklist",
-            "Who does what",
-            "Measuring reach",
-            "Common questions",
-            "Practical task",
-            "Typical mistakes",
-            "Working as a team",
-            "Deadlines and approvals",
-            "Rights and duties",
-            "The member's voice",
-            "Final notes",
+        "lessons": items(
+            "Where to start; Goals and tasks; Who reads us; Choosing a format; Headline and lead;"
+            "Photos and captions; A monthly plan; Feedback; A worked example; Activist checklist;"
+            "Who does what; Measuring reach; Common questions; Practical task; Typical mistakes;"
+            "Working as a team; Deadlines and approvals; Rights and duties; The member's voice;"
+            "Final notes"
         ),
-        "sentences": (
-            "A union is strong when people know what it does.",
-            "Start with the news: what happened and why it matters to members.",
-            "A short text with a photo is read more often than a long report.",
-            "Agree the publication plan with the chair in advance.",
-            "Every news item answers who, what, where and when.",
-            "Ask colleagues what interests them and write about that.",
-            "Figures convince when there are few of them and they are clear.",
-            "Thank the people who helped: it encourages others.",
-            "Publish regularly, even when little happens.",
-            "Check facts and names before publishing.",
+        "sentences": items(
+            "A union is strong when people know what it does.;"
+            "Start with the news: what happened and why it matters to members.;"
+            "A short text with a photo is read more often than a long report.;"
+            "Agree the publication plan with the chair in advance.;"
+            "Every news item answers who, what, where and when.;"
+            "Ask colleagues what interests them and write about that.;"
+            "Figures convince when there are few of them and they are clear.;"
+            "Thank the people who helped: it encourages others.;"
+            "Publish regularly, even when little happens.;"
+            "Check facts and names before publishing."
         ),
         "optional": "Further reading",
         "module_quiz": "Module check: {}",
         "final_quiz": "Final test",
         "question": "Question {n} on “{topic}”: which statement is right?",
-        "options": ("The right statement", "Partly right", "Wrong", "Off the topic"),
-        "topics": ("news", "social media", "reports", "motivation", "law", "planning"),
+        "options": items("The right statement; Partly right; Wrong; Off the topic"),
+        "topics": items("news; social media; reports; motivation; law; planning"),
     },
 }
 
@@ -438,6 +397,8 @@ class QuizInfo:
 
 @dataclass
 class LessonInfo:
+    """A lesson of a published revision and its two event templates."""
+
     key: str
     required: bool
     viewed: int
@@ -446,6 +407,8 @@ class LessonInfo:
 
 @dataclass
 class ModuleInfo:
+    """A module: its lessons, when it counts as done, its event, its quiz if any."""
+
     lessons: list[LessonInfo]
     done_when: set[str]  # its required lessons, or all of them when none is required
     completed: int
@@ -471,6 +434,7 @@ class CourseInfo:
 
     @property
     def quizzes(self) -> list[QuizInfo]:
+        """Module quizzes in order, then the final one (all required for the certificate)."""
         return [m.quiz for m in self.modules if m.quiz] + [self.final]
 
 
@@ -478,6 +442,7 @@ class Templates(list[Template]):
     """Every kind of event the dataset holds; events refer to them by index."""
 
     def add(self, *args: Any, **kwargs: Any) -> int:
+        """Register a template; returns its index."""
         self.append(Template(*args, **kwargs))
         return len(self) - 1
 
@@ -713,6 +678,7 @@ class Walk:
         self.started = False
 
     def quits(self, weight: float = 1.0) -> bool:
+        """Whether the learner leaves the course here (weight: how likely, relative)."""
         return self.rng.random() < (1 - self.go_on) * weight
 
     def at(self, moment: float) -> None:
@@ -722,6 +688,7 @@ class Walk:
         self.t = moment
 
     def soon(self, low: float, high: float) -> None:
+        """Move the clock a few seconds on."""
         self.at(self.t + self.rng.uniform(low, high))
 
     def next_session(self, min_gap: float = 0.0) -> None:
@@ -740,6 +707,7 @@ class Walk:
         self.t += self.rng.uniform(0.002, 0.02)
 
     def run(self) -> None:
+        """Enroll and learn until done, gone, or out of history; count the funnel."""
         self.sim.counts["enrollments"] += 1
         try:
             self.enroll()
@@ -750,6 +718,7 @@ class Walk:
         self.sim.counts["all lessons done"] += self.course_done
 
     def enroll(self) -> None:
+        """The enrollment row and its "enrolled" event (learning.enroll)."""
         self.learner.enrollments.append((self.course.id, self.t))
         self.emit(self.course.enrolled)
 
@@ -767,7 +736,7 @@ class Walk:
                     first = False
                 else:
                     # Most who leave do so early; those still here after a few lessons stay.
-                    if self.quits(1 + 2 * 0.5 ** len(self.done)):
+                    if self.quits(1 + 3 * 0.5 ** len(self.done)):
                         raise Stop
                     self.next_session()
                 self.view(lesson)
@@ -780,10 +749,11 @@ class Walk:
         self.quiz_step(self.course.final)
         for quiz in self.course.quizzes:  # the certificate page shows what is still missing
             if quiz.id not in self.passed and self.rng.random() < self.learner.persistence:
-                self.next_session()
+                self.next_session(min_gap=quiz.min_delay)  # the quiz's pause between attempts
                 self.take_quiz(quiz)
 
     def view(self, lesson: LessonInfo) -> None:
+        """First opening of a lesson: its progress row and "viewed" (learning.record_view)."""
         self.started = True
         self.learner.progress[(self.course.id, lesson.key)] = [self.t, None]
         self.emit(lesson.viewed)
@@ -880,7 +850,7 @@ class Simulation:
             display_name=name,
             language="en" if rng.random() < 0.12 else "ru",
             ability=rng.gauss(0.2, 1.0),
-            persistence=rng.choices((0.975, 0.86, 0.6), weights=(32, 38, 30))[0],
+            persistence=rng.choices((0.985, 0.88, 0.6), weights=(33, 35, 32))[0],
         )
         self.live(learner)
         return learner
@@ -922,6 +892,7 @@ class Simulation:
 
 
 def utc(moment: float) -> datetime:
+    """A timezone-aware UTC datetime from epoch seconds."""
     return datetime.fromtimestamp(moment, UTC)
 
 
@@ -932,6 +903,7 @@ class Rows:
         self.pending: dict[Any, list[dict[str, Any]]] = {}
 
     def add(self, table: Any, row: dict[str, Any]) -> None:
+        """Queue one row for `table`."""
         self.pending.setdefault(table, []).append(row)
 
     def flush(self, force: bool = False) -> None:
@@ -956,6 +928,7 @@ class EventSpill:
         self.sequence = 0  # keeps one learner's same-millisecond events in their order
 
     def add(self, moment: float, actor_id: int, org_id: int, template: int, extra: Any) -> None:
+        """File one event under its week (memory holds at most 200,000 before a dump)."""
         week = max(0, int((moment - self.start) // (7 * DAY)))
         self.sequence += 1
         self.buffers.setdefault(week, []).append(
@@ -966,6 +939,7 @@ class EventSpill:
             self.dump()
 
     def dump(self) -> None:
+        """Append the buffered events to their weeks' files."""
         for week, records in self.buffers.items():
             with open(self.folder / f"{week:03d}.pickle", "ab") as file:
                 pickle.dump(records, file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -1161,7 +1135,18 @@ def write_events(spill: EventSpill, templates: Templates, rng: random.Random) ->
 
 
 def default_url() -> str:
+    """instance/bench.sqlite3 of this checkout, wherever the command runs from."""
     return f"sqlite:///{ROOT / 'instance' / 'bench.sqlite3'}"
+
+
+def absolute_sqlite(url: str) -> str:
+    """A relative SQLite path means the current folder (Flask-SQLAlchemy would use instance/)."""
+    parsed = sa.make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return url
+    full = parsed.set(database=str(Path(database).resolve()))
+    return full.render_as_string(hide_password=False)
 
 
 def has_rows(engine: sa.Engine) -> bool:
@@ -1176,25 +1161,41 @@ def has_rows(engine: sa.Engine) -> bool:
 
 def prepare_database(reset: bool) -> None:
     """Refuse a database with data unless reset; reset deletes the file or drops the tables."""
-    engine = db.engine
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        path = Path(url.database or "")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or not has_rows(engine):
-            return
-        if not reset:
-            raise SystemExit(f"{path} holds data; pass --reset to delete it and start again.")
-        engine.dispose()
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if db.engine.url.get_backend_name() == "sqlite":
+        prepare_sqlite(Path(db.engine.url.database or ""), reset)
+    else:
+        prepare_server(db.engine, reset)
+
+
+def prepare_sqlite(path: Path, reset: bool) -> None:
+    """A missing or empty file is used as it is; one with data only goes with --reset."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
         return
+    # A plain connection that only reads: the app's would switch a refused file to WAL.
+    probe = sa.create_engine(f"sqlite:///{path}")
+    try:
+        if not has_rows(probe):
+            return
+    except sa.exc.DatabaseError:
+        pass  # not a database at all: never overwritten without --reset either
+    finally:
+        probe.dispose()
+    if not reset:
+        raise SystemExit(f"{path} holds data; pass --reset to delete it and start again.")
+    db.engine.dispose()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def prepare_server(engine: sa.Engine, reset: bool) -> None:
+    """PostgreSQL: with data, refuse, or with --reset drop every table and alembic_version."""
     try:
         found = has_rows(engine)
     except sa.exc.OperationalError as error:
         raise SystemExit(f"Cannot open the database ({error.orig}). Create it first.") from None
     if found and not reset:
-        where = url.render_as_string(hide_password=True)
+        where = engine.url.render_as_string(hide_password=True)
         raise SystemExit(f"{where} holds data; pass --reset to drop every table first.")
     if found:
         db.metadata.drop_all(bind=engine)
@@ -1219,6 +1220,7 @@ def tune_sqlite(engine: sa.Engine) -> None:
 
 
 def count(model: type) -> int:
+    """Rows of a model's table."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
 
@@ -1233,6 +1235,7 @@ class Phases:
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
+        """Time the block as phase `name`."""
         print(f"  {name}…", flush=True)
         started = time.perf_counter()
         yield
@@ -1242,45 +1245,56 @@ class Phases:
 
 def generate(url: str, learners: int, seed: int, reset: bool) -> None:
     """Build the dataset in the database at `url` and print a summary."""
-    url = normalise_database_url(url)
+    url = absolute_sqlite(normalise_database_url(url))
     # DATABASE_URL too: an environment variable of that name would otherwise win.
     config = {"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "ENVIRONMENT": "development"}
     app = create_app(config)
-    phases = Phases()
-    started = time.perf_counter()
     with app.app_context():
         where = db.engine.url.render_as_string(hide_password=True)
         print(f"Benchmark dataset: {learners:,} learners, seed {seed}, in {where}", flush=True)
-        prepare_database(reset)
-        tune_sqlite(db.engine)
-        with phases("schema"):
-            flask_migrate.upgrade()
-        now = datetime.now(UTC)
-        launched = now - timedelta(days=HISTORY_DAYS + 30)
-        with phases("organizations"):
-            tree = build_tree(random.Random(f"{seed}-tree"))
-            insert_tree(tree, launched - timedelta(days=30))
-            placement = place_learners(tree, learners, random.Random(f"{seed}-placement"))
-        with phases("staff"):
-            password_hash = hash_password(PASSWORD)  # once: scrypt is slow on purpose
-            staff = insert_staff(tree, password_hash, random.Random(f"{seed}-staff"), launched)
-        templates = Templates()
-        with phases("courses"):
-            rng = random.Random(f"{seed}-courses")
-            catalog = build_catalog(rng, staff.trainer_id, launched, templates)
-        sim = Simulation(random.Random(f"{seed}-learners"), now.timestamp(), catalog)
-        start = now.timestamp() - HISTORY_DAYS * DAY
-        with tempfile.TemporaryDirectory(prefix="bench-events-") as folder:
-            spill = EventSpill(folder, start)
-            ctx = Context(password_hash, tree.root.name, staff.trainer_name, Rows(), spill)
-            with phases("learners"):
-                simulate_and_write(sim, placement, ctx)
-            with phases("events"):
-                write_events(ctx.spill, templates, random.Random(f"{seed}-statements"))
-        with phases("statistics rebuild"):
-            aggregates = store.rebuild()
-            db.session.commit()
-        print_summary(sim, staff, aggregates, phases, time.perf_counter() - started)
+        try:
+            prepare_database(reset)
+            tune_sqlite(db.engine)
+            build(learners, seed)
+        finally:
+            db.session.remove()
+            db.engine.dispose()  # closes connections; SQLite folds its WAL back into the file
+
+
+def build(learners: int, seed: int) -> None:
+    """Every phase in order, each with its own random stream, then the summary."""
+    phases = Phases()
+    started = time.perf_counter()
+    with phases("schema"):
+        flask_migrate.upgrade()
+    # History ends at today's midnight (UTC): sessions fall at waking hours counted from
+    # midnights, so a seed gives the same data on any day, shifted by whole days.
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    launched = now - timedelta(days=HISTORY_DAYS + 30)
+    with phases("organizations"):
+        tree = build_tree(random.Random(f"{seed}-tree"))
+        insert_tree(tree, launched - timedelta(days=30))
+        placement = place_learners(tree, learners, random.Random(f"{seed}-placement"))
+    with phases("staff"):
+        password_hash = hash_password(PASSWORD)  # once: scrypt is slow on purpose
+        staff = insert_staff(tree, password_hash, random.Random(f"{seed}-staff"), launched)
+    templates = Templates()
+    with phases("courses"):
+        rng = random.Random(f"{seed}-courses")
+        catalog = build_catalog(rng, staff.trainer_id, launched, templates)
+    sim = Simulation(random.Random(f"{seed}-learners"), now.timestamp(), catalog)
+    start = now.timestamp() - HISTORY_DAYS * DAY
+    with tempfile.TemporaryDirectory(prefix="bench-events-") as folder:
+        spill = EventSpill(folder, start)
+        ctx = Context(password_hash, tree.root.name, staff.trainer_name, Rows(), spill)
+        with phases("learners"):
+            simulate_and_write(sim, placement, ctx)
+        with phases("events"):
+            write_events(ctx.spill, templates, random.Random(f"{seed}-statements"))
+    with phases("statistics rebuild"):
+        aggregates = store.rebuild()
+        db.session.commit()
+    print_summary(sim, staff, aggregates, phases, time.perf_counter() - started)
 
 
 def print_summary(
@@ -1326,6 +1340,7 @@ def print_summary(
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and generate."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
