@@ -114,31 +114,40 @@ def learner_rows(
 
 
 def _lessons_done(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], set[str]]:
-    if not pairs:
-        return {}
+    """Lessons done per (learner, course) of the page (by learner ids: an indexed lookup)."""
+    wanted = set(pairs)
     result: dict[tuple[int, int], set[str]] = {}
+    if not wanted:
+        return result
     rows = db.session.execute(
         sa.select(
             LessonProgress.user_id, LessonProgress.course_id, LessonProgress.lesson_key
         ).where(
-            sa.tuple_(LessonProgress.user_id, LessonProgress.course_id).in_(pairs),
+            LessonProgress.user_id.in_({user_id for user_id, _c in wanted}),
             LessonProgress.completed_at.is_not(None),
         )
     )
     for user_id, course_id, key in rows:
-        result.setdefault((user_id, course_id), set()).add(key)
+        if (user_id, course_id) in wanted:
+            result.setdefault((user_id, course_id), set()).add(key)
     return result
 
 
 def _certified(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], datetime]:
-    if not pairs:
+    """When each (learner, course) of the page was first certified, if it was."""
+    wanted = set(pairs)
+    if not wanted:
         return {}
     rows = db.session.execute(
         sa.select(Certificate.user_id, Certificate.course_id, sa.func.min(Certificate.issued_at))
         .where(
-            sa.tuple_(Certificate.user_id, Certificate.course_id).in_(pairs),
+            Certificate.user_id.in_({user_id for user_id, _c in wanted}),
             Certificate.revoked_at.is_(None),
         )
         .group_by(Certificate.user_id, Certificate.course_id)
     )
-    return {(user_id, course_id): issued for user_id, course_id, issued in rows}
+    return {
+        (user_id, course_id): issued
+        for user_id, course_id, issued in rows
+        if (user_id, course_id) in wanted
+    }
