@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 
 from courses.models import Course
 from stats.counting import Active, Count, Fact, LearnerState, fact_from_row, replay
@@ -98,13 +99,37 @@ def on_event_recorded(_sender: object, *, event: LearningEvent) -> None:
         if isinstance(change, Active) and change.org_id not in lineage:
             moved_from = db.session.get(Organization, change.org_id)
             lineage[change.org_id] = _ids(moved_from.path) if moved_from else [change.org_id]
-    totals = Totals()
-    totals.add(changes, lineage)
-    add_to_tables(totals)
+    # Written just before the commit: the counter rows are shared by every learner of an
+    # organization, so holding their row locks through the rest of the request (rendering
+    # the page...) would make concurrent requests queue behind each other on PostgreSQL.
+    pending = db.session().info.setdefault(PENDING, Totals())
+    pending.add(changes, lineage)
 
 
-def _upsert(model: type, keys: tuple[str, ...]) -> Any:
-    dialect = db.session.get_bind().dialect.name
+PENDING = "stats_pending"
+
+
+def write_pending(session: Session | None = None) -> None:
+    """Add the counter changes this transaction has collected so far to the tables."""
+    session = session or db.session()
+    totals = session.info.pop(PENDING, None)
+    if totals is not None:
+        add_to_tables(totals, session)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:  # a savepoint rolled back keeps the outer transaction's events
+        session.info.pop(PENDING, None)
+
+
+def _upsert(session: Session, model: type, keys: tuple[str, ...]) -> Any:
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(model)
     return statement.on_conflict_do_update(
@@ -117,18 +142,22 @@ WEEKLY_KEYS = ("org_id", "course_id", "metric", "week", "item")
 ACTIVE_KEYS = ("org_id", "scope", "day")
 
 
-def add_to_tables(totals: Totals) -> None:
-    """Add the changes to the stored counters (insert or increment, one statement per table)."""
+def add_to_tables(totals: Totals, session: Session) -> None:
+    """Add the changes to the stored counters (insert or increment, one statement per table).
+
+    Rows go in key order, so two transactions lock shared counters in the same order and
+    cannot deadlock.
+    """
     weekly, active = totals.nonzero()
     if weekly:
-        db.session.execute(
-            _upsert(WeeklyCount, WEEKLY_KEYS),
-            [dict(zip(WEEKLY_KEYS, k, strict=True), value=v) for k, v in weekly.items()],
+        session.execute(
+            _upsert(session, WeeklyCount, WEEKLY_KEYS),
+            [dict(zip(WEEKLY_KEYS, k, strict=True), value=weekly[k]) for k in sorted(weekly)],
         )
     if active:
-        db.session.execute(
-            _upsert(LastActive, ACTIVE_KEYS),
-            [dict(zip(ACTIVE_KEYS, k, strict=True), value=v) for k, v in active.items()],
+        session.execute(
+            _upsert(session, LastActive, ACTIVE_KEYS),
+            [dict(zip(ACTIVE_KEYS, k, strict=True), value=active[k]) for k in sorted(active)],
         )
 
 
@@ -204,6 +233,7 @@ def _differences(have: dict, want: dict) -> list[tuple[tuple, int, int]]:
 
 def check() -> Drift:
     """Compare the stored aggregates with a recomputation from the event log."""
+    write_pending()
     want_weekly, want_active = recompute().nonzero()
     have_weekly, have_active = stored()
     return Drift(
@@ -215,6 +245,7 @@ def check() -> Drift:
 
 def rebuild() -> int:
     """Replace the aggregates with a recomputation from the event log; returns rows written."""
+    db.session().info.pop(PENDING, None)  # recounted below from the log, with everything else
     totals = recompute()
     db.session.execute(sa.delete(WeeklyCount))
     db.session.execute(sa.delete(LastActive))

@@ -135,7 +135,7 @@ def test_counted_on_write_at_the_organization_and_every_ancestor(ctx, users, org
     revision = course.published_revision
     for key in ("intro", "plan", "reach"):
         learning.mark_done(learner.id, course, revision, key)
-    db.session.flush()
+    db.session.commit()  # the counters are written with the transaction
     for name in ("school", "north_local", "north", "top"):
         org_id = org_tree[name].id
         assert stored_weekly("enrolled", org_id) == 1
@@ -188,6 +188,7 @@ def test_random_workload_leaves_no_drift(ctx, users, org_tree, make_user):
 def test_check_reports_drift_and_rebuild_repairs_it(ctx, users, org_tree, app):
     course = build_course(users["trainer"])
     learning.enroll(users["learner"].id, course)
+    db.session.commit()
     db.session.execute(
         sa.update(WeeklyCount).where(WeeklyCount.metric == "enrolled").values(value=5)
     )
@@ -211,4 +212,20 @@ def test_anonymised_events_still_count_as_one_learner(ctx, users, org_tree):
         .where(LearningEvent.actor_id == users["learner"].id)
         .values(actor_id=None, actor_ref="f" * 32)
     )
+    assert store.check().total == 0
+
+
+def test_counters_wait_for_the_commit_and_vanish_with_a_rollback(ctx, users, org_tree):
+    course = build_course(users["trainer"])
+    learning.enroll(users["learner"].id, course)
+    db.session.flush()
+    top = org_tree["top"].id
+    assert stored_weekly("enrolled", top) == 0  # not yet: written just before the commit
+    db.session.rollback()
+    assert stored_weekly("enrolled", top) == 0
+    db.session.commit()
+    assert stored_weekly("enrolled", top) == 0  # the rolled-back enrollment left nothing
+    learning.enroll(users["learner"].id, db.session.merge(course))
+    db.session.commit()
+    assert stored_weekly("enrolled", top) == 1
     assert store.check().total == 0
