@@ -383,13 +383,20 @@ def first_organizer(url: str) -> str:
     import sqlalchemy as sa
 
     engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        name = conn.execute(
+    with engine.begin() as conn:
+        user_id, name = conn.execute(
             sa.text(
-                "SELECT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
+                "SELECT u.id, u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
                 "WHERE r.role = 'organizer' ORDER BY u.id LIMIT 1"
             )
-        ).scalar_one()
+        ).one()
+        # An earlier run enrolled a second factor whose key is gone: enrol afresh, as
+        # `flask users reset-two-factor` would.
+        conn.execute(
+            sa.text("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = :id"),
+            {"id": user_id},
+        )
+        conn.execute(sa.text("DELETE FROM recovery_codes WHERE user_id = :id"), {"id": user_id})
     engine.dispose()
     return name
 
