@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -339,3 +340,19 @@ def login_as(client: FlaskClient, users: dict[str, User]):
         return client
 
     return do
+
+
+@contextmanager
+def count_queries():
+    """Count SQL statements sent to the database while the block runs."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 
 from courses import publishing, services
 from courses.models import Course, Enrollment, Lesson, LessonProgress
-from tests.conftest import post
+from tests.conftest import count_queries, post
 from tests.course_helpers import build_course
 from training.events import LearningEvent
 from training.extensions import db
-
-
-@contextmanager
-def count_queries():
-    """Count SQL statements sent to the database while the block runs."""
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def events(verb: str | None = None) -> list[LearningEvent]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import login
+from tests.conftest import count_queries, login
 from tests.course_helpers import build_course
 from tests.quiz_helpers import build_quiz
 from tests.stats_helpers import csv_rows, finish_lessons, page_links, page_tables, take_quiz
@@ -281,21 +280,6 @@ def test_learner_list_pages_continue_after_the_last_row(
             found = re.search(r'href="([^"]+)" rel="next"', pager)
             path = found.group(1).replace("&amp;", "&") if found else None
         assert seen == [f"paged{i}" for i in range(7)], small_share
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def test_dashboards_cost_the_same_queries_for_more_learners(app, users, make_user, login_as):
