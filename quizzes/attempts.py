@@ -14,9 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from courses.learning import course_path
-from quizzes.models import CHOICE_SEPARATOR, Attempt, AttemptItem, Question, Quiz
+from quizzes.models import CHOICE_SEPARATOR, Attempt, AttemptItem, Question, Quiz, QuizSlot
 from quizzes.types import REGISTRY, InvalidResponse, grade
 from training.db import utcnow
 from training.errors import ServiceError
@@ -109,7 +110,14 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     """The questions of a new attempt: fixed ones, plus random draws from categories."""
     chosen: list[Question] = []
     taken: set[int] = set()
-    for slot in quiz.slots:
+    # The slots with their questions and current versions in three queries, not two per slot.
+    slots = db.session.scalars(
+        sa.select(QuizSlot)
+        .where(QuizSlot.quiz_id == quiz.id)
+        .order_by(QuizSlot.position)
+        .options(selectinload(QuizSlot.question).selectinload(Question.current_version))
+    )
+    for slot in slots:
         if slot.question_id is not None:
             if slot.question.retired_at is None and slot.question_id not in taken:
                 chosen.append(slot.question)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -44,7 +45,13 @@ def _quiz(slug: str, key: str) -> Quiz:
 
 def _attempt(quiz: Quiz, attempt_id: int) -> Attempt:
     """Load (404) and check (403) an attempt: learners only ever see their own."""
-    attempt = db.get_or_404(Attempt, attempt_id)
+    # Every page of an attempt shows, saves or grades its items: load them with their
+    # question versions in two queries rather than one per item.
+    attempt = db.get_or_404(
+        Attempt,
+        attempt_id,
+        options=[selectinload(Attempt.items).selectinload(AttemptItem.version)],
+    )
     if attempt.quiz_id != quiz.id:
         abort(404)
     if attempt.user_id != current_user.id:
