@@ -98,14 +98,21 @@ class Site:
 
 
 def build_site(
-    folder: Path, name: str, learners: tuple[str, ...] = ("learner",), second_course: bool = False
+    folder: Path,
+    name: str,
+    learners: tuple[str, ...] = ("learner",),
+    second_course: bool = False,
+    sqlite: bool = False,
 ) -> Site:
     """Build the data in this process through the services, commit, and let go of the database
-    so that gunicorn (another process) serves it."""
+    so that gunicorn (another process) serves it. The suite's kind of database, or SQLite
+    when asked (tests of SQLite's own locking run in both of CI's passes)."""
     folder.mkdir(parents=True, exist_ok=True)
+    database = f"w{this_worker()}_{name}"
+    url = f"sqlite:///{folder / database}.sqlite3" if sqlite else make_database(database, folder)
     app = extra_app(
         folder,
-        SQLALCHEMY_DATABASE_URI=make_database(f"w{this_worker()}_{name}", folder),
+        SQLALCHEMY_DATABASE_URI=url,
         MEDIA_ROOT=str(folder / "media"),
         SIGNING_KEYS_DIR=str(folder / "keys"),
         PASSWORD_HASH_METHOD=FAST_HASH,

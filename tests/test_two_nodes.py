@@ -26,8 +26,8 @@ REDIS = os.environ.get("TEST_REDIS_URL", "")
 
 pytestmark = pytest.mark.skipif(
     not (POSTGRES and REDIS),
-    reason="two nodes need a shared PostgreSQL database and Redis: "
-    "set TEST_DATABASE_URL=postgresql://... and TEST_REDIS_URL=redis://...",
+    reason="two nodes need a shared PostgreSQL database and Redis: runs in CI's second "
+    "pass, where .ci/run sets TEST_DATABASE_URL=postgresql://... and TEST_REDIS_URL=redis://...",
 )
 
 
