@@ -48,11 +48,6 @@ SECRET = "bench-secret-key-0123456789abcdef"  # noqa: S105 - ditto
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SECRET_SHOWN = re.compile(r'id="totp-secret"[^>]*>([^<]+)<')
 LEARNERS = 40
-LESSON = (
-    "Новость строится как **перевёрнутая пирамида**: главное — в начале.\n\n"
-    "## Заголовок и лид\n\n1. Заголовок говорит, что произошло.\n2. Лид отвечает на вопросы "
-    "*кто, что, где, когда*.\n3. Дальше — подробности и цитаты.\n\n"
-) * 6
 
 
 @dataclass
@@ -70,6 +65,7 @@ def prepare(url: str) -> Dataset:
     import flask_migrate
 
     from app import create_app
+    from bench.lesson_page import LESSON  # the same realistic lesson as the page benchmark
     from certificates.models import Certificate
     from courses import learning, publishing, services
     from quizzes import bank
