@@ -135,5 +135,7 @@ def _run_after_commit(session: Session) -> None:
 
 
 @sa.event.listens_for(Session, "after_soft_rollback")
-def _drop_after_commit(session: Session, _previous: Any) -> None:
-    session.info.pop("after_commit", None)
+def _drop_after_commit(session: Session, previous: Any) -> None:
+    # A savepoint's rollback keeps what was registered before it (see service_errors).
+    if not previous.nested:
+        session.info.pop("after_commit", None)

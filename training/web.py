@@ -41,8 +41,14 @@ def retry_or_unavailable(error: sa.exc.DBAPIError) -> None:
 def install_request_transaction(app: Flask) -> None:
     """Commit once when a request succeeds; anything else is rolled back.
 
-    Services only flush, so a request's changes land together or not at all.
+    Services only flush, so a request's changes land together or not at all. A response of
+    400 or more (a failed form answers 422) rolls back, and so does an exception.
     """
+
+    @app.teardown_request
+    def _rollback_on_exception(error: BaseException | None) -> None:
+        if error is not None:
+            db.session.rollback()
 
     @app.after_request
     def _commit(response: Response) -> Response:
