@@ -64,7 +64,7 @@ def test_register_normalises_username_case(client, org_tree):
 def test_registration_can_require_an_invite(app, client, org_tree, monkeypatch):
     monkeypatch.setitem(app.config, "REGISTRATION_REQUIRES_INVITE", True)
     r = register(client)
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "Registration needs an invite code" in r.get_data(as_text=True) or (
         "код приглашения" in r.get_data(as_text=True)
     )
@@ -75,7 +75,7 @@ def test_duplicate_username_is_refused_and_nothing_changes(client, users, org_tr
     add_invite(org_tree["school"], max_uses=5)
     before = user_count()
     r = register(client, username="LEARNER", invite="ABCDE12345")
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "уже занято" in r.get_data(as_text=True)
     assert user_count() == before
     # the invite use taken before the failure was rolled back with it
@@ -85,7 +85,7 @@ def test_duplicate_username_is_refused_and_nothing_changes(client, users, org_tr
 def test_duplicate_email_is_refused(client, make_user):
     make_user("first", email="a@example.org")
     r = register(client, email="A@Example.org")
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert user_count() == 1
 
 
@@ -100,7 +100,7 @@ def test_password_rules(client, org_tree):
     }
     for case, password in cases.items():
         r = register(client, password=password, confirm=password)
-        assert r.status_code == 200, case
+        assert r.status_code == 422, case
         assert 'aria-invalid="true"' in r.get_data(as_text=True), case
     assert user_count() == 0
     # the longest allowed password works
@@ -118,7 +118,7 @@ def test_mismatched_confirmation_and_bad_fields(client, org_tree):
         {"username": ""},
     ):
         r = register(client, **fields)
-        assert r.status_code == 200, fields
+        assert r.status_code == 422, fields
         assert "errors" in r.get_data(as_text=True), fields
     assert user_count() == 0
 
@@ -136,7 +136,7 @@ def test_expired_used_up_withdrawn_and_unknown_invites(client, org_tree):
     }
     for code, expected in messages.items():
         r = register(client, invite=code)
-        assert r.status_code == 200
+        assert r.status_code == 422
         assert expected in r.get_data(as_text=True).lower(), code
     assert user_count() == 0
     assert db.session.scalar(sa.select(InviteCode.uses).where(InviteCode.code == "USED000000")) == 1
@@ -167,7 +167,7 @@ def test_logout_by_get_changes_nothing(client, users):
 def test_wrong_password_and_unknown_user_get_the_same_message(client, users):
     for username, password in (("learner", "wrong-password-1"), ("nobody", PASSWORD)):
         r = post(client, "/account/login", {"username": username, "password": password})
-        assert r.status_code == 200
+        assert r.status_code == 422
         assert "Неверное имя пользователя или пароль" in r.get_data(as_text=True)
     assert client.get("/account/").status_code == 302
 
@@ -182,7 +182,7 @@ def test_blocked_user_cannot_log_in(client, users):
     user.active = False
     db.session.commit()
     r = post(client, "/account/login", {"username": "learner", "password": PASSWORD})
-    assert r.status_code == 200
+    assert r.status_code == 422
 
 
 def test_login_redirects_only_to_local_next(client, users):
@@ -242,7 +242,7 @@ def test_change_password_refusals_change_nothing(client, users):
     ):
         data["confirm"] = data["new_password"]
         r = post(client, "/account/password", data)
-        assert r.status_code == 200
+        assert r.status_code == 422
         assert 'aria-invalid="true"' in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, users["learner"].id).password_hash == old_hash
@@ -253,7 +253,7 @@ def test_profile_update_and_duplicate_email(client, make_user):
     make_user("myself")
     login(client, "myself")
     r = post(client, "/account/", {"display_name": "Мария", "email": "taken@example.org"})
-    assert r.status_code == 200
+    assert r.status_code == 422
     r = post(client, "/account/", {"display_name": "Мария", "email": ""})
     assert r.status_code == 302
     me = db.session.scalar(sa.select(User).where(User.username == "myself"))

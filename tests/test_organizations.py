@@ -138,7 +138,7 @@ def test_bad_tree_edits_rerender_with_a_message_and_change_nothing(login_as, org
         {"name": "Нет родителя", "kind": "primary", "parent": "99999"},
     ):
         r = post(client, "/organizations/new", data)
-        assert r.status_code == 200, data
+        assert r.status_code == 422, data
         assert 'class="errors"' in r.get_data(as_text=True), data
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == count
     r = post(client, f"/organizations/{org_tree['college'].id}/delete", follow_redirects=True)
@@ -197,7 +197,7 @@ def test_invite_form_refuses_bad_values(login_as, org_tree):
         {"expires_on": (date.today() - timedelta(days=2)).isoformat()},
     ):
         r = post(client, url, data)
-        assert r.status_code == 200, data
+        assert r.status_code == 422, data
         assert 'class="errors"' in r.get_data(as_text=True), data
     assert db.session.scalar(sa.select(sa.func.count()).select_from(InviteCode)) == 0
 
@@ -219,7 +219,7 @@ def test_withdrawn_invite_stops_registration(client, login_as, org_tree):
             "confirm": "long-enough-pw",
         },
     )
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert db.session.scalar(sa.select(User.id).where(User.username == "newbie")) is None
 
 

@@ -106,7 +106,7 @@ def test_malformed_posts_give_clear_messages(client, org_tree):
         {"username": "\x00\x01", "password": "\ufffd" * 5, "confirm": ""},
     ):
         r = post(client, "/account/register", data)
-        assert r.status_code == 200
+        assert r.status_code == 422
         assert 'aria-invalid="true"' in r.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 

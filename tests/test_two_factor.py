@@ -130,7 +130,7 @@ def test_wrong_or_malformed_enrolment_code_changes_nothing(client, users):
         ("", "This field is required."),
     ):
         r = post_on(client, SETUP, {"code": code})
-        assert r.status_code == 200, code
+        assert r.status_code == 422, code
         page = r.get_data(as_text=True)
         assert message in page, code
         assert 'aria-invalid="true"' in page
@@ -186,7 +186,7 @@ def test_login_needs_the_code_and_a_wrong_code_is_refused(client, users):
     wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
     for bad in (wrong, "000000x", "1234-5678-9ABC-DEFG", ""):
         r = code_step(client, bad)
-        assert r.status_code == 200, bad
+        assert r.status_code == 422, bad
         assert 'aria-invalid="true"' in r.get_data(as_text=True), bad
         assert not logged_in(client)
     assert "This code is not correct." in code_step(client, wrong).get_data(as_text=True)
@@ -220,7 +220,7 @@ def test_a_used_code_cannot_be_used_again(client, users):
     post(client, "/account/logout")
     password_step(client, "trainer")
     r = code_step(client, code)
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "This code has already been used." in r.get_data(as_text=True)
     assert not logged_in(client)
 
@@ -265,7 +265,7 @@ def test_recovery_code_logs_in_once(client, users):
     post(client, "/account/logout")
     password_step(client, "trainer")
     r = code_step(client, code)
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "This code is not correct." in r.get_data(as_text=True)
     assert not logged_in(client)
     assert len(recovery_rows(user_id)) == 9
@@ -274,7 +274,7 @@ def test_recovery_code_logs_in_once(client, users):
 def test_recovery_codes_of_another_account_do_not_work(client, users):
     password_step(client, "trainer")
     r = code_step(client, RECOVERY_CODES["organizer"][0])
-    assert r.status_code == 200 and not logged_in(client)
+    assert r.status_code == 422 and not logged_in(client)
     assert len(recovery_rows(users["organizer"].id)) == 10
 
 
@@ -351,7 +351,7 @@ def test_wrong_codes_on_one_account_are_limited(client, users, shipped_code_limi
     password_step(client, "trainer")
     for attempt in range(5):
         r = code_step(client, "000000", environ_base={"REMOTE_ADDR": f"198.51.100.{attempt}"})
-        assert r.status_code == 200
+        assert r.status_code == 422
     right = pyotp.TOTP(secret_of("trainer")).now()
     r = code_step(client, right, environ_base={"REMOTE_ADDR": "198.51.100.99"})
     assert r.status_code == 429
@@ -380,7 +380,7 @@ def test_one_address_trying_codes_for_many_accounts_is_limited(
     for n in range(5):
         password_step(client, f"member{n}")
         for _ in range(4):
-            assert code_step(client, "000000").status_code == 200
+            assert code_step(client, "000000").status_code == 422
     password_step(client, "member0")
     r = code_step(client, pyotp.TOTP(secret_of("member0")).now())
     assert r.status_code == 429
@@ -487,7 +487,7 @@ def test_learner_turns_two_factor_off_with_password_and_code(client, make_user):
         ({"password": PASSWORD, "code": ""}, "This field is required."),
     ):
         r = post(client, "/account/two-factor/disable", data)
-        assert r.status_code == 200
+        assert r.status_code == 422
         assert message in r.get_data(as_text=True)
         assert fresh(user.id).two_factor_enabled
     assert len(recovery_rows(user.id)) == 10
@@ -530,7 +530,7 @@ def test_new_recovery_codes_replace_the_old_ones(client, users):
     login(client, "trainer")
     old = list(RECOVERY_CODES["trainer"])
     r = post(client, "/account/two-factor/recovery-codes", {"password": "wrong-password-1"})
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "The password is not correct." in r.get_data(as_text=True)
     assert {row.code_hash for row in recovery_rows(users["trainer"].id)} == {
         hashlib.sha256(c.replace("-", "").encode()).hexdigest() for c in old
@@ -541,7 +541,7 @@ def test_new_recovery_codes_replace_the_old_ones(client, users):
     assert len(new) == 10 and not set(new) & set(old)
     post(client, "/account/logout")
     password_step(client, "trainer")
-    assert code_step(client, old[0]).status_code == 200  # the old ones no longer work
+    assert code_step(client, old[0]).status_code == 422  # the old ones no longer work
     assert code_step(client, new[0]).status_code == 302
 
 

@@ -11,10 +11,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from training.accounts.models import Role, User
-from training.errors import ServiceError
 from training.extensions import db
 from training.organizations.models import Organization, OrgKind
 from training.organizations.services import create_organization, format_code
+from training.transaction import commits
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demo data for trying the platform (not in production).")
@@ -46,6 +46,7 @@ def _root_organization() -> Organization:
 )
 @click.option("--organization", "organization_id", type=int, help="Organization id (default: top).")
 @click.option("--name", "display_name", default="", help="Display name.")
+@commits
 def create_user_command(
     username: str, roles: tuple[str, ...], organization_id: int | None, display_name: str
 ) -> None:
@@ -56,23 +57,19 @@ def create_user_command(
     if org is None:
         raise click.ClickException(f"No organization with id {organization_id}.")
     password = _read_password(prompt=True)
-    try:
-        user = create_user(
-            username,
-            password,
-            org,
-            roles={Role.LEARNER, *(Role(r) for r in roles)},
-            display_name=display_name,
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    db.session.commit()
+    user = create_user(
+        username,
+        password,
+        org,
+        roles={Role.LEARNER, *(Role(r) for r in roles)},
+        display_name=display_name,
+    )
     click.echo(f"Created {user.username} ({', '.join(sorted(user.roles))}) in “{org.name}”.")
 
 
 @users_cli.command("set-password")
 @click.argument("username")
+@commits
 def set_password_command(username: str) -> None:
     """Set a new password for an account (ends its sessions)."""
     from training.accounts.services import find_user, set_password
@@ -80,17 +77,13 @@ def set_password_command(username: str) -> None:
     user = find_user(username)
     if user is None:
         raise click.ClickException(f"No user {username!r}.")
-    try:
-        set_password(user, _read_password(prompt=True))
-    except ServiceError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    db.session.commit()
+    set_password(user, _read_password(prompt=True))
     click.echo(f"Password of {user.username} changed.")
 
 
 @users_cli.command("reset-two-factor")
 @click.argument("username")
+@commits
 def reset_two_factor_command(username: str) -> None:
     """Remove an account's two-factor authentication (lost phone and codes); ends its sessions."""
     from training.accounts.services import find_user
@@ -100,7 +93,6 @@ def reset_two_factor_command(username: str) -> None:
     if user is None:
         raise click.ClickException(f"No user {username!r}.")
     reset_two_factor(user)
-    db.session.commit()
     click.echo(
         f"Two-factor authentication of {user.username} removed; they will be asked to enrol again "
         "at their next login if their role requires it."
@@ -108,12 +100,12 @@ def reset_two_factor_command(username: str) -> None:
 
 
 @users_cli.command("purge-sessions")
+@commits
 def purge_sessions_command() -> None:
     """Delete expired login sessions (logins clean up their own account's; run this daily)."""
     from training.accounts.sessions import purge_expired_sessions
 
     count = purge_expired_sessions()
-    db.session.commit()
     click.echo(f"Deleted {count} expired sessions.")
 
 
@@ -125,6 +117,7 @@ def list_users_command() -> None:
 
 
 @demo_cli.command("load")
+@commits
 def demo_load_command() -> None:
     """Load the demo union tree and accounts; a second run adds nothing."""
     from training.demo import DEMO_ACCOUNTS, DEMO_INVITE_CODE, load_demo
@@ -138,7 +131,6 @@ def demo_load_command() -> None:
     # Feature packages add their own demo content (courses...) without this module knowing them.
     for loader in current_app.extensions.get("demo_loaders", []):
         added += loader()
-    db.session.commit()
     click.echo("Demo data: " + (", ".join(added) if added else "already loaded, nothing added."))
     click.echo(f"Demo logins (password: {password}):")
     for account in DEMO_ACCOUNTS:

@@ -26,8 +26,7 @@ def readyz() -> tuple[Response, int]:
     try:
         db.session.execute(sa.text("SELECT 1"))
         checks["database"] = "ok"
-    except sa.exc.SQLAlchemyError as error:
-        db.session.rollback()
+    except sa.exc.SQLAlchemyError as error:  # the 503 below makes the request roll back
         checks["database"] = f"error: {type(error).__name__}"
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:

@@ -38,12 +38,13 @@ class Outcome:
 
 
 @contextmanager
-def service_errors(form: FlaskForm | None = None) -> Iterator[Outcome]:
+def service_errors(form: FlaskForm | None = None, *, show: bool = True) -> Iterator[Outcome]:
     """Run service calls in a savepoint; a ServiceError undoes them and is shown to the user.
 
     The refusal goes to the form field it names (or is flashed when there is no form or no
-    such field). Only ServiceError is caught: anything else is a bug and reaches the error
-    handler, which rolls the whole request back.
+    such field); with `show=False` the caller shows `outcome.error` itself. Only ServiceError
+    is caught: anything else is a bug and reaches the error handler, which rolls the whole
+    request back.
     """
     outcome = Outcome()
     session = db.session()
@@ -56,12 +57,24 @@ def service_errors(form: FlaskForm | None = None) -> Iterator[Outcome]:
         # Side effects registered by the undone calls must not run at the request's commit.
         del session.info.get("after_commit", [])[pending:]
         outcome.error = error
+        if not show:
+            return
         if form is not None:
             show_error(form, error)
         else:
             flash(error.message, "error")
     else:
         savepoint.commit()
+
+
+@contextmanager
+def undone() -> Iterator[None]:
+    """Run the block in a savepoint that is always rolled back: the dry runs of commands."""
+    savepoint = db.session.begin_nested()
+    try:
+        yield
+    finally:
+        savepoint.rollback()
 
 
 def form_status(form: FlaskForm) -> int:

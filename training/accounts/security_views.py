@@ -19,8 +19,8 @@ from training.accounts.forms import (
 )
 from training.accounts.models import UserSession
 from training.accounts.views import SETUP_KEY, bp, sign_out, two_factor_limits
-from training.errors import ServiceError, show_error
 from training.extensions import db
+from training.transaction import render_form, service_errors
 
 #: What a user who must enrol may still reach: the enrolment page, logging out,
 #: the language switch and static files.
@@ -79,22 +79,19 @@ def two_factor_setup() -> str | Response:
     secret = _setup_secret()
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             codes = two_factor.enable_two_factor(
                 current_user, secret, form.code.data, keep=sessions.current_session()
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             session.pop(SETUP_KEY, None)
             flash(_("Two-factor authentication is on."), "success")
             # Shown once, in this response only: they are stored hashed.
             return render_template("accounts/recovery_codes.html", codes=codes, form=None)
     uri = two_factor.provisioning_uri(secret, current_user.username)
-    return render_template(
+    return render_form(
         "accounts/two_factor_setup.html",
-        form=form,
+        form,
         secret=two_factor.format_secret(secret),
         qr=two_factor.qr_svg(uri, _("QR code for your authenticator app")),
         required=two_factor.two_factor_required(current_user),
@@ -112,18 +109,15 @@ def two_factor_disable() -> str | Response:
     required = two_factor.two_factor_required(current_user)
     form = TwoFactorDisableForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             two_factor.disable_two_factor(current_user, form.password.data, form.code.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             if required:
                 flash(_("The old authenticator is removed. Set up the new one now."), "success")
                 return redirect(url_for(".two_factor_setup"))
             flash(_("Two-factor authentication is off."), "success")
             return redirect(url_for(".two_factor_overview"))
-    return render_template("accounts/two_factor_disable.html", form=form, required=required)
+    return render_form("accounts/two_factor_disable.html", form, required=required)
 
 
 @bp.route("/two-factor/recovery-codes", methods=["GET", "POST"])
@@ -136,15 +130,12 @@ def recovery_codes() -> str | Response:
         return redirect(url_for(".two_factor_overview"))
     form = RecoveryCodesForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             codes = two_factor.regenerate_recovery_codes(current_user, form.password.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("New recovery codes are ready; the old ones no longer work."), "success")
             return render_template("accounts/recovery_codes.html", codes=codes, form=None)
-    return render_template("accounts/recovery_codes.html", codes=None, form=form)
+    return render_form("accounts/recovery_codes.html", form, codes=None)
 
 
 @bp.route("/sessions")

@@ -11,7 +11,6 @@ from flask import (
     flash,
     g,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -30,9 +29,9 @@ from training.accounts.forms import (
     TwoFactorLoginForm,
 )
 from training.accounts.models import User
-from training.errors import ServiceError, show_error
 from training.extensions import db, form_username_key, limiter
 from training.security import safe_next
+from training.transaction import render_form, service_errors
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -127,7 +126,7 @@ def register() -> str | Response:
     if request.method == "GET" and request.args.get("invite"):
         form.invite.data = request.args["invite"][:40]
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             user = services.register(
                 form.username.data,
                 form.password.data,
@@ -136,16 +135,13 @@ def register() -> str | Response:
                 email=form.email.data,
                 invite_required=current_app.config["REGISTRATION_REQUIRES_INVITE"],
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             sign_in(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("main.home"))
-    return render_template(
+    return render_form(
         "accounts/register.html",
-        form=form,
+        form,
         invite_required=current_app.config["REGISTRATION_REQUIRES_INVITE"],
     )
 
@@ -179,7 +175,7 @@ def login() -> str | Response:
         else:
             sign_in(user, remember=bool(form.remember.data))
             return redirect(after_login(user, form.next.data))
-    return render_template("accounts/login.html", form=form)
+    return render_form("accounts/login.html", form)
 
 
 def pending_user() -> User | None:
@@ -251,12 +247,9 @@ def login_code() -> str | Response:
         return redirect(url_for(".login"))
     form = TwoFactorLoginForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             method = two_factor.verify_second_factor(user, form.code.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             pending = session[PENDING_KEY]
             sign_in(user, remember=bool(pending.get("remember")))
             if method == "recovery":
@@ -270,7 +263,7 @@ def login_code() -> str | Response:
                     "info",
                 )
             return redirect(after_login(user, pending.get("next")))
-    return render_template("accounts/login_code.html", form=form)
+    return render_form("accounts/login_code.html", form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -298,7 +291,7 @@ def profile() -> str | Response:
             current_user.email = email
             flash(_("Your details are saved."), "success")
             return redirect(url_for(".profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_form("accounts/profile.html", form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -307,21 +300,18 @@ def password() -> str | Response:
     """Change one's own password; other sessions of the account are logged out."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             services.change_password(
                 current_user,
                 form.current_password.data,
                 form.new_password.data,
                 keep=sessions.current_session(),
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             login_user(current_user._get_current_object())  # re-issue with the new version
             flash(_("Your password has been changed."), "success")
             return redirect(url_for(".profile"))
-    return render_template("accounts/password.html", form=form)
+    return render_form("accounts/password.html", form)
 
 
 # The two-factor settings and the sessions page live in their own module on this blueprint.

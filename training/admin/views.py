@@ -15,12 +15,12 @@ from training.accounts.models import Role, User, UserRole, normalise_username
 from training.admin import services
 from training.admin.forms import AuditFilterForm, UserAdminForm
 from training.audit import AuditFilter, action_label, audit_query, known_actions
-from training.errors import ServiceError, show_error
 from training.extensions import db
 from training.organizations.forms import org_choices
 from training.organizations.models import Organization
 from training.organizations.services import tree
 from training.permissions import roles_required
+from training.transaction import render_form, service_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -63,7 +63,7 @@ def user_edit(user_id: int) -> str | Response:
     form.organization.choices = org_choices(tree())
     if form.validate_on_submit():
         organization = db.session.get(Organization, int(form.organization.data))
-        try:
+        with service_errors(form) as outcome:
             services.update_user(
                 user,
                 {Role(r) for r in form.roles.data},
@@ -71,13 +71,10 @@ def user_edit(user_id: int) -> str | Response:
                 active=form.active.data,
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".users"))
-    return render_template("admin/user_edit.html", form=form, user=user)
+    return render_form("admin/user_edit.html", form, user=user)
 
 
 @bp.route("/audit")

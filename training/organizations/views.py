@@ -11,12 +11,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from training.accounts.models import Role, User
-from training.errors import ServiceError, show_error
 from training.extensions import db
 from training.organizations import services
 from training.organizations.forms import InviteForm, OrganizationForm, org_choices
 from training.organizations.models import InviteCode, Organization, OrgKind
 from training.permissions import roles_required
+from training.transaction import render_form, service_errors
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -62,20 +62,17 @@ def create() -> str | Response:
         levels = list(OrgKind)
         form.kind.data = str(levels[min(parent.org_kind.level + 1, len(levels) - 1)])
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             org = services.create_organization(
                 form.name.data,
                 OrgKind(form.kind.data),
                 _parent_from_form(form),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Organization “%(name)s” added.", name=org.name), "success")
             return redirect(url_for(".index"))
-    return render_template("organizations/form.html", form=form, org=None)
+    return render_form("organizations/form.html", form, org=None)
 
 
 @bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
@@ -92,7 +89,7 @@ def edit(org_id: int) -> str | Response:
         [o for o in services.tree() if not o.is_within(org)], allow_none=True
     )
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             services.update_organization(
                 org,
                 form.name.data,
@@ -100,13 +97,10 @@ def edit(org_id: int) -> str | Response:
                 _parent_from_form(form),
                 actor_id=current_user.id,
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Changes saved."), "success")
             return redirect(url_for(".index"))
-    return render_template("organizations/form.html", form=form, org=org)
+    return render_form("organizations/form.html", form, org=org)
 
 
 @bp.route("/<int:org_id>/delete", methods=["GET", "POST"])
@@ -115,11 +109,9 @@ def delete(org_id: int) -> str | Response:
     """Admins delete an empty organization after confirming."""
     org = _load_org(org_id)
     if request.method == "POST":
-        try:
+        with service_errors() as outcome:
             services.delete_organization(org, actor_id=current_user.id)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+        if not outcome.ok:
             return redirect(url_for(".delete", org_id=org_id))
         flash(_("Organization deleted."), "success")
         return redirect(url_for(".index"))
@@ -137,14 +129,11 @@ def invites(org_id: int) -> str | Response:
         expires_at = None
         if form.expires_on.data:
             expires_at = datetime.combine(form.expires_on.data, time.max, tzinfo=UTC)
-        try:
+        with service_errors(form) as outcome:
             invite = services.create_invite(
                 org, current_user.id, expires_at=expires_at, max_uses=form.max_uses.data
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("New invite code: %(code)s", code=services.format_code(invite.code)), "success")
             return redirect(url_for(".invites", org_id=org.id))
     codes = db.session.scalars(
@@ -152,10 +141,10 @@ def invites(org_id: int) -> str | Response:
         .where(InviteCode.organization_id == org.id)
         .order_by(InviteCode.created_at.desc())
     ).all()
-    return render_template(
+    return render_form(
         "organizations/invites.html",
+        form,
         org=org,
-        form=form,
         codes=codes,
         format_code=services.format_code,
         now=datetime.now(UTC),

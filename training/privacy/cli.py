@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from training.errors import ServiceError
-from training.extensions import db
+from training.transaction import commits, undone
 
 privacy_cli = AppGroup("privacy", help="Retention of personal data.")
 
 
 @privacy_cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only report what would be anonymised.")
+@commits
 def purge_command(dry_run: bool) -> None:
     """Anonymise the learning events of accounts inactive for PRIVACY_RETENTION_DAYS.
 
@@ -24,15 +26,8 @@ def purge_command(dry_run: bool) -> None:
     days = int(current_app.config["PRIVACY_RETENTION_DAYS"])
     if days < 1:
         raise click.ClickException(f"PRIVACY_RETENTION_DAYS must be at least one day, not {days}.")
-    try:
+    with undone() if dry_run else nullcontext():
         report = purge_inactive(days, dry_run=dry_run)
-    except ServiceError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
     verb = "would be anonymised" if dry_run else "anonymised"
     click.echo(
         f"Accounts without a login since {report.cutoff:%Y-%m-%d %H:%M} UTC "

@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
@@ -17,10 +26,11 @@ from limits import parse_many
 from werkzeug.wrappers import Response as BaseResponse
 
 from training.db import utcnow
-from training.errors import ServiceError, show_error
-from training.extensions import db, limiter
+from training.errors import show_error
+from training.extensions import limiter
 from training.privacy import services
 from training.privacy.forms import DeleteAccountForm
+from training.transaction import service_errors
 
 bp = Blueprint("privacy", __name__)
 
@@ -84,23 +94,22 @@ def delete_account() -> str | BaseResponse:
     form = DeleteAccountForm()
     problem = None
     if form.validate_on_submit():
-        try:
+        with service_errors(form, show=False) as outcome:
             services.delete_account(current_user._get_current_object(), form.password.data)
-        except ServiceError as error:
-            db.session.rollback()
-            if error.field:
-                show_error(form, error)
-            else:  # a rule refuses the deletion itself: shown above the form, not flashed
-                problem = error.message
+        if outcome.error and outcome.error.field:
+            show_error(form, outcome.error)
+        elif outcome.error:  # a rule refuses the deletion itself: shown above the form, not flashed
+            problem = outcome.error.message
         else:
             logout_user()
             flash(_("Your account has been deleted. Thank you for learning with us."), "success")
             return redirect(url_for("main.home"))
-    return render_template(
+    page = render_template(
         "privacy/delete.html",
         form=form,
         problem=problem or services.deletion_problem(current_user),
     )
+    return page, 422 if request.method == "POST" else 200  # a POST that gets here was refused
 
 
 def _duration(value: timedelta | float) -> str:
