@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, url_for
 from flask_babel import gettext as _
 
-from training.signals import progress_changed
+from training.hooks import progress_changed
 
 
 def _issue(_sender: object, *, user_id: int, course_id: int) -> None:

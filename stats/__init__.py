@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from training.signals import event_recorded
+from training.hooks import event_recorded
 
 
 def init_app(app: Flask) -> None:
