@@ -13,13 +13,13 @@ def init_app(app: Flask) -> None:
     from courses.starter import load_starter_courses
     from courses.views import bp as courses_bp
     from courses.views import home_section
-    from training.main import add_home_section
-    from training.privacy import add_personal_data_hooks
+    from training import hooks
 
     app.register_blueprint(courses_bp)
     app.register_blueprint(authoring_bp)
     app.cli.add_command(courses_cli)
     app.cli.add_command(events_cli)
-    add_home_section(app, home_section)
-    app.extensions.setdefault("demo_loaders", []).append(load_starter_courses)
-    add_personal_data_hooks(app, exporter=export_course_data, eraser=erase_course_data)
+    hooks.home_sections.register(app, home_section)
+    hooks.demo_loaders.register(app, load_starter_courses)
+    hooks.personal_data_exporters.register(app, export_course_data)
+    hooks.personal_data_erasers.register(app, erase_course_data)

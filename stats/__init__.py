@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from training.hooks import event_recorded
+from training import hooks
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +16,6 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(stats_cli)
-    app.extensions.setdefault("demo_loaders", []).append(load_demo_activity)
+    hooks.demo_loaders.register(app, load_demo_activity)
     # weak=False: the receiver is a module function; connecting twice is a no-op.
-    event_recorded.connect(on_event_recorded, weak=False)
+    hooks.event_recorded.connect(on_event_recorded, weak=False)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from training.events import LearningEvent
 
 T = TypeVar("T")
+_KEY = "training.hooks"  # app.extensions[_KEY][registry name] -> that app's items
 
 #: A `courses.models.Course` (the core may not import it).
 AnyCourse = Any
@@ -44,17 +45,14 @@ class Registry(Generic[T]):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def _items(self, app: Flask) -> list[T]:
-        # One dict under one key: each app owns its lists, so apps never share providers.
-        return app.extensions.setdefault("training.hooks", {}).setdefault(self.name, [])
-
     def register(self, app: Flask, item: T) -> None:
         """Add `item` for `app`; called from a package's `init_app`."""
-        self._items(app).append(item)
+        # One dict under one key: each app owns its lists, so apps never share providers.
+        app.extensions.setdefault(_KEY, {}).setdefault(self.name, []).append(item)
 
     def items(self, app: Flask | None = None) -> list[T]:
         """A copy of what is registered on `app` (the current app by default), in order."""
-        return list(self._items(app or current_app))
+        return list((app or current_app).extensions.get(_KEY, {}).get(self.name, []))
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items())

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from training import hooks
 from training.security import safe_next
 
 bp = Blueprint("main", __name__)
-
-
-def add_home_section(app: Flask, render: Callable[[], str]) -> None:
-    """Let a feature package put a section on the home page without this module importing it."""
-    app.extensions.setdefault("home_sections", []).append(render)
 
 
 @bp.route("/")
@@ -25,7 +19,7 @@ def home() -> str:
     # Each section is HTML its package rendered from its own template.
     sections = [
         Markup(render())  # noqa: S704 - rendered from our own autoescaped templates
-        for render in current_app.extensions.get("home_sections", [])
+        for render in hooks.home_sections
     ]
     return render_template("home.html", sections=sections)
 
