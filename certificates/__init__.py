@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from training import hooks
 
@@ -38,6 +39,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(certificates_cli)
+    hooks.navigation.register(
+        app, hooks.NavLink(_l("Certificates"), "certificates.mine", 60, hooks.signed_in)
+    )
     hooks.author_course_links.register(app, _author_links)
     hooks.pack_exporters.register(app, export_certificate)
     hooks.pack_importers.register(app, import_certificate)

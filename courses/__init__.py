@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +21,12 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(events_cli)
     hooks.home_sections.register(app, home_section)
+    hooks.navigation.register(
+        app, hooks.NavLink(_l("Courses"), "courses.catalog", 10, hooks.everyone)
+    )
+    hooks.navigation.register(
+        app, hooks.NavLink(_l("Authoring"), "authoring.index", 20, hooks.holding("trainer"))
+    )
     hooks.demo_loaders.register(app, load_starter_courses)
     hooks.personal_data_exporters.register(app, export_course_data)
     hooks.personal_data_erasers.register(app, erase_course_data)

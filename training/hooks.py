@@ -17,12 +17,14 @@ The core cannot import the classes of higher layers, so a course or a course pac
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypedDict, TypeVar
 
 from blinker import Namespace
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
+    from flask_babel import LazyString
     from flask_login import AnonymousUserMixin
 
     from training.accounts.models import User
@@ -92,8 +94,42 @@ class EventReceiver(Protocol):
     def __call__(self, sender: object, /, *, event: LearningEvent) -> None: ...
 
 
-# ---- the home page -------------------------------------------------------------------------------
+# ---- the site header and the home page -------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the site header: its (lazily translated) label, endpoint, place and audience."""
+
+    label: LazyString  # lazy_gettext: translated each time the header renders
+    endpoint: str
+    order: int  # lower first; the core's and the packages' links interleave by this number
+    visible: Callable[[Viewer], bool]  # True when the header shows the link to this viewer
+
+
+def everyone(_viewer: Viewer) -> bool:
+    """`NavLink.visible` for links every visitor sees."""
+    return True
+
+
+def signed_in(viewer: Viewer) -> bool:
+    """`NavLink.visible` for links every signed-in user sees."""
+    return bool(viewer.is_authenticated)
+
+
+def holding(*roles: str) -> Callable[[Viewer], bool]:
+    """`NavLink.visible` for signed-in users with any of `roles`; administrators see them too."""
+
+    def visible(viewer: Viewer) -> bool:
+        return bool(viewer.is_authenticated and (viewer.is_admin or viewer.has_role(*roles)))
+
+    return visible
+
+
+navigation: Registry[NavLink] = Registry("navigation")
+"""The header's links. Provided by the core (its own pages) and each package with pages of its
+own; read by training.main for base.html, which shows the visible ones sorted by `order`.
+A registry: the header needs the links back, in a fixed order."""
 
 HomeSection = Callable[[], str]
 """Renders a section of the home page: HTML from the package's own autoescaped template."""
