@@ -1,10 +1,11 @@
 """Every extension point of the platform, declared in the core for the packages above it.
 
 A lower layer tells a higher one what happened, or asks it for something, through these hooks and
-never through an import (docs/architecture.md, tests/test_layers.py). Two kinds:
+never through an import (tests/test_layers.py checks it). Two kinds:
 
 - **signals** (blinker, as Flask uses) where many may listen, order does not matter and nothing is
-  returned: the sender does not care who listens;
+  returned: the sender does not care who listens. Signals are process-wide, so receivers are
+  module functions connected with ``weak=False`` (connecting again, for another app, is a no-op);
 - **registries** (`Registry[T]`) where order matters or the caller uses what the providers return.
   Each package registers its providers in its `init_app(app)`; items are kept per app (tests build
   several apps in one process) and read back in registration order, which is layer order because
@@ -58,9 +59,6 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items())
-
-    def __repr__(self) -> str:
-        return f"<Registry {self.name}>"
 
 
 # ---- signals ---------------------------------------------------------------------------------
