@@ -72,7 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
     register_cli(app)
-    init_privacy(app)  # its hook lists exist before the feature packages add to them
+    init_privacy(app)
 
     # Feature packages, lowest layer first; each wires its pages, commands and hooks.
     import certificates

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import Flask, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from training.signals import progress_changed
+from training import hooks
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 
 def _issue(_sender: object, *, user_id: int, course_id: int) -> None:
@@ -15,8 +21,9 @@ def _issue(_sender: object, *, user_id: int, course_id: int) -> None:
     issue_if_complete(user_id, course_id)
 
 
-def _author_links(course: object) -> list[tuple[str, str]]:
-    slug = course.slug  # type: ignore[attr-defined]
+def _author_links(course: Course) -> list[tuple[str, str]]:
+    """Links on the course's authoring page to its certificate rule and issued certificates."""
+    slug = course.slug
     return [
         (_("Certificate"), url_for("certificates.settings", slug=slug)),
         (_("Certificates issued"), url_for("certificates.course_certificates", slug=slug)),
@@ -29,13 +36,16 @@ def init_app(app: Flask) -> None:
     from certificates.packs import export_certificate, import_certificate
     from certificates.privacy import erase_certificate_data, export_certificate_data
     from certificates.views import bp
-    from training.privacy import add_personal_data_hooks
 
     app.register_blueprint(bp)
     app.cli.add_command(certificates_cli)
-    app.extensions.setdefault("author_course_links", []).append(_author_links)
-    app.extensions.setdefault("pack_exporters", []).append(export_certificate)
-    app.extensions.setdefault("pack_importers", []).append(import_certificate)
-    add_personal_data_hooks(app, exporter=export_certificate_data, eraser=erase_certificate_data)
+    hooks.navigation.register(
+        app, hooks.NavLink(_l("Certificates"), "certificates.mine", 60, hooks.signed_in)
+    )
+    hooks.author_course_links.register(app, _author_links)
+    hooks.pack_exporters.register(app, export_certificate)
+    hooks.pack_importers.register(app, import_certificate)
+    hooks.personal_data_exporters.register(app, export_certificate_data)
+    hooks.personal_data_erasers.register(app, erase_certificate_data)
     # weak=False: the receiver is a module function; connecting twice is a no-op.
-    progress_changed.connect(_issue, weak=False)
+    hooks.progress_changed.connect(_issue, weak=False)

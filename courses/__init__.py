@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
@@ -13,13 +14,19 @@ def init_app(app: Flask) -> None:
     from courses.starter import load_starter_courses
     from courses.views import bp as courses_bp
     from courses.views import home_section
-    from training.main import add_home_section
-    from training.privacy import add_personal_data_hooks
+    from training import hooks
 
     app.register_blueprint(courses_bp)
     app.register_blueprint(authoring_bp)
     app.cli.add_command(courses_cli)
     app.cli.add_command(events_cli)
-    add_home_section(app, home_section)
-    app.extensions.setdefault("demo_loaders", []).append(load_starter_courses)
-    add_personal_data_hooks(app, exporter=export_course_data, eraser=erase_course_data)
+    hooks.home_sections.register(app, home_section)
+    hooks.navigation.register(
+        app, hooks.NavLink(_l("Courses"), "courses.catalog", 10, hooks.everyone)
+    )
+    hooks.navigation.register(
+        app, hooks.NavLink(_l("Authoring"), "authoring.index", 20, hooks.holding("trainer"))
+    )
+    hooks.demo_loaders.register(app, load_starter_courses)
+    hooks.personal_data_exporters.register(app, export_course_data)
+    hooks.personal_data_erasers.register(app, erase_course_data)

@@ -35,6 +35,7 @@ from courses.forms import (
 )
 from courses.models import Course, CourseEditor, CourseMedia, CourseRevision, Lesson, Module
 from courses.packs import PackError, read_pack_zip, write_pack_zip
+from training import hooks
 from training.accounts.models import Role
 from training.errors import ServiceError, show_error
 from training.extensions import db
@@ -123,11 +124,7 @@ def course(slug: str) -> str:
     """The course's outline with everything a trainer can do to it."""
     course = editable_course(slug)
     # Other packages (quizzes) add their tools here: callables giving [(label, url)].
-    extra_links = [
-        link
-        for provide in current_app.extensions.get("author_course_links", [])
-        for link in provide(course)
-    ]
+    extra_links = [link for provide in hooks.author_course_links for link in provide(course)]
     return render_template(
         "courses/author/course.html",
         course=course,

@@ -12,7 +12,7 @@ from training.db import utcnow
 from training.errors import ServiceError
 from training.events import LearningEvent, record_event
 from training.extensions import db
-from training.signals import progress_changed
+from training.hooks import progress_changed
 
 
 def course_path(course: Course) -> str:

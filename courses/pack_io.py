@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from courses.media import course_media, media_file, store_media
@@ -13,6 +12,7 @@ from courses.models import Course, CourseMedia, CourseRevision
 from courses.packs import CoursePack, PackError, PackLesson, PackModule, PackProblem
 from courses.publishing import replace_draft, save_draft_if_changed
 from courses.services import create_course
+from training import hooks
 from training.accounts.models import User
 from training.errors import ServiceError
 from training.extensions import db
@@ -43,7 +43,7 @@ def course_to_pack(course: Course) -> CoursePack:
             m.filename: media_file(course.id, m.filename).read_bytes() for m in course_media(course)
         },
     )
-    for export in current_app.extensions.get("pack_exporters", []):
+    for export in hooks.pack_exporters:
         export(course, pack)
     return pack
 
@@ -110,6 +110,6 @@ def import_pack(pack: CoursePack, user: User) -> ImportResult:
         ],
     )
     # Other packages take their parts of the pack (quizzes); they raise PackError to refuse.
-    for importer in current_app.extensions.get("pack_importers", []):
+    for importer in hooks.pack_importers:
         importer(course, pack, user)
     return ImportResult(course=course, created=created, saved_draft=saved)

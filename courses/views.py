@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from courses import learning
 from courses.media import media_file
 from courses.models import LANGUAGES, Course, CourseMedia, CourseRevision, Enrollment
+from training import hooks
 from training.errors import ServiceError
 from training.extensions import db
 
@@ -79,8 +80,8 @@ def course(slug: str) -> str:
                 revision, learning.progress_rows(current_user.id, course.id)
             )
     # Other packages (quizzes) add items to the outline: {module key or "": [item, ...]}.
-    extras: dict[str, list[dict]] = {}
-    for provide in current_app.extensions.get("course_outline_extras", []):
+    extras: dict[str, list[hooks.OutlineItem]] = {}
+    for provide in hooks.course_outline_extras:
         for module_key, items in provide(course, current_user).items():
             extras.setdefault(module_key, []).extend(items)
     return render_template(

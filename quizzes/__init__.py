@@ -14,13 +14,14 @@ def init_app(app: Flask) -> None:
     from quizzes.privacy import erase_quiz_data, export_quiz_data
     from quizzes.views import bp as quizzes_bp
     from quizzes.views import outline_extras
-    from training.privacy import add_personal_data_hooks
+    from training import hooks
 
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_authoring_bp)
     app.cli.add_command(quizzes_cli)
-    app.extensions.setdefault("course_outline_extras", []).append(outline_extras)
-    app.extensions.setdefault("author_course_links", []).append(author_links)
-    app.extensions.setdefault("pack_exporters", []).append(export_quizzes)
-    app.extensions.setdefault("pack_importers", []).append(import_quizzes)
-    add_personal_data_hooks(app, exporter=export_quiz_data, eraser=erase_quiz_data)
+    hooks.course_outline_extras.register(app, outline_extras)
+    hooks.author_course_links.register(app, author_links)
+    hooks.pack_exporters.register(app, export_quizzes)
+    hooks.pack_importers.register(app, import_quizzes)
+    hooks.personal_data_exporters.register(app, export_quiz_data)
+    hooks.personal_data_erasers.register(app, erase_quiz_data)

@@ -23,7 +23,7 @@ from training.db import utcnow
 from training.errors import ServiceError
 from training.events import record_event
 from training.extensions import db
-from training.signals import progress_changed
+from training.hooks import progress_changed
 
 # Answers sent this long after the deadline still count (a slow phone network).
 GRACE = timedelta(seconds=30)

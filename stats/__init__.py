@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
-from training.signals import event_recorded
+from training import hooks
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +17,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(stats_cli)
-    app.extensions.setdefault("demo_loaders", []).append(load_demo_activity)
+    hooks.demo_loaders.register(app, load_demo_activity)
+    hooks.navigation.register(
+        app, hooks.NavLink(_l("Statistics"), "stats.overview", 40, hooks.holding("organizer"))
+    )
     # weak=False: the receiver is a module function; connecting twice is a no-op.
-    event_recorded.connect(on_event_recorded, weak=False)
+    hooks.event_recorded.connect(on_event_recorded, weak=False)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from training import hooks
 from training.accounts.models import Role, User
 from training.extensions import db
 from training.organizations.models import Organization, OrgKind
@@ -129,7 +130,7 @@ def demo_load_command() -> None:
     password = current_app.config["DEMO_PASSWORD"]
     added = load_demo(password)
     # Feature packages add their own demo content (courses...) without this module knowing them.
-    for loader in current_app.extensions.get("demo_loaders", []):
+    for loader in hooks.demo_loaders:
         added += loader()
     click.echo("Demo data: " + (", ".join(added) if added else "already loaded, nothing added."))
     click.echo(f"Demo logins (password: {password}):")

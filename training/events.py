@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from training.accounts.models import User
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
-from training.signals import event_recorded
+from training.hooks import event_recorded
 
 # Our verbs and the xAPI verb IRIs they are exported as.
 VERBS = {

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from training import hooks
 from training.security import safe_next
 
 bp = Blueprint("main", __name__)
 
+# The core's own header links; feature packages register theirs in their init_app. The order
+# numbers interleave them: Courses 10, Authoring 20, Organizations 30, Statistics 40, Users 50,
+# Certificates 60, My account 70.
+CORE_LINKS = (
+    hooks.NavLink(_l("Organizations"), "organizations.index", 30, hooks.holding("organizer")),
+    hooks.NavLink(_l("Users"), "admin.users", 50, hooks.holding("admin")),
+    hooks.NavLink(_l("My account"), "accounts.profile", 70, hooks.signed_in),
+)
 
-def add_home_section(app: Flask, render: Callable[[], str]) -> None:
-    """Let a feature package put a section on the home page without this module importing it."""
-    app.extensions.setdefault("home_sections", []).append(render)
+
+@bp.record_once
+def _register_core_links(state: BlueprintSetupState) -> None:
+    """Put the core's links in the header of each app this blueprint is registered on."""
+    for link in CORE_LINKS:
+        hooks.navigation.register(state.app, link)
+
+
+@bp.app_template_global()
+def header_links() -> list[tuple[str, str]]:
+    """The header's links for the current user, for base.html: [(label, url)] in order."""
+    links = sorted(hooks.navigation, key=lambda link: link.order)
+    return [(str(x.label), url_for(x.endpoint)) for x in links if x.visible(current_user)]
 
 
 @bp.route("/")
@@ -25,7 +44,7 @@ def home() -> str:
     # Each section is HTML its package rendered from its own template.
     sections = [
         Markup(render())  # noqa: S704 - rendered from our own autoescaped templates
-        for render in current_app.extensions.get("home_sections", [])
+        for render in hooks.home_sections
     ]
     return render_template("home.html", sections=sections)
 

@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
+from training import hooks
 from training.accounts.models import User
 from training.accounts.passwords import verify_password
 from training.admin.services import active_admin_count
@@ -132,7 +132,7 @@ def core_personal_data(user: User) -> dict[str, Any]:
 def personal_data_files(user: User) -> dict[str, Any]:
     """Every file of a person's export: the core's, then each feature package's."""
     files = core_personal_data(user)
-    for exporter in current_app.extensions.get("personal_data_exporters", []):
+    for exporter in hooks.personal_data_exporters:
         for name, content in exporter(user).items():
             if name in files:  # two packages claiming one file is a bug, never a silent merge
                 raise RuntimeError(f"two exporters wrote {name}")
@@ -188,7 +188,7 @@ def delete_account(user: User, password: str) -> int:
     if problem := deletion_problem(user):
         raise ServiceError(problem)
     account_id = user.id
-    for eraser in reversed(current_app.extensions.get("personal_data_erasers", [])):
+    for eraser in reversed(hooks.personal_data_erasers.items()):
         eraser(user)
     events = anonymise_actor(account_id)
     db.session.delete(user)  # roles go with it; audit and invite links become NULL

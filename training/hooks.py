@@ -1,0 +1,221 @@
+"""Every extension point of the platform, declared in the core for the packages above it.
+
+A lower layer tells a higher one what happened, or asks it for something, through these hooks and
+never through an import (tests/test_layers.py checks it). Two kinds:
+
+- **signals** (blinker, as Flask uses) where many may listen, order does not matter and nothing is
+  returned: the sender does not care who listens. Signals are process-wide, so receivers are
+  module functions connected with ``weak=False`` (connecting again, for another app, is a no-op);
+- **registries** (`Registry[T]`) where order matters or the caller uses what the providers return.
+  Each package registers its providers in its `init_app(app)`; items are kept per app (tests build
+  several apps in one process) and read back in registration order, which is layer order because
+  `create_app` initialises the packages lowest layer first.
+
+The core cannot import the classes of higher layers, so a course or a course pack is typed here as
+`AnyCourse`/`AnyPack`; the callers and the providers, which live in those layers, type them fully.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypedDict, TypeVar
+
+from blinker import Namespace
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from flask_babel import LazyString
+    from flask_login import AnonymousUserMixin
+
+    from training.accounts.models import User
+    from training.events import LearningEvent
+
+T = TypeVar("T")
+_KEY = "training.hooks"  # app.extensions[_KEY][registry name] -> that app's items
+
+#: A `courses.models.Course` (the core may not import it).
+AnyCourse = Any
+#: A `courses.packs.CoursePack` (the core may not import it).
+AnyPack = Any
+#: Whoever looks at a page: a signed-in `User` or Flask-Login's anonymous user.
+Viewer: TypeAlias = "User | AnonymousUserMixin"
+
+
+class Registry(Generic[T]):
+    """An ordered extension point: what packages register on an app, in registration order."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def register(self, app: Flask, item: T) -> None:
+        """Add `item` for `app`; called from a package's `init_app`."""
+        # One dict under one key: each app owns its lists, so apps never share providers.
+        app.extensions.setdefault(_KEY, {}).setdefault(self.name, []).append(item)
+
+    def items(self, app: Flask | None = None) -> list[T]:
+        """A copy of what is registered on `app` (the current app by default), in order."""
+        return list((app or current_app).extensions.get(_KEY, {}).get(self.name, []))
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items())
+
+
+# ---- signals ---------------------------------------------------------------------------------
+
+_signals = Namespace()
+
+progress_changed = _signals.signal("progress-changed")
+"""A learner's progress in a course changed (a lesson done, a quiz passed).
+
+Sent by courses and quizzes as ``send(None, user_id=..., course_id=...)``; receivers are
+`ProgressReceiver`s (certificates issue on completion). A signal: any number may listen.
+"""
+
+event_recorded = _signals.signal("event-recorded")
+"""A learning event was added to the session, in the same transaction.
+
+Sent by training.events as ``send(None, event=...)``; receivers are `EventReceiver`s
+(statistics keep their counters in step with the log). A signal: any number may listen.
+"""
+
+
+class ProgressReceiver(Protocol):
+    """Listens to `progress_changed`: the learner and the course whose progress changed."""
+
+    def __call__(self, sender: object, /, *, user_id: int, course_id: int) -> None: ...
+
+
+class EventReceiver(Protocol):
+    """Listens to `event_recorded`: the event just added (not yet flushed)."""
+
+    def __call__(self, sender: object, /, *, event: LearningEvent) -> None: ...
+
+
+# ---- the site header and the home page -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the site header: its (lazily translated) label, endpoint, place and audience."""
+
+    label: LazyString  # lazy_gettext: translated each time the header renders
+    endpoint: str
+    order: int  # lower first; the core's and the packages' links interleave by this number
+    visible: Callable[[Viewer], bool]  # True when the header shows the link to this viewer
+
+
+def everyone(_viewer: Viewer) -> bool:
+    """`NavLink.visible` for links every visitor sees."""
+    return True
+
+
+def signed_in(viewer: Viewer) -> bool:
+    """`NavLink.visible` for links every signed-in user sees."""
+    return bool(viewer.is_authenticated)
+
+
+def holding(*roles: str) -> Callable[[Viewer], bool]:
+    """`NavLink.visible` for signed-in users with any of `roles`; administrators see them too."""
+
+    def visible(viewer: Viewer) -> bool:
+        return bool(viewer.is_authenticated and (viewer.is_admin or viewer.has_role(*roles)))
+
+    return visible
+
+
+navigation: Registry[NavLink] = Registry("navigation")
+"""The header's links. Provided by the core (its own pages) and each package with pages of its
+own; read by training.main for base.html, which shows the visible ones sorted by `order`.
+A registry: the header needs the links back, in a fixed order."""
+
+HomeSection = Callable[[], str]
+"""Renders a section of the home page: HTML from the package's own autoescaped template."""
+
+home_sections: Registry[HomeSection] = Registry("home_sections")
+"""Sections of the home page. Provided by courses (my courses, the catalog's newest); called by
+training.main.home. A registry: sections are shown in registration order."""
+
+
+# ---- course pages ----------------------------------------------------------------------------
+
+
+class OutlineItem(TypedDict):
+    """One entry in a course outline besides the lessons (e.g. a quiz)."""
+
+    title: str
+    url: str
+    status: str  # e.g. "done"; empty for nothing to show
+
+
+class OutlineExtras(Protocol):
+    """Items for a course's outline: {module key, or "" for after the last module: [item]}."""
+
+    def __call__(self, course: AnyCourse, viewer: Viewer, /) -> dict[str, list[OutlineItem]]: ...
+
+
+course_outline_extras: Registry[OutlineExtras] = Registry("course_outline_extras")
+"""Extra outline entries on the learner's course page. Provided by quizzes; called by
+courses.views.course. A registry: providers return items, shown in registration order."""
+
+
+class AuthorLinks(Protocol):
+    """Links for the course's authoring page: [(label, url)]."""
+
+    def __call__(self, course: AnyCourse, /) -> list[tuple[str, str]]: ...
+
+
+author_course_links: Registry[AuthorLinks] = Registry("author_course_links")
+"""Tools of other packages on a course's authoring page. Provided by quizzes and certificates;
+called by the courses authoring view. A registry: providers return links, shown in order."""
+
+
+# ---- course packs ----------------------------------------------------------------------------
+
+
+class PackExporter(Protocol):
+    """Writes a package's part of a course into the pack being built (mutates `pack`)."""
+
+    def __call__(self, course: AnyCourse, pack: AnyPack, /) -> None: ...
+
+
+class PackImporter(Protocol):
+    """Applies a package's part of an imported pack to the course; raises PackError to refuse."""
+
+    def __call__(self, course: AnyCourse, pack: AnyPack, user: User, /) -> None: ...
+
+
+pack_exporters: Registry[PackExporter] = Registry("pack_exporters")
+"""Parts of a course pack beyond the outline. Provided by quizzes and certificates; called by
+courses when a pack is built. A registry: a fixed order keeps exports byte-for-byte equal."""
+
+pack_importers: Registry[PackImporter] = Registry("pack_importers")
+"""Applying those parts on import. Provided by quizzes and certificates; called by courses
+inside the import's transaction. A registry: layer order (quizzes exist before a certificate
+rule names them) and the first refusal stops the import."""
+
+
+# ---- demo data and personal data -------------------------------------------------------------
+
+DemoLoader = Callable[[], list[str]]
+"""Loads a package's demo content once; returns what it added (e.g. ["2 courses"])."""
+
+demo_loaders: Registry[DemoLoader] = Registry("demo_loaders")
+"""Demo content of the packages. Provided by courses (starter courses) and stats (activity);
+called by `flask demo load` after the core's accounts. A registry: layer order (activity needs
+the courses) and the command reports what each returned."""
+
+PersonalDataExporter = Callable[["User"], dict[str, Any]]
+"""A package's files of a person's export: {file name: bytes, or JSON-able for *.json}."""
+
+PersonalDataEraser = Callable[["User"], None]
+"""Erases or detaches a package's rows about a person; may raise ServiceError to refuse."""
+
+personal_data_exporters: Registry[PersonalDataExporter] = Registry("personal_data_exporters")
+"""Files of the person's data export. Provided by each package holding personal data; called by
+training.privacy. A registry: providers return files (two claiming one name is a bug)."""
+
+personal_data_erasers: Registry[PersonalDataEraser] = Registry("personal_data_erasers")
+"""Account deletion's parts, in its one transaction. Provided by each package holding personal
+data; called by training.privacy highest layer first (reverse registration order), before the
+core anonymises the learning record and deletes the account. A registry: order matters."""
