@@ -27,36 +27,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # Client addresses (rate limits) and https come from the proxy's headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from training.db import configure_engine_options, install_sqlite_pragmas
-    from training.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-    configure_engine_options(app)
-    db.init_app(app)
-    with app.app_context():  # engines are created lazily; attaching listeners opens no connection
-        install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
-    csrf.init_app(app)
-    limiter.init_app(app)
-
-    from training.i18n import select_locale
-
-    babel.init_app(app, locale_selector=select_locale)
-
-    from training.accounts.security_views import install_two_factor_enforcement
-    from training.accounts.views import init_login
-
-    login_manager.init_app(app)
-    init_login(login_manager)
-    install_two_factor_enforcement(app)
-
-    from training.errors import register_error_handlers
-    from training.security import install_security_headers
-    from training.web import install_request_transaction, install_template_helpers
-
-    register_error_handlers(app)
-    install_security_headers(app)
-    install_request_transaction(app)
-    install_template_helpers(app)
+    _init_extensions(app)
+    _install_request_handling(app)
 
     from training.accounts.views import bp as accounts_bp
     from training.admin.views import bp as admin_bp
@@ -85,3 +57,41 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     certificates.init_app(app)
     stats.init_app(app)
     return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """Database, migrations, CSRF, rate limits and translations, bound to this app."""
+    from training.db import configure_engine_options, install_sqlite_pragmas
+    from training.extensions import babel, csrf, db, limiter, migrate
+
+    configure_engine_options(app)
+    db.init_app(app)
+    with app.app_context():  # engines are created lazily; attaching listeners opens no connection
+        install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from training.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def _install_request_handling(app: Flask) -> None:
+    """Login, two-factor enforcement, error pages, security headers, the request transaction."""
+    from training.accounts.security_views import install_two_factor_enforcement
+    from training.accounts.views import init_login
+    from training.extensions import login_manager
+
+    login_manager.init_app(app)
+    init_login(login_manager)
+    install_two_factor_enforcement(app)
+
+    from training.errors import register_error_handlers
+    from training.security import install_security_headers
+    from training.web import install_request_transaction, install_template_helpers
+
+    register_error_handlers(app)
+    install_security_headers(app)
+    install_request_transaction(app)
+    install_template_helpers(app)

@@ -45,31 +45,6 @@ def to_json_bytes(value: Any) -> bytes:
 
 def core_personal_data(user: User) -> dict[str, Any]:
     """What the core holds about one person: account, organization, roles, logs, invites."""
-    org = user.organization
-    ancestor_ids = [int(part) for part in org.path.strip("/").split("/") if part]
-    names = dict(
-        db.session.execute(
-            sa.select(Organization.id, Organization.name).where(Organization.id.in_(ancestor_ids))
-        ).all()
-    )
-    events = db.session.scalars(
-        sa.select(LearningEvent)
-        .where(LearningEvent.actor_id == user.id)
-        .order_by(LearningEvent.timestamp, LearningEvent.id)
-    )
-    audit_rows = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(
-            sa.or_(
-                AuditEvent.actor_id == user.id,
-                sa.and_(AuditEvent.target_type == "user", AuditEvent.target_id == str(user.id)),
-            )
-        )
-        .order_by(AuditEvent.created_at, AuditEvent.id)
-    )
-    invites = db.session.scalars(
-        sa.select(InviteCode).where(InviteCode.created_by_id == user.id).order_by(InviteCode.id)
-    )
     return {
         "profile.json": {
             "account_id": user.id,
@@ -81,52 +56,95 @@ def core_personal_data(user: User) -> dict[str, Any]:
             "registered_at": user.created_at,
             "last_login_at": user.last_login_at,
         },
-        "organization.json": {
-            "id": org.id,
-            "name": org.name,
-            "level": org.kind,
-            "within": [names[i] for i in ancestor_ids if i in names],
-        },
+        "organization.json": _organization_data(user.organization),
         "roles.json": sorted(str(role) for role in user.roles),
-        "learning_events.json": [
-            {
-                "statement_id": e.statement_id,
-                "timestamp": e.timestamp,
-                "verb": e.verb,
-                "object_type": e.object_type,
-                "object": e.object_path,
-                "object_name": e.object_name,
-                "result": e.result,
-                "context": e.context,
-            }
-            for e in events
-        ],
-        # Events by the person, and events about their account (by whom is left out:
-        # other people's account numbers are theirs, not this person's).
-        "audit_events.json": [
-            {
-                "created_at": row.created_at,
-                "action": row.action,
-                "by_you": row.actor_id == user.id,
-                "target_type": row.target_type,
-                "target_id": row.target_id,
-                "details": row.details,
-            }
-            for row in audit_rows
-        ],
-        "invite_codes_created.json": [
-            {
-                "code": invite.code,
-                "organization_id": invite.organization_id,
-                "created_at": invite.created_at,
-                "expires_at": invite.expires_at,
-                "max_uses": invite.max_uses,
-                "uses": invite.uses,
-                "revoked_at": invite.revoked_at,
-            }
-            for invite in invites
-        ],
+        "learning_events.json": _learning_events_data(user),
+        "audit_events.json": _audit_data(user),
+        "invite_codes_created.json": _invites_data(user),
     }
+
+
+def _organization_data(org: Organization) -> dict[str, Any]:
+    ancestor_ids = [int(part) for part in org.path.strip("/").split("/") if part]
+    names = dict(
+        db.session.execute(
+            sa.select(Organization.id, Organization.name).where(Organization.id.in_(ancestor_ids))
+        ).all()
+    )
+    return {
+        "id": org.id,
+        "name": org.name,
+        "level": org.kind,
+        "within": [names[i] for i in ancestor_ids if i in names],
+    }
+
+
+def _learning_events_data(user: User) -> list[dict[str, Any]]:
+    events = db.session.scalars(
+        sa.select(LearningEvent)
+        .where(LearningEvent.actor_id == user.id)
+        .order_by(LearningEvent.timestamp, LearningEvent.id)
+    )
+    return [
+        {
+            "statement_id": e.statement_id,
+            "timestamp": e.timestamp,
+            "verb": e.verb,
+            "object_type": e.object_type,
+            "object": e.object_path,
+            "object_name": e.object_name,
+            "result": e.result,
+            "context": e.context,
+        }
+        for e in events
+    ]
+
+
+def _audit_data(user: User) -> list[dict[str, Any]]:
+    """Events by the person, and events about their account.
+
+    Who acted on the account is left out: other people's account numbers are theirs, not
+    this person's.
+    """
+    rows = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(
+            sa.or_(
+                AuditEvent.actor_id == user.id,
+                sa.and_(AuditEvent.target_type == "user", AuditEvent.target_id == str(user.id)),
+            )
+        )
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )
+    return [
+        {
+            "created_at": row.created_at,
+            "action": row.action,
+            "by_you": row.actor_id == user.id,
+            "target_type": row.target_type,
+            "target_id": row.target_id,
+            "details": row.details,
+        }
+        for row in rows
+    ]
+
+
+def _invites_data(user: User) -> list[dict[str, Any]]:
+    invites = db.session.scalars(
+        sa.select(InviteCode).where(InviteCode.created_by_id == user.id).order_by(InviteCode.id)
+    )
+    return [
+        {
+            "code": invite.code,
+            "organization_id": invite.organization_id,
+            "created_at": invite.created_at,
+            "expires_at": invite.expires_at,
+            "max_uses": invite.max_uses,
+            "uses": invite.uses,
+            "revoked_at": invite.revoked_at,
+        }
+        for invite in invites
+    ]
 
 
 def personal_data_files(user: User) -> dict[str, Any]:
