@@ -34,12 +34,12 @@ from courses.forms import (
     TitleForm,
 )
 from courses.models import Course, CourseEditor, CourseMedia, CourseRevision, Lesson, Module
-from courses.packs import PackError, read_pack_zip, write_pack_zip
+from courses.packs import PackError, PackProblem, read_pack_zip, write_pack_zip
 from training.accounts.models import Role
-from training.errors import ServiceError, show_error
 from training.extensions import db
 from training.markdown import render_markdown
 from training.permissions import roles_required
+from training.transaction import render_form, service_errors
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 
@@ -98,7 +98,7 @@ def create() -> str | Response:
     if request.method == "GET":
         form.duration.data = 60
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             course = services.create_course(
                 current_user,
                 slug=form.slug.data,
@@ -108,13 +108,10 @@ def create() -> str | Response:
                 topics=services.parse_topics(form.topics.data or ""),
                 duration_minutes=form.duration.data,
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Course created. Add its first module."), "success")
             return redirect(url_for(".course", slug=course.slug))
-    return render_template("courses/author/course_form.html", form=form, course=None)
+    return render_form("courses/author/course_form.html", form, course=None)
 
 
 @bp.route("/<slug>")
@@ -161,7 +158,7 @@ def edit(slug: str) -> str | Response:
     ]
     form.slug.data = course.slug  # the address stays: links and progress depend on it
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             services.update_course(
                 course,
                 title=form.title.data,
@@ -171,13 +168,10 @@ def edit(slug: str) -> str | Response:
                 duration_minutes=form.duration.data,
                 cover_filename=form.cover.data or None,
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Changes saved in the draft."), "success")
             return redirect(url_for(".course", slug=slug))
-    return render_template("courses/author/course_form.html", form=form, course=course)
+    return render_form("courses/author/course_form.html", form, course=course)
 
 
 @bp.route("/<slug>/delete", methods=["GET", "POST"])
@@ -188,11 +182,9 @@ def delete(slug: str) -> str | Response:
     if not course.can_manage(current_user):
         abort(403)
     if request.method == "POST":
-        try:
+        with service_errors() as outcome:
             services.delete_course(course)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+        if not outcome.ok:
             return redirect(url_for(".course", slug=slug))
         flash(_("Course deleted."), "success")
         return redirect(url_for(".index"))
@@ -227,9 +219,7 @@ def edit_module(slug: str, module_id: int) -> str | Response:
         services.rename_module(module, form.title.data)
         flash(_("Changes saved in the draft."), "success")
         return redirect(url_for(".course", slug=slug))
-    return render_template(
-        "courses/author/module_form.html", form=form, course=course, module=module
-    )
+    return render_form("courses/author/module_form.html", form, course=course, module=module)
 
 
 @bp.route("/<slug>/modules/<int:module_id>/delete", methods=["GET", "POST"])
@@ -279,7 +269,7 @@ def add_lesson(slug: str, module_id: int) -> str | Response:
         )
         flash(_("Lesson saved in the draft."), "success")
         return redirect(url_for(".edit_lesson", slug=slug, lesson_id=lesson.id))
-    return render_template("courses/author/lesson_form.html", form=form, course=course, lesson=None)
+    return render_form("courses/author/lesson_form.html", form, course=course, lesson=None)
 
 
 @bp.route("/<slug>/lessons/<int:lesson_id>", methods=["GET", "POST"])
@@ -310,9 +300,7 @@ def edit_lesson(slug: str, lesson_id: int) -> str | Response:
         if request.form.get("then") == "preview":
             return redirect(url_for(".preview", slug=slug, key=lesson.key))
         return redirect(url_for(".edit_lesson", slug=slug, lesson_id=lesson.id))
-    return render_template(
-        "courses/author/lesson_form.html", form=form, course=course, lesson=lesson
-    )
+    return render_form("courses/author/lesson_form.html", form, course=course, lesson=lesson)
 
 
 @bp.route("/<slug>/lessons/<int:lesson_id>/delete", methods=["GET", "POST"])
@@ -376,15 +364,12 @@ def publish(slug: str) -> str | Response:
     course = editable_course(slug)
     form = PublishForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             revision = publishing.publish(course, current_user, form.comment.data or "")
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Published as revision %(num)d.", num=revision.number), "success")
             return redirect(url_for(".course", slug=slug))
-    return render_template("courses/author/publish.html", form=form, course=course)
+    return render_form("courses/author/publish.html", form, course=course)
 
 
 @bp.route("/<slug>/history")
@@ -461,17 +446,12 @@ def editors(slug: str) -> str | Response:
     if form.validate_on_submit():
         if not is_owner:
             abort(403)
-        try:
+        with service_errors(form) as outcome:
             user = services.add_editor(course, form.username.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("%(name)s can now edit this course.", name=user.username), "success")
             return redirect(url_for(".editors", slug=slug))
-    return render_template(
-        "courses/author/editors.html", course=course, form=form, is_owner=is_owner
-    )
+    return render_form("courses/author/editors.html", form, course=course, is_owner=is_owner)
 
 
 @bp.route("/<slug>/editors/<int:user_id>/remove", methods=["POST"])
@@ -497,22 +477,19 @@ def media_files(slug: str) -> str | Response:
     form = MediaForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with service_errors(form) as outcome:
             item = media.store_media(
                 course, upload.filename or "file", upload.read(), current_user.id
             )
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(
                 _("Uploaded. Use it in a lesson as media/%(name)s.", name=item.filename), "success"
             )
             return redirect(url_for(".media_files", slug=slug))
-    return render_template(
+    return render_form(
         "courses/author/media.html",
+        form,
         course=course,
-        form=form,
         files=media.course_media(course),
         max_mb=current_app.config["MEDIA_MAX_BYTES"] / 1024 / 1024,
     )
@@ -526,11 +503,9 @@ def delete_media(slug: str, media_id: int) -> Response:
     item = db.get_or_404(CourseMedia, media_id)
     if item.course_id != course.id:
         abort(404)
-    try:
+    with service_errors() as outcome:
         media.delete_media(course, item)
-    except ServiceError as error:
-        flash(error.message, "error")
-    else:
+    if outcome.ok:
         flash(_("File deleted."), "success")
     return redirect(url_for(".media_files", slug=slug))
 
@@ -562,38 +537,33 @@ def export(slug: str) -> Response:
 def import_pack() -> tuple[str, int] | Response:
     """Upload a course pack: a new course, or a new draft of an existing one."""
     form = PackForm()
-    problems = []
+    problems: list[PackProblem] = []
     if form.validate_on_submit():
         try:
-            pack = read_pack_zip(
-                form.pack.data.read(),
-                max_total_bytes=current_app.config["PACK_MAX_BYTES"],
-                max_files=current_app.config["PACK_MAX_FILES"],
-            )
-            result = pack_io.import_pack(pack, current_user)
+            with service_errors(form) as outcome:
+                pack = read_pack_zip(
+                    form.pack.data.read(),
+                    max_total_bytes=current_app.config["PACK_MAX_BYTES"],
+                    max_files=current_app.config["PACK_MAX_FILES"],
+                )
+                result = pack_io.import_pack(pack, current_user)
         except PackError as error:
-            db.session.rollback()
+            # The page answers 422, so the request undoes whatever the import wrote.
             problems = error.problems
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
         else:
-            if result.created:
-                flash(
-                    _("Course “%(title)s” imported as a draft.", title=result.course.title),
-                    "success",
-                )
-            else:
-                flash(
-                    _(
-                        "The pack is now the draft of “%(title)s”; "
-                        "learners still see the published revision.",
-                        title=result.course.title,
-                    ),
-                    "success",
-                )
-            return redirect(url_for(".course", slug=result.course.slug))
+            if outcome.ok:
+                flash(_import_message(result), "success")
+                return redirect(url_for(".course", slug=result.course.slug))
     page = render_template(
         "courses/author/index.html", courses=_my_courses(), pack_form=form, problems=problems
     )
     return page, 422
+
+
+def _import_message(result: pack_io.ImportResult) -> str:
+    if result.created:
+        return _("Course “%(title)s” imported as a draft.", title=result.course.title)
+    return _(
+        "The pack is now the draft of “%(title)s”; learners still see the published revision.",
+        title=result.course.title,
+    )

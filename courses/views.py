@@ -130,6 +130,8 @@ def lesson(slug: str, key: str) -> str | Response:
         flash(_("Enroll in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
     rows = learning.progress_rows(current_user.id, course.id)
+    # The stated exception to "no writes on GET": the first view of a lesson records it as
+    # started (progress and the learning record), because reading it is the event itself.
     learning.record_view(current_user.id, course, revision, lesson, rows)
     progress = learning.progress_for(revision, rows)
     return render_template(

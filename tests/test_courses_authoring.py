@@ -71,7 +71,7 @@ def test_bad_course_input_is_refused_and_changes_nothing(login_as, users):
         },
     ):
         r = post(client, "/author/new", data)
-        assert r.status_code == 200, data
+        assert r.status_code == 422, data
         assert 'class="errors"' in r.get_data(as_text=True), data
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Course)) == before
 
@@ -239,7 +239,7 @@ def test_owner_adds_and_removes_co_authors(login_as, users, make_user):
     client = login_as("trainer")
     for bad in ("nobody", "learner", "trainer"):
         r = post(client, "/author/info-work/editors", {"username": bad})
-        assert r.status_code == 200 and 'class="errors"' in r.get_data(as_text=True), bad
+        assert r.status_code == 422 and 'class="errors"' in r.get_data(as_text=True), bad
     assert post(client, "/author/info-work/editors", {"username": "Helper"}).status_code == 302
     post(client, "/account/logout")
     login(client, "helper")
