@@ -194,7 +194,9 @@ def test_history_diff_and_restore(login_as, users):
 
 
 def test_publishing_an_empty_course_is_refused(ctx, users):
-    course = services.create_course(users["trainer"], slug="empty", title="Пусто")
+    course = services.create_course(
+        users["trainer"], slug="empty", meta=services.CourseMeta(title="Пусто")
+    )
     with pytest.raises(ServiceError):
         publishing.publish(course, users["trainer"])
     assert course.published_revision_id is None
