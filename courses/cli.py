@@ -13,8 +13,15 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from courses.models import Course
-from courses.pack_io import course_to_pack, import_pack
-from courses.packs import PackError, read_pack_dir, read_pack_zip, write_pack_dir, write_pack_zip
+from courses.packs import (
+    PackError,
+    course_to_pack,
+    import_pack,
+    read_pack_dir,
+    read_pack_zip,
+    write_pack_dir,
+    write_pack_zip,
+)
 from training.accounts.models import Role, User, UserRole
 from training.accounts.services import find_user
 from training.events import LearningEvent, to_xapi

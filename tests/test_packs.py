@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import stat
 import struct
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from courses import pack_archive
 from courses.media_types import (
     ALLOWED_MEDIA_TYPES,
     SAFE_FILENAME,
@@ -33,6 +33,7 @@ from courses.packs import (
     write_pack_dir,
     write_pack_zip,
 )
+from courses.packs import archive as pack_archive
 
 # --- A realistic pack ---------------------------------------------------------------------------
 
@@ -780,3 +781,18 @@ def test_pack_error_lists_problems_in_its_message():
         [PackProblem("course.yaml", 3, "Bad."), PackProblem("", None, "Not a zip archive.")]
     )
     assert str(error) == "course.yaml:3: Bad.\nNot a zip archive."
+
+
+def test_pack_modules_import_each_other_one_way():
+    """archive ← format ← checks ← reading ← database: no module imports one after it."""
+    order = ["archive", "format", "checks", "reading", "database"]
+    folder = Path(__file__).parent.parent / "courses" / "packs"
+    assert sorted(p.stem for p in folder.glob("*.py")) == sorted([*order, "__init__"])
+    for rank, name in enumerate(order):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {
+            node.module.removeprefix("courses.packs.")
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("courses.packs")
+        }
+        assert imported <= set(order[:rank]), (name, imported)

@@ -9,10 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from courses import pack_io
+from courses import packs
 from courses.authoring.loaders import AUTHORS, bp, editable_course, my_courses
 from courses.forms import PackForm
-from courses.packs import PackError, PackProblem, read_pack_zip, write_pack_zip
+from courses.packs import (
+    ImportResult,
+    PackError,
+    PackProblem,
+    course_to_pack,
+    read_pack_zip,
+    write_pack_zip,
+)
 from training.permissions import roles_required
 from training.transaction import service_errors
 
@@ -23,7 +30,7 @@ def export(slug: str) -> Response:
     """Download the draft as a course pack (zip)."""
     course = editable_course(slug)
     try:
-        data = write_pack_zip(pack_io.course_to_pack(course))
+        data = write_pack_zip(course_to_pack(course))
     except PackError as error:
         for problem in error.problems:
             flash(f"{problem.file}: {problem.message}", "error")
@@ -50,7 +57,7 @@ def import_pack() -> tuple[str, int] | Response:
                     max_total_bytes=current_app.config["PACK_MAX_BYTES"],
                     max_files=current_app.config["PACK_MAX_FILES"],
                 )
-                result = pack_io.import_pack(pack, current_user)
+                result = packs.import_pack(pack, current_user)
         except PackError as error:
             # The page answers 422, so the request undoes whatever the import wrote.
             problems = error.problems
@@ -64,7 +71,7 @@ def import_pack() -> tuple[str, int] | Response:
     return page, 422
 
 
-def _import_message(result: pack_io.ImportResult) -> str:
+def _import_message(result: ImportResult) -> str:
     if result.created:
         return _("Course “%(title)s” imported as a draft.", title=result.course.title)
     return _(

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 from flask_babel import gettext as _
 
 from courses.keys import KEY_RE, SLUG_RE
 from courses.media_types import extension_fits, is_safe_filename, sniff_media_type
-from courses.pack_archive import PackProblem
-
-if TYPE_CHECKING:
-    from courses.packs import CoursePack, PackLesson
+from courses.packs.archive import PackProblem
+from courses.packs.format import COURSE_FILE, CoursePack, PackLesson
 
 LANGUAGES = ("ru", "en")
 MAX_TITLE = 200
 MAX_TOPICS = 10
 MAX_TOPIC = 40
 MAX_DURATION = 100_000
-COURSE_FILE = "course.yaml"
 
 
 class Issue(NamedTuple):
@@ -207,6 +204,11 @@ def locate(
             line = found + offset if found is not None else None
         problems.append(PackProblem(issue.file, line, issue.message))
     return problems
+
+
+def validate_pack(pack: CoursePack) -> list[PackProblem]:
+    """Semantic problems of an in-memory pack (no line numbers); empty when it is fine."""
+    return tidy(locate(check(pack), {}, set()))
 
 
 def tidy(problems: list[PackProblem]) -> list[PackProblem]:

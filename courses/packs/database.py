@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 
 from courses.media import course_media, media_file, store_media
 from courses.models import Course, CourseMedia, CourseRevision
-from courses.packs import CoursePack, PackError, PackLesson, PackModule, PackProblem
+from courses.packs.archive import PackError, PackProblem
+from courses.packs.format import CoursePack, PackLesson, PackModule
 from courses.publishing import replace_draft, save_draft_if_changed
 from courses.services import CourseMeta, create_course
 from training.accounts.models import User

@@ -1,12 +1,7 @@
-"""Course packs: a course as a folder or zip of YAML, Markdown lessons, media and GIFT quizzes.
-
-Pure functions, no database: the readers refuse a pack whole, listing every problem found, and
-the writers are deterministic so that export → import → export gives identical bytes.
-"""
+"""Reading a course pack from its files, collecting every problem with its file and line."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,78 +9,19 @@ import yaml
 from flask_babel import gettext as _
 
 from courses.keys import KEY_RE
-from courses.pack_archive import (
-    PackError,
-    PackProblem,
-    files_from_dir,
-    files_from_zip,
-    write_files,
-    zip_files,
+from courses.packs.archive import PackError, PackProblem, files_from_dir, files_from_zip
+from courses.packs.checks import Issue, check, check_files, key_message, locate, tidy
+from courses.packs.format import (
+    COURSE_FIELDS,
+    COURSE_FILE,
+    FORMAT,
+    FRONT_MATTER_FIELDS,
+    MODULE_FIELDS,
+    REQUIRED_FIELDS,
+    CoursePack,
+    PackLesson,
+    PackModule,
 )
-from courses.pack_checks import COURSE_FILE, Issue, check, check_files, key_message, locate, tidy
-
-__all__ = [
-    *("CoursePack", "PackError", "PackLesson", "PackModule", "PackProblem", "read_pack_dir"),
-    *("read_pack_zip", "validate_pack", "write_pack_dir", "write_pack_zip"),
-]
-
-FORMAT = 1
-COURSE_FIELDS = (
-    *("format", "slug", "title", "description", "language", "topics", "duration_minutes"),
-    *("cover", "modules", "quizzes", "certificate"),
-)
-REQUIRED_FIELDS = ("format", "slug", "title", "language", "duration_minutes", "modules")
-MODULE_FIELDS = ("key", "title", "lessons")
-FRONT_MATTER_FIELDS = ("title", "required")
-
-
-@dataclass
-class PackLesson:
-    """One lesson: Markdown body and its settings."""
-
-    key: str
-    title: str
-    body: str
-    required: bool = True
-
-
-@dataclass
-class PackModule:
-    """A titled group of lessons, in order."""
-
-    key: str
-    title: str
-    lessons: list[PackLesson]
-
-
-@dataclass
-class CoursePack:
-    """A whole course as it travels between installations."""
-
-    slug: str
-    title: str
-    description: str
-    language: str
-    topics: list[str]
-    duration_minutes: int
-    cover: str | None
-    modules: list[PackModule]
-    media: dict[str, bytes] = field(default_factory=dict)
-    quizzes: dict[str, str] = field(default_factory=dict)
-    # Quiz definitions from course.yaml, kept as written: the quizzes package reads them.
-    quiz_settings: list[dict[str, Any]] = field(default_factory=list)
-    # Certificate settings from course.yaml, kept as written: the certificates package reads them.
-    certificate: dict[str, Any] = field(default_factory=dict)
-    # course.yaml as parsed YAML nodes, so later checks can name the line they refer to.
-    course_node: Any = field(default=None, compare=False, repr=False)
-
-
-def validate_pack(pack: CoursePack) -> list[PackProblem]:
-    """Semantic problems of an in-memory pack (no line numbers); empty when it is fine."""
-    return tidy(locate(check(pack), {}, set()))
-
-
-# --- Reading ----------------------------------------------------------------------------------
 
 
 class _Reader:
@@ -329,75 +265,3 @@ def read_pack_zip(
     """The pack in a zip archive (at its root or in one top-level folder), or PackError."""
     files, problems = files_from_zip(data, max_total_bytes=max_total_bytes, max_files=max_files)
     return _parse(files, problems)
-
-
-# --- Writing ----------------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    """Safe YAML that writes multi-line text as literal blocks, the way people write it."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar(
-        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None
-    )
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def _dump(data: dict[str, Any]) -> str:
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        width=100,
-    )
-
-
-def pack_files(pack: CoursePack) -> dict[str, bytes]:
-    """Every file of a valid pack by its path, exactly as the writers store them."""
-    if problems := validate_pack(pack):
-        raise PackError(problems)
-    course: dict[str, Any] = {
-        "format": FORMAT,
-        "slug": pack.slug,
-        "title": pack.title,
-        "description": pack.description,
-        "language": pack.language,
-        "topics": list(pack.topics),
-        "duration_minutes": pack.duration_minutes,
-    }
-    if pack.cover is not None:
-        course["cover"] = pack.cover
-    course["modules"] = [
-        {"key": m.key, "title": m.title, "lessons": [lesson.key for lesson in m.lessons]}
-        for m in pack.modules
-    ]
-    if pack.quiz_settings:
-        course["quizzes"] = pack.quiz_settings
-    if pack.certificate:
-        course["certificate"] = pack.certificate
-    files = {COURSE_FILE: _dump(course).encode()}
-    for module in pack.modules:
-        for lesson in module.lessons:
-            front = _dump({"title": lesson.title, "required": lesson.required})
-            # The reader strips trailing whitespace, so write the body already stripped.
-            text = f"---\n{front}---\n{lesson.body.rstrip()}\n"
-            files[f"lessons/{lesson.key}.md"] = text.encode()
-    files.update({f"media/{name}": data for name, data in pack.media.items()})
-    files.update({f"quizzes/{name}": text.encode() for name, text in pack.quizzes.items()})
-    return dict(sorted(files.items()))
-
-
-def write_pack_dir(pack: CoursePack, path: Path) -> None:
-    """Write a valid pack as a folder; `path` must not exist or be an empty folder."""
-    write_files(pack_files(pack), path)
-
-
-def write_pack_zip(pack: CoursePack) -> bytes:
-    """A valid pack as zip bytes: sorted entries, fixed times and permissions."""
-    return zip_files(pack_files(pack))
