@@ -13,13 +13,6 @@ import yaml
 
 COURSE_FILE = "course.yaml"
 FORMAT = 1
-COURSE_FIELDS = (
-    *("format", "slug", "title", "description", "language", "topics", "duration_minutes"),
-    *("cover", "modules", "quizzes", "certificate"),
-)
-REQUIRED_FIELDS = ("format", "slug", "title", "language", "duration_minutes", "modules")
-MODULE_FIELDS = ("key", "title", "lessons")
-FRONT_MATTER_FIELDS = ("title", "required")
 
 
 @dataclass

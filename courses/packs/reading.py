@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
 
 from courses.keys import KEY_RE
 from courses.packs.archive import PackError, PackProblem, files_from_dir, files_from_zip
-from courses.packs.checks import Issue, check, check_files, key_message, locate, tidy
-from courses.packs.format import (
-    COURSE_FIELDS,
-    COURSE_FILE,
-    FORMAT,
-    FRONT_MATTER_FIELDS,
-    MODULE_FIELDS,
-    REQUIRED_FIELDS,
-    CoursePack,
-    PackLesson,
-    PackModule,
+from courses.packs.checks import (
+    CourseFile,
+    FrontMatter,
+    Issue,
+    check,
+    check_files,
+    key_message,
+    locate,
+    tidy,
+    validation_issues,
 )
+from courses.packs.format import COURSE_FILE, CoursePack, PackLesson, PackModule
 
 
 class _Reader:
@@ -67,18 +69,10 @@ class _Reader:
         self.nodes[file] = (node, offset)
         return True, data
 
-    def unknown_fields(self, file: str, data: dict, where: tuple, allowed: tuple) -> None:
-        """Refuse fields we do not know: most likely typos that would be silently lost."""
-        for key in data:
-            if key not in allowed:
-                message = _("Unknown field “%(key)s”.", key=str(key))
-                self.add(file, (*where, key if isinstance(key, str) else str(key)), message)
-
-    def missing_fields(self, file: str, data: dict, where: tuple, required: tuple) -> None:
-        """Note every required field that is absent."""
-        for key in required:
-            if key not in data:
-                self.add(file, (*where, key), _("The field “%(key)s” is missing.", key=key))
+    def note(self, issues: list[Issue]) -> None:
+        """Note problems found by validation, and keep the checks from reporting them again."""
+        for issue in issues:
+            self.add(*issue)
 
     def lesson(self, key: str, data: bytes) -> PackLesson | None:
         """A lesson from its file: `---`, YAML front matter, `---`, then the Markdown body."""
@@ -102,43 +96,33 @@ class _Reader:
         if not isinstance(front, dict):
             self.add(file, (), _("The front matter must be “key: value” lines."), 2)
             return None
-        self.unknown_fields(file, front, (), FRONT_MATTER_FIELDS)
+        self.validate(FrontMatter, front, file)
         if "title" not in front:
             self.add(file, ("title",), _("The front matter has no title."), 2)
         body = "\n".join(lines[end + 1 :]).rstrip()
         return PackLesson(key, front.get("title", ""), body, front.get("required", True))
 
+    def validate(self, model: type[BaseModel], data: dict, file: str) -> None:
+        """Check `data` against a pydantic model, noting each problem at its YAML path."""
+        try:
+            model.model_validate(data)
+        except ValidationError as error:
+            self.note(validation_issues(error, file))
+
     def course(self, data: dict, lessons: dict[str, PackLesson | None]) -> CoursePack:
         """The pack as described by course.yaml, with placeholders where parts are broken."""
-        self.unknown_fields(COURSE_FILE, data, (), COURSE_FIELDS)
-        self.missing_fields(COURSE_FILE, data, (), REQUIRED_FIELDS)
-        if "format" in data and (type(data["format"]) is not int or data["format"] != FORMAT):
-            value = str(data["format"])
-            message = _(
-                "Unsupported pack format “%(value)s”; this site reads format 1.", value=value
-            )
-            self.add(COURSE_FILE, ("format",), message)
-        raw_modules = data.get("modules", [])
-        if not isinstance(raw_modules, list):
-            self.add(COURSE_FILE, ("modules",), _("“modules” must be a list."))
-            raw_modules = []
+        self.validate(CourseFile, data, COURSE_FILE)
         listed: set[str] = set()
+        raw_modules = _as(list, data.get("modules"))
         modules = [self.module(i, raw, lessons, listed) for i, raw in enumerate(raw_modules)]
         if isinstance(data.get("modules"), list):
             for key in sorted(set(lessons) - listed):
                 message = _("This lesson is not listed in any module of course.yaml.")
                 self.add(f"lessons/{key}.md", (), message)
-        quizzes = _or_default(data.get("quizzes"), [])
-        if not isinstance(quizzes, list) or not all(isinstance(q, dict) for q in quizzes):
-            self.add(COURSE_FILE, ("quizzes",), _("“quizzes” must be a list of quizzes."))
-            quizzes = []
-        certificate = _or_default(data.get("certificate"), {})
-        if not isinstance(certificate, dict):
-            self.add(COURSE_FILE, ("certificate",), _("“certificate” must be “key: value” lines."))
-            certificate = {}
+        quizzes = _as(list, data.get("quizzes"))
         return CoursePack(
-            certificate=certificate,
-            quiz_settings=quizzes,
+            certificate=_as(dict, data.get("certificate")),
+            quiz_settings=quizzes if all(isinstance(q, dict) for q in quizzes) else [],
             slug=data.get("slug"),
             title=data.get("title"),
             # An empty `description:` or `topics:` is YAML null; read it as "none".
@@ -154,18 +138,10 @@ class _Reader:
         self, i: int, raw: Any, lessons: dict[str, PackLesson | None], listed: set[str]
     ) -> PackModule:
         """One module of the outline; lessons come from their files, in the listed order."""
-        where = ("modules", i)
         if not isinstance(raw, dict):
-            self.add(COURSE_FILE, where, _("A module must have a key, a title and lessons."))
             return PackModule("", "", [])
-        self.unknown_fields(COURSE_FILE, raw, where, MODULE_FIELDS)
-        self.missing_fields(COURSE_FILE, raw, where, MODULE_FIELDS)
-        keys = raw.get("lessons", [])
-        if not isinstance(keys, list):
-            self.add(COURSE_FILE, (*where, "lessons"), _("“lessons” must be a list."))
-            keys = []
         found = []
-        for j, key in enumerate(keys):
+        for j, key in enumerate(_as(list, raw.get("lessons"))):
             lesson = None
             if isinstance(key, str) and KEY_RE.fullmatch(key):
                 listed.add(key)
@@ -175,7 +151,7 @@ class _Reader:
                         "missing.",
                         key=key,
                     )
-                    self.add(COURSE_FILE, (*where, "lessons", j), message)
+                    self.add(COURSE_FILE, ("modules", i, "lessons", j), message)
                 lesson = lessons.get(key)
             if lesson is None:
                 # A stand-in keeps positions aligned with course.yaml for the checks.
@@ -189,30 +165,38 @@ def _or_default(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
-def _parse(files: dict[str, bytes], problems: list[PackProblem]) -> CoursePack:
-    """The pack in `files` (POSIX path → bytes), or PackError with `problems` and all others."""
-    reader = _Reader()
-    course_bytes: bytes | None = None
-    lesson_bytes: dict[str, bytes] = {}
-    media: dict[str, bytes] = {}
-    quiz_bytes: dict[str, bytes] = {}
+def _as(kind: type, value: Any) -> Any:
+    """`value` when it is a `kind` (list, dict), else an empty one: validation said why."""
+    return value if isinstance(value, kind) else kind()
+
+
+@dataclass
+class _Sorted:
+    """A pack's files by role; misplaced ones are noted by the reader and left out."""
+
+    course: bytes | None = None
+    lessons: dict[str, bytes] = field(default_factory=dict)
+    media: dict[str, bytes] = field(default_factory=dict)
+    quizzes: dict[str, bytes] = field(default_factory=dict)
+
+
+def _sort_files(files: dict[str, bytes], reader: _Reader) -> _Sorted:
+    """Put each file where it belongs: course.yaml, lessons/*.md, media/*, quizzes/*.gift."""
+    found = _Sorted()
     for name in sorted(files):
         folder, _slash, rest = name.partition("/")
         if name == COURSE_FILE:
-            course_bytes = files[name]
+            found.course = files[name]
         elif folder == "lessons" and rest.endswith(".md") and "/" not in rest:
             if KEY_RE.fullmatch(rest.removesuffix(".md")):
-                lesson_bytes[rest.removesuffix(".md")] = files[name]
+                found.lessons[rest.removesuffix(".md")] = files[name]
             else:
-                reader.add(
-                    name,
-                    (),
-                    _("A lesson file is named after its key, then .md.") + " " + key_message(),
-                )
+                message = _("A lesson file is named after its key, then .md.")
+                reader.add(name, (), message + " " + key_message())
         elif folder == "media" and rest and "/" not in rest:
-            media[rest] = files[name]
+            found.media[rest] = files[name]
         elif folder == "quizzes" and rest.endswith(".gift") and "/" not in rest:
-            quiz_bytes[rest] = files[name]
+            found.quizzes[rest] = files[name]
         elif folder in ("lessons", "media", "quizzes") and rest:
             message = _(
                 "This file does not belong here: lessons/ holds .md files, media/ images and "
@@ -225,31 +209,48 @@ def _parse(files: dict[str, bytes], problems: list[PackProblem]) -> CoursePack:
                 "media and quizzes."
             )
             reader.add(folder + "/" if rest else folder, (), message)
-    lessons = {key: reader.lesson(key, data) for key, data in lesson_bytes.items()}
+    return found
+
+
+def _read_course(reader: _Reader, data: bytes | None, lessons: dict) -> CoursePack | None:
+    """The pack as course.yaml describes it, or None when course.yaml cannot be read."""
+    if data is None:
+        reader.add(COURSE_FILE, (), _("course.yaml is missing."))
+        return None
+    if (text := reader.decode(COURSE_FILE, data)) is None:
+        return None
+    ok, course = reader.load_yaml(COURSE_FILE, text, 0)
+    if ok and not isinstance(course, dict):
+        reader.add(COURSE_FILE, (), _("course.yaml must be “key: value” lines."), 1)
+        return None
+    return reader.course(course, lessons) if ok else None
+
+
+def _parse(files: dict[str, bytes], problems: list[PackProblem]) -> CoursePack:
+    """The pack in `files` (POSIX path → bytes), or PackError with `problems` and all others."""
+    reader = _Reader()
+    found = _sort_files(files, reader)
+    lessons = {key: reader.lesson(key, data) for key, data in found.lessons.items()}
     quizzes = {}
-    for name, data in quiz_bytes.items():
+    for name, data in found.quizzes.items():
         # Quizzes are kept verbatim, byte order mark and all.
         if (text := reader.decode(f"quizzes/{name}", data, keep_bom=True)) is not None:
             quizzes[name] = text
-    pack = None
-    if course_bytes is None:
-        reader.add(COURSE_FILE, (), _("course.yaml is missing."))
-    elif (text := reader.decode(COURSE_FILE, course_bytes)) is not None:
-        ok, data = reader.load_yaml(COURSE_FILE, text, 0)
-        if ok and not isinstance(data, dict):
-            reader.add(COURSE_FILE, (), _("course.yaml must be “key: value” lines."), 1)
-        elif ok:
-            pack = reader.course(data, lessons)
+    pack = _read_course(reader, found.course, lessons)
     checks: list[Issue] = []
     if pack is None:
-        check_files(media, quizzes, checks)
+        check_files(found.media, quizzes, checks)
     else:
-        pack.media, pack.quizzes = media, quizzes
+        pack.media, pack.quizzes = found.media, quizzes
         pack.course_node = reader.nodes.get(COURSE_FILE, (None, 0))[0]
         checks = check(pack)
-    found = locate(reader.issues, reader.nodes, set()) + locate(checks, reader.nodes, reader.skip)
-    if problems or found or pack is None:
-        raise PackError(tidy(problems + found))
+    problems = [
+        *problems,
+        *locate(reader.issues, reader.nodes, set()),
+        *locate(checks, reader.nodes, reader.skip),
+    ]
+    if problems or pack is None:
+        raise PackError(tidy(problems))
     return pack
 
 
