@@ -466,10 +466,12 @@ def build_course(
     course = services.create_course(
         owner,
         slug=slugify(title),
-        title=title,
-        description=rng.choice(words["sentences"]),
-        language=language,
-        topics=rng.sample(words["topics"], 2),
+        meta=services.CourseMeta(
+            title,
+            description=rng.choice(words["sentences"]),
+            language=language,
+            topics=rng.sample(words["topics"], 2),
+        ),
     )
     lesson_titles = iter(rng.sample(words["lessons"], len(words["lessons"])))
     module_titles = sorted(rng.sample(words["modules"], module_count), key=words["modules"].index)

@@ -53,7 +53,9 @@ def main() -> None:
         flask_migrate.upgrade()
         org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
         trainer = create_user("trainer", "bench-password-1", org, roles={Role.TRAINER})
-        course = course_services.create_course(trainer, slug="bench", title="Bench")
+        course = course_services.create_course(
+            trainer, slug="bench", meta=course_services.CourseMeta("Bench")
+        )
         versions = []
         quiz = services.create_quiz(course, services.QuizSettings(title="Bench", is_open=True))
         for n in range(10):

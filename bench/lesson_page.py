@@ -71,7 +71,7 @@ def main() -> None:
         org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
         trainer = create_user("trainer", "bench-password-1", org, roles={Role.TRAINER})
         learner = create_user("learner", "bench-password-1", org)
-        course = services.create_course(trainer, slug="bench", title="Новости")
+        course = services.create_course(trainer, slug="bench", meta=services.CourseMeta("Новости"))
         for m in range(3):
             module = services.add_module(course, f"Модуль {m + 1}")
             for n in range(4):

@@ -90,7 +90,7 @@ def prepare(url: str) -> Dataset:
         top = create_organization("Профсоюз", OrgKind.FEDERAL, None)
         school = create_organization("Школа", OrgKind.REGIONAL, top)
         trainer = create_user("bench-trainer", PASSWORD, top, roles={Role.TRAINER})
-        course = services.create_course(trainer, slug="bench", title="Новости")
+        course = services.create_course(trainer, slug="bench", meta=services.CourseMeta("Новости"))
         for m in range(3):
             module = services.add_module(course, f"Модуль {m + 1}")
             for n in range(4):

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 
 from certificates.models import CertificateSettings
 from courses.models import Course
-from courses.pack_checks import line_of
 from courses.packs import CoursePack, PackError, PackProblem
+from courses.packs.checks import line_of
 from training.accounts.models import User
 from training.extensions import db
 

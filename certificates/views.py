@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from certificates import documents, services
 from certificates.forms import CertificateSettingsForm, LookupForm, PublicNameForm, RevokeForm
 from certificates.models import Certificate, CertificateSettings
-from courses.authoring_views import editable_course
+from courses.authoring import editable_course
 from courses.models import Course
 from training.accounts.models import Role
 from training.db import utcnow

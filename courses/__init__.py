@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the course pages, commands, the home-page section and the starter courses."""
-    from courses.authoring_views import bp as authoring_bp
+    from courses.authoring import bp as authoring_bp
     from courses.cli import courses_cli, events_cli
     from courses.privacy import erase_course_data, export_course_data
     from courses.starter import load_starter_courses

@@ -13,13 +13,20 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from courses.models import Course
-from courses.pack_io import course_to_pack, import_pack
-from courses.packs import PackError, read_pack_dir, read_pack_zip, write_pack_dir, write_pack_zip
+from courses.packs import (
+    PackError,
+    course_to_pack,
+    import_pack,
+    read_pack_dir,
+    read_pack_zip,
+    write_pack_dir,
+    write_pack_zip,
+)
 from training.accounts.models import Role, User, UserRole
 from training.accounts.services import find_user
-from training.errors import ServiceError
 from training.events import LearningEvent, to_xapi
 from training.extensions import db
+from training.transaction import commits
 
 courses_cli = AppGroup("courses", help="Course packs: export and import.")
 events_cli = AppGroup("events", help="The learning record.")
@@ -53,6 +60,7 @@ def export_command(slug: str, path: Path) -> None:
 @click.option(
     "--owner", "owner_name", help="Username of the new course's owner (default: an admin)."
 )
+@commits
 def import_command(path: Path, owner_name: str | None) -> None:
     """Import a pack (folder or .zip): a new course, or a new draft of an existing one."""
     owner = find_user(owner_name) if owner_name else _first_admin()
@@ -62,15 +70,10 @@ def import_command(path: Path, owner_name: str | None) -> None:
         pack = read_pack_zip(path.read_bytes()) if path.is_file() else read_pack_dir(path)
         result = import_pack(pack, owner)
     except PackError as error:
-        db.session.rollback()
         for problem in error.problems:
             where = problem.file + (f":{problem.line}" if problem.line else "")
             click.echo(f"{where}: {problem.message}", err=True)
         raise click.ClickException("The pack was not imported.") from error
-    except ServiceError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    db.session.commit()
     state = "created" if result.created else "imported as a new draft of"
     click.echo(f"{result.course.slug}: {state} “{result.course.title}”.")
 

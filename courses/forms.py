@@ -15,6 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from courses.services import CourseMeta
+
 _REQUIRED = _l("This field is required.")
 LANGUAGE_CHOICES = [SelectChoice("ru", _l("Russian")), SelectChoice("en", _l("English"))]
 
@@ -43,6 +45,18 @@ class CourseForm(FlaskForm):
         ],
     )
 
+    def course_meta(self) -> CourseMeta:
+        """The submitted values (the service tidies and checks them)."""
+        cover = getattr(self, "cover", None)
+        return CourseMeta(
+            title=self.title.data,
+            description=self.description.data or "",
+            language=self.language.data,
+            topics=(self.topics.data or "").split(","),
+            duration_minutes=self.duration.data,
+            cover_filename=(cover.data or None) if cover is not None else None,
+        )
+
 
 class CourseEditForm(CourseForm):
     """The course's description once it exists: a cover can be chosen from its images."""
@@ -51,6 +65,19 @@ class CourseEditForm(CourseForm):
     # page shows it as text and the view fills it in, so nothing is required from the form.
     slug = StringField(_l("Address name"))
     cover = SelectField(_l("Cover image"), choices=[], validate_choice=True)
+
+    @classmethod
+    def of(cls, slug: str, meta: CourseMeta) -> CourseEditForm:
+        """The form filled with a course's current values."""
+        return cls(
+            slug=slug,
+            title=meta.title,
+            description=meta.description,
+            language=meta.language,
+            topics=", ".join(meta.topics),
+            duration=meta.duration_minutes,
+            cover=meta.cover_filename or "",
+        )
 
 
 class TitleForm(FlaskForm):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from courses.models import Course, CourseRevision, Lesson, Module, RevisionLesson
-from courses.services import touch
+from courses.services import CourseMeta, touch
 from training.accounts.models import User
 from training.errors import ServiceError
 from training.extensions import db
@@ -43,23 +43,14 @@ def _next_number(course: Course) -> int:
     return (current or 0) + 1
 
 
-def snapshot(course: Course, user: User | None, *, kind: str, comment: str = "") -> CourseRevision:
-    """Freeze the draft into a new revision, rendering every lesson's HTML once."""
+def draft_revision(course: Course, *, kind: str = "published") -> CourseRevision:
+    """The draft as an unsaved revision: what learners would get if it were published now.
+
+    Publishing saves it; the author's preview shows it as it is, through the learner's page.
+    """
     base = media_base(course)
-    revision = CourseRevision(
-        course_id=course.id,
-        number=_next_number(course),
-        kind=kind,
-        title=course.title,
-        description=course.description,
-        language=course.language,
-        topics=list(course.topics),
-        duration_minutes=course.duration_minutes,
-        cover_filename=course.cover_filename,
-        outline=draft_outline(course),
-        created_by_id=user.id if user else None,
-        comment=comment.strip()[:500],
-    )
+    revision = CourseRevision(course_id=course.id, kind=kind, outline=draft_outline(course))
+    CourseMeta.of(course).apply_to(revision)
     revision.lesson_rows = [
         RevisionLesson(
             key=lesson.key,
@@ -72,6 +63,15 @@ def snapshot(course: Course, user: User | None, *, kind: str, comment: str = "")
         for module in course.modules
         for lesson in module.lessons
     ]
+    return revision
+
+
+def snapshot(course: Course, user: User | None, *, kind: str, comment: str = "") -> CourseRevision:
+    """Freeze the draft into a new revision, rendering every lesson's HTML once."""
+    revision = draft_revision(course, kind=kind)
+    revision.number = _next_number(course)
+    revision.created_by_id = user.id if user else None
+    revision.comment = comment.strip()[:500]
     db.session.add(revision)
     db.session.flush()
     return revision
@@ -105,12 +105,7 @@ def restore(course: Course, revision: CourseRevision, user: User) -> CourseRevis
     )
     replace_draft(
         course,
-        title=revision.title,
-        description=revision.description,
-        language=revision.language,
-        topics=revision.topics,
-        duration_minutes=revision.duration_minutes,
-        cover_filename=revision.cover_filename,
+        CourseMeta.of(revision),
         outline=[
             (
                 module["key"],
@@ -131,23 +126,12 @@ def _rows_of(revision: CourseRevision, module_key: str) -> list[RevisionLesson]:
 
 def replace_draft(
     course: Course,
-    *,
-    title: str,
-    description: str,
-    language: str,
-    topics: list[str],
-    duration_minutes: int,
-    cover_filename: str | None,
+    meta: CourseMeta,
     outline: list[tuple[str, str, list[tuple[str, str, str, bool]]]],
 ) -> None:
     """Replace the whole draft: metadata and (module key, title, [lesson key, title, body,
     required]) in order. Keys are kept, so learners' progress carries over."""
-    course.title = title
-    course.description = description
-    course.language = language
-    course.topics = list(topics)
-    course.duration_minutes = duration_minutes
-    course.cover_filename = cover_filename
+    meta.apply_to(course)
     course.modules.clear()
     db.session.flush()  # old keys must be gone before the same keys come back
     for m_pos, (m_key, m_title, lessons) in enumerate(outline):

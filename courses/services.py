@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields, replace
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from courses.keys import KEY_RE, SLUG_RE, unique_key
-from courses.models import LANGUAGES, Course, CourseEditor, Lesson, Module
+from courses.models import LANGUAGES, Course, CourseEditor, CourseRevision, Lesson, Module
 from training.accounts.models import Role, User
 from training.accounts.services import find_user
 from training.db import utcnow
@@ -34,27 +36,48 @@ def parse_topics(raw: str | list[str]) -> list[str]:
     return topics
 
 
-def _check_meta(title: str, language: str, duration_minutes: int) -> str:
-    title = " ".join(title.split())
+@dataclass
+class CourseMeta:
+    """What describes a course besides its outline: the draft's, a revision's or a pack's."""
+
+    title: str
+    description: str = ""
+    language: str = "ru"
+    topics: list[str] = field(default_factory=list)
+    duration_minutes: int = 60
+    cover_filename: str | None = None
+
+    @classmethod
+    def of(cls, source: Course | CourseRevision) -> CourseMeta:
+        """The metadata of a course's draft or of a revision (they have the same fields)."""
+        return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
+
+    def apply_to(self, target: Course | CourseRevision) -> None:
+        """Copy these values onto a course's draft or a new revision, as they are."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            setattr(target, f.name, list(value) if isinstance(value, list) else value)
+
+
+def _checked(meta: CourseMeta) -> CourseMeta:
+    """The metadata tidied (title, description, topics), or ServiceError naming the field."""
+    title = " ".join(meta.title.split())
     if not title:
         raise ServiceError(_("Enter a title."), "title")
-    if language not in LANGUAGES:
+    if meta.language not in LANGUAGES:
         raise ServiceError(_("Choose Russian or English."), "language")
-    if not 1 <= duration_minutes <= 100_000:
+    if not 1 <= meta.duration_minutes <= 100_000:
         raise ServiceError(_("Enter the duration in minutes, from 1 to 100000."), "duration")
-    return title
+    return replace(
+        meta,
+        title=title,
+        description=meta.description.strip(),
+        topics=parse_topics(meta.topics),
+        cover_filename=meta.cover_filename or None,
+    )
 
 
-def create_course(
-    owner: User,
-    *,
-    slug: str,
-    title: str,
-    description: str = "",
-    language: str = "ru",
-    topics: list[str] | None = None,
-    duration_minutes: int = 60,
-) -> Course:
+def create_course(owner: User, *, slug: str, meta: CourseMeta) -> Course:
     """A new draft course owned by `owner`."""
     slug = slug.strip().lower()
     if not SLUG_RE.fullmatch(slug):
@@ -64,37 +87,16 @@ def create_course(
         )
     if db.session.scalar(sa.select(Course.id).where(Course.slug == slug)):
         raise ServiceError(_("A course with this address name already exists."), "slug")
-    course = Course(
-        slug=slug,
-        owner=owner,
-        title=_check_meta(title, language, duration_minutes),
-        description=description.strip(),
-        language=language,
-        topics=parse_topics(topics or []),
-        duration_minutes=duration_minutes,
-    )
+    course = Course(slug=slug, owner=owner)
+    _checked(meta).apply_to(course)
     db.session.add(course)
     db.session.flush()
     return course
 
 
-def update_course(
-    course: Course,
-    *,
-    title: str,
-    description: str,
-    language: str,
-    topics: list[str],
-    duration_minutes: int,
-    cover_filename: str | None,
-) -> None:
+def update_course(course: Course, meta: CourseMeta) -> None:
     """Change the draft's metadata."""
-    course.title = _check_meta(title, language, duration_minutes)
-    course.description = description.strip()
-    course.language = language
-    course.topics = parse_topics(topics)
-    course.duration_minutes = duration_minutes
-    course.cover_filename = cover_filename or None
+    _checked(meta).apply_to(course)
     touch(course)
     db.session.flush()
 

@@ -20,7 +20,14 @@ from werkzeug.wrappers import Response
 
 from courses import learning
 from courses.media import media_file
-from courses.models import LANGUAGES, Course, CourseMedia, CourseRevision, Enrollment
+from courses.models import (
+    LANGUAGES,
+    Course,
+    CourseMedia,
+    CourseRevision,
+    Enrollment,
+    RevisionLesson,
+)
 from training import hooks
 from training.errors import ServiceError
 from training.extensions import db
@@ -131,16 +138,30 @@ def lesson(slug: str, key: str) -> str | Response:
         flash(_("Enroll in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
     rows = learning.progress_rows(current_user.id, course.id)
+    # The stated exception to "no writes on GET": the first view of a lesson records it as
+    # started (progress and the learning record), because reading it is the event itself.
     learning.record_view(current_user.id, course, revision, lesson, rows)
-    progress = learning.progress_for(revision, rows)
+    return render_lesson(course, revision, lesson, learning.progress_for(revision, rows))
+
+
+def render_lesson(
+    course: Course,
+    revision: CourseRevision,
+    lesson: RevisionLesson,
+    progress: learning.Progress | None,
+    *,
+    preview: bool = False,
+) -> str:
+    """The lesson page of a revision: for learners, and for authors previewing their draft."""
     return render_template(
         "courses/lesson.html",
         course=course,
         revision=revision,
         lesson=lesson,
-        where=learning.neighbours(revision.outline, key),
-        done=key in progress.done,
+        where=learning.neighbours(revision.outline, lesson.key),
+        done=progress is not None and lesson.key in progress.done,
         progress=progress,
+        preview=preview,
     )
 
 

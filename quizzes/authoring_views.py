@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from courses.authoring_views import editable_course
+from courses.authoring import editable_course
 from courses.models import Course
 from quizzes import bank, services
 from quizzes.analysis import FLAG_LABELS, analyse, to_csv_rows

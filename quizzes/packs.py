@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from courses.models import Course
-from courses.pack_checks import line_of
 from courses.packs import CoursePack, PackError, PackProblem
+from courses.packs.checks import line_of
 from quizzes import bank, services
 from quizzes.gift import GiftError, parse_gift, to_gift
 from quizzes.models import Question, QuestionCategory, Quiz

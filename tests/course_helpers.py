@@ -22,11 +22,13 @@ def build_course(owner: User, slug: str = "info-work", publish: bool = True) -> 
     course = services.create_course(
         db.session.merge(owner),
         slug=slug,
-        title="Информационная работа",
-        description="Курс для актива.",
-        language="ru",
-        topics=["новости", "планирование"],
-        duration_minutes=90,
+        meta=services.CourseMeta(
+            title="Информационная работа",
+            description="Курс для актива.",
+            language="ru",
+            topics=["новости", "планирование"],
+            duration_minutes=90,
+        ),
     )
     first = services.add_module(course, "Основы")
     second = services.add_module(course, "Измерения")

@@ -20,8 +20,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from courses.models import Course, Lesson, Module
-from courses.pack_io import import_pack
-from courses.packs import read_pack_dir
+from courses.packs import import_pack, read_pack_dir
 from courses.starter import STARTER
 from quizzes import attempts
 from quizzes.models import Attempt, Quiz

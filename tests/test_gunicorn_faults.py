@@ -21,8 +21,7 @@ import sqlalchemy as sa
 
 from courses import learning
 from courses.models import Course, CourseRevision, Enrollment, Lesson, LessonProgress, Module
-from courses.pack_io import import_pack
-from courses.packs import read_pack_dir
+from courses.packs import import_pack, read_pack_dir
 from courses.starter import STARTER
 from quizzes import attempts as attempt_service
 from quizzes.models import Attempt, AttemptItem, Question, Quiz, QuizSlot

@@ -10,8 +10,14 @@ import sqlalchemy as sa
 
 from courses import services
 from courses.models import Course, CourseMedia, CourseRevision, Lesson
-from courses.pack_io import course_to_pack, import_pack
-from courses.packs import PackError, read_pack_dir, read_pack_zip, write_pack_zip
+from courses.packs import (
+    PackError,
+    course_to_pack,
+    import_pack,
+    read_pack_dir,
+    read_pack_zip,
+    write_pack_zip,
+)
 from tests.conftest import post
 from tests.course_helpers import build_course
 from tests.test_course_media import tiny_png

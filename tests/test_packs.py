@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import stat
 import struct
@@ -11,9 +12,10 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import pydantic
 import pytest
+import yaml
 
-from courses import pack_archive
 from courses.media_types import (
     ALLOWED_MEDIA_TYPES,
     SAFE_FILENAME,
@@ -33,6 +35,8 @@ from courses.packs import (
     write_pack_dir,
     write_pack_zip,
 )
+from courses.packs import archive as pack_archive
+from courses.packs.checks import validation_problems
 
 # --- A realistic pack ---------------------------------------------------------------------------
 
@@ -519,6 +523,43 @@ def test_bad_course_field_names_its_line(tmp_path, old, new, line, text):
     assert found(problems, "course.yaml", line, text), problems
 
 
+@pytest.mark.parametrize(
+    ("addition", "line", "text"),
+    [
+        ("quizzes: final\n", 23, "“quizzes” must be a list of quizzes."),
+        ("quizzes:\n- final\n", 23, "“quizzes” must be a list of quizzes."),
+        ("certificate: [a]\n", 23, "“certificate” must be “key: value” lines."),
+        ("format: true\n", 23, "Unsupported pack format “True”"),
+    ],
+)
+def test_misshapen_course_yaml_parts_are_named_once(tmp_path, addition, line, text):
+    files = course_yaml("  - first-leaflet\n", "  - first-leaflet\n" + addition)
+    problems = refused_dir(tmp_path, files)
+    assert [(p.line, p.message[: len(text)]) for p in problems] == [(line, text)], problems
+
+
+class _Entry(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    key: str
+    limit: int = 1
+
+
+def test_validation_problems_name_the_line_of_each_error_inside_the_validated_part():
+    text = "quizzes:\n- key: final\n  limit: many\n  colour: red\n- {}\n"
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    problems = []
+    for i, raw in enumerate(yaml.safe_load(text)["quizzes"]):
+        try:
+            _Entry.model_validate(raw)
+        except pydantic.ValidationError as error:
+            problems += validation_problems(error, "course.yaml", node, at=("quizzes", i))
+    assert [(p.line, p.message) for p in problems if "Unknown" in p.message] == [
+        (4, "Unknown field “colour”.")
+    ]
+    assert (5, "The field “key” is missing.") in [(p.line, p.message) for p in problems]
+    assert 3 in [p.line for p in problems]  # `limit: many`, in pydantic's own words
+
+
 def test_lesson_listed_without_its_file(tmp_path):
     problems = refused_dir(tmp_path, with_changes(lessons__intro_md=None))
     assert problems == [
@@ -780,3 +821,18 @@ def test_pack_error_lists_problems_in_its_message():
         [PackProblem("course.yaml", 3, "Bad."), PackProblem("", None, "Not a zip archive.")]
     )
     assert str(error) == "course.yaml:3: Bad.\nNot a zip archive."
+
+
+def test_pack_modules_import_each_other_one_way():
+    """archive ← format ← checks ← reading ← database: no module imports one after it."""
+    order = ["archive", "format", "checks", "reading", "database"]
+    folder = Path(__file__).parent.parent / "courses" / "packs"
+    assert sorted(p.stem for p in folder.glob("*.py")) == sorted([*order, "__init__"])
+    for rank, name in enumerate(order):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {
+            node.module.removeprefix("courses.packs.")
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("courses.packs")
+        }
+        assert imported <= set(order[:rank]), (name, imported)

@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from courses.models import Course
-from courses.pack_io import course_to_pack, import_pack
-from courses.packs import PackError, read_pack_zip, write_pack_zip
+from courses.packs import PackError, course_to_pack, import_pack, read_pack_zip, write_pack_zip
 from quizzes import bank, services
 from quizzes.models import Question, Quiz, QuizSlot
 from quizzes.spec import QuestionSpec

@@ -7,8 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from courses.models import Course
-from courses.pack_io import import_pack
-from courses.packs import read_pack_dir
+from courses.packs import import_pack, read_pack_dir
 from courses.publishing import publish
 from training.accounts.services import find_user
 from training.extensions import db

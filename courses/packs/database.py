@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from courses.media import course_media, media_file, store_media
 from courses.models import Course, CourseMedia, CourseRevision
-from courses.packs import CoursePack, PackError, PackLesson, PackModule, PackProblem
+from courses.packs.archive import PackError, PackProblem
+from courses.packs.format import CoursePack, PackLesson, PackModule
 from courses.publishing import replace_draft, save_draft_if_changed
-from courses.services import create_course
+from courses.services import CourseMeta, create_course
 from training import hooks
 from training.accounts.models import User
 from training.errors import ServiceError
@@ -80,17 +81,17 @@ def import_pack(pack: CoursePack, user: User) -> ImportResult:
     if problems:
         raise PackError(problems)
 
+    meta = CourseMeta(
+        title=pack.title,
+        description=pack.description,
+        language=pack.language,
+        topics=pack.topics,
+        duration_minutes=pack.duration_minutes,
+        cover_filename=pack.cover,
+    )
     saved = None
     if course is None:
-        course = create_course(
-            user,
-            slug=pack.slug,
-            title=pack.title,
-            description=pack.description,
-            language=pack.language,
-            topics=pack.topics,
-            duration_minutes=pack.duration_minutes,
-        )
+        course = create_course(user, slug=pack.slug, meta=replace(meta, cover_filename=None))
     else:
         saved = save_draft_if_changed(course, user, _("Draft saved before a pack was imported"))
     for name, data in sorted(pack.media.items()):
@@ -98,12 +99,7 @@ def import_pack(pack: CoursePack, user: User) -> ImportResult:
             store_media(course, name, data, user.id, exact_name=True)
     replace_draft(
         course,
-        title=pack.title,
-        description=pack.description,
-        language=pack.language,
-        topics=pack.topics,
-        duration_minutes=pack.duration_minutes,
-        cover_filename=pack.cover,
+        meta,
         outline=[
             (m.key, m.title, [(x.key, x.title, x.body, x.required) for x in m.lessons])
             for m in pack.modules
