@@ -14,6 +14,7 @@ from quizzes.gift import GiftError, to_gift
 from quizzes.gift_import import import_gift
 from training.errors import ServiceError
 from training.extensions import db
+from training.transaction import commits
 
 quizzes_cli = AppGroup("quizzes", help="Question banks: Moodle GIFT import and export.")
 
@@ -29,20 +30,18 @@ def _course(slug: str) -> Course:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--course", "slug", required=True, help="The course whose bank receives them.")
 @click.option("--category", default="", help="For questions without $CATEGORY.")
+@commits
 def import_gift_command(path: Path, slug: str, category: str) -> None:
     """Import every question of a GIFT file, or none when the file has an error."""
     course = _course(slug)
     try:
         result = import_gift(course, path.read_text(encoding="utf-8-sig"), None, category)
     except GiftError as error:
-        db.session.rollback()
         raise click.ClickException(
             f"{path}:{error.line}: {error.message} (nothing imported)"
         ) from error
     except ServiceError as error:
-        db.session.rollback()
         raise click.ClickException(f"{error.message} (nothing imported)") from error
-    db.session.commit()
     click.echo(f"Imported {len(result.items)} questions into {slug}.")
     for skipped in result.skipped:
         click.echo(f"{path}:{skipped.line}: skipped: {skipped.reason}")

@@ -16,6 +16,13 @@ def import_gift(
     Questions keep the $CATEGORY they were given; others go to `default_category`.
     """
     result = parse_gift(text)
+    add_gift_items(course, result, user, default_category)
+    return result
+
+
+def add_gift_items(
+    course: Course, result: GiftResult, user: User | None, default_category: str = ""
+) -> None:
+    """Add every question of a parsed GIFT file to the bank (a ServiceError refuses them all)."""
     for item in result.items:
         bank.add_question(course, item.spec, user, item.category or default_category)
-    return result
