@@ -16,8 +16,7 @@ from courses.models import Course
 from quizzes import bank, services
 from quizzes.analysis import FLAG_LABELS, analyse, to_csv_rows
 from quizzes.forms import FixedSlotForm, GiftForm, QuestionForm, QuizForm, RandomSlotForm
-from quizzes.gift import GiftError, GiftResult, parse_gift, to_gift
-from quizzes.gift_import import add_gift_items
+from quizzes.gift import GiftError, GiftResult, add_gift_items, parse_gift, to_gift
 from quizzes.models import Attempt, Question, QuestionCategory, Quiz, QuizSlot
 from quizzes.reports import attempt_records, question_labels
 from quizzes.spec import QuestionSpec

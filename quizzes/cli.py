@@ -10,8 +10,7 @@ from flask.cli import AppGroup
 
 from courses.models import Course
 from quizzes import bank
-from quizzes.gift import GiftError, to_gift
-from quizzes.gift_import import import_gift
+from quizzes.gift import GiftError, import_gift, to_gift
 from training.errors import ServiceError
 from training.extensions import db
 from training.transaction import commits

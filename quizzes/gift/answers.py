@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from quizzes.gift_text import Block
+from quizzes.gift.text import Block
 from quizzes.spec import NumericAnswer, Option, Pair, QuestionSpec, TextAnswer
 
 TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}

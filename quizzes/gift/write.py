@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import math
-import re
 from decimal import Decimal
 
-from quizzes.gift_text import WHITESPACE, escape
+from quizzes.gift.text import MARKER_RE, WHITESPACE, escape
 from quizzes.spec import QUESTION_TYPES, TEXT_FORMATS, NumericAnswer, QuestionSpec
-
-# A format marker at the start of a question text: `[markdown]`, and `[word]` in general.
-MARKER_RE = re.compile(r"\[([A-Za-z]+)\]")
 
 
 def to_gift(items: list[tuple[str, QuestionSpec]]) -> str:

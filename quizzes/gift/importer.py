@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from courses.models import Course
 from quizzes import bank
-from quizzes.gift import GiftResult, parse_gift
+from quizzes.gift.read import GiftResult, parse_gift
 from training.accounts.models import User
 
 
