@@ -16,10 +16,11 @@ from courses.models import Course
 from quizzes import bank, services
 from quizzes.analysis import FLAG_LABELS, analyse, to_csv_rows
 from quizzes.forms import FixedSlotForm, GiftForm, QuestionForm, QuizForm, RandomSlotForm
-from quizzes.gift import GiftError, GiftResult, add_gift_items, parse_gift, to_gift
+from quizzes.gift import GiftError, GiftResult, add_gift_items, bank_to_gift, parse_gift, to_gift
 from quizzes.models import Attempt, Question, QuestionCategory, Quiz, QuizSlot
 from quizzes.reports import attempt_records, question_labels
 from quizzes.spec import QuestionSpec
+from quizzes.types import type_of
 from training.accounts.models import Role
 from training.extensions import db
 from training.permissions import roles_required
@@ -97,7 +98,7 @@ def export_gift(slug: str) -> Response:
     course = editable_course(slug)
     category_id = request.args.get("category", type=int)
     questions = bank.bank(course, category_id)
-    text = to_gift([(q.category.name, q.current_version.spec) for q in questions])
+    text = bank_to_gift(questions)
     name = f"{course.slug}.gift"
     return Response(
         text,
@@ -113,6 +114,8 @@ def edit_question(slug: str, question_id: int | None = None) -> str | Response:
     """Write or change one question in GIFT; a change is saved as a new version."""
     course = editable_course(slug)
     question = _question(course, question_id) if question_id else None
+    if question is not None and not type_of(question.current_version.type).in_gift:
+        abort(404)  # this editor is GIFT; a type GIFT cannot express has no page to edit it
     if request.method == "GET" and question is not None:
         form = QuestionForm(
             gift=to_gift([("", question.current_version.spec)]).strip(),

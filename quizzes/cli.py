@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from courses.models import Course
 from quizzes import bank
-from quizzes.gift import GiftError, import_gift, to_gift
+from quizzes.gift import GiftError, bank_to_gift, import_gift
 from training.errors import ServiceError
 from training.extensions import db
 from training.transaction import commits
@@ -53,7 +53,5 @@ def export_gift_command(slug: str, path: Path) -> None:
     """Write a course's question bank as GIFT."""
     course = _course(slug)
     questions = bank.bank(course)
-    path.write_text(
-        to_gift([(q.category.name, q.current_version.spec) for q in questions]), encoding="utf-8"
-    )
+    path.write_text(bank_to_gift(questions), encoding="utf-8")
     click.echo(f"Exported {len(questions)} questions to {path}.")

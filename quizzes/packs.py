@@ -18,7 +18,7 @@ from courses.models import Course
 from courses.pack_checks import line_of
 from courses.packs import CoursePack, PackError, PackProblem
 from quizzes import bank, services
-from quizzes.gift import GiftError, parse_gift, to_gift
+from quizzes.gift import GiftError, bank_to_gift, parse_gift
 from quizzes.models import Question, QuestionCategory, Quiz
 from training.accounts.models import User
 from training.errors import ServiceError
@@ -56,7 +56,7 @@ def export_quizzes(course: Course, pack: CoursePack) -> None:
         fixed = [q for q in fixed if q.retired_at is None]
         if fixed:
             name = f"{quiz.key}.gift"
-            pack.quizzes[name] = to_gift([(q.category.name, q.current_version.spec) for q in fixed])
+            pack.quizzes[name] = bank_to_gift(fixed)
             in_quiz_files.update(q.id for q in fixed)
             lines.append({"file": name})
         for slot in quiz.slots:
@@ -65,7 +65,7 @@ def export_quizzes(course: Course, pack: CoursePack) -> None:
         pack.quiz_settings.append({"key": quiz.key, **_settings_of(quiz), "questions": lines})
     rest = [q for q in questions if q.id not in in_quiz_files]
     if rest:
-        pack.quizzes[BANK_FILE] = to_gift([(q.category.name, q.current_version.spec) for q in rest])
+        pack.quizzes[BANK_FILE] = bank_to_gift(rest)
 
 
 def _settings_of(quiz: Quiz) -> dict[str, Any]:

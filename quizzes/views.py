@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from courses.models import Course, Enrollment
 from quizzes import attempts
 from quizzes.models import Attempt, AttemptItem, Quiz
-from quizzes.types import REGISTRY
+from quizzes.types.base import REGISTRY
 from training.extensions import db
 from training.transaction import service_errors
 
@@ -69,14 +69,8 @@ def responses_from_form(items: list[AttemptItem], form: MultiDict) -> dict[int, 
     """Answers for the page's items, plus any field naming another item (so it is refused)."""
     responses: dict[int, Any] = {}
     for item in items:
-        name = f"q{item.id}"
-        kind = item.version.type
-        if kind == "multiple":
-            responses[item.id] = form.getlist(name)
-        elif kind == "matching":
-            responses[item.id] = {pid: form.get(f"{name}-{pid}", "") for pid in item.order}
-        else:
-            responses[item.id] = form.get(name)
+        kind = REGISTRY[item.version.type]
+        responses[item.id] = kind.read_form(f"q{item.id}", item.order, form)
     on_page = {item.id for item in items}
     for field in form:
         match = _FIELD.match(field)
@@ -170,7 +164,6 @@ def result(slug: str, key: str, attempt_id: int) -> str | Response:
         quiz=quiz,
         attempt=attempt,
         review=attempts.review_for(attempt),
-        registry=REGISTRY,
         state=attempts.standing(quiz, current_user.id),
     )
 
