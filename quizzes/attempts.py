@@ -290,6 +290,15 @@ def submit(
     quiz = attempt.quiz
     attempt.score = total / len(attempt.items) if attempt.items else 0.0
     attempt.passed = attempt.score * 100 >= quiz.pass_mark - 1e-9
+    _record_result(attempt, user_id, total, scores)
+    db.session.flush()
+    progress_changed.send(None, user_id=user_id, course_id=quiz.course_id)
+    return attempt
+
+
+def _record_result(attempt: Attempt, user_id: int, total: float, scores: dict[str, float]) -> None:
+    """The learning-event log's "passed" or "failed" statement for a graded attempt."""
+    quiz = attempt.quiz
     record_event(
         user_id,
         "passed" if attempt.passed else "failed",
@@ -313,9 +322,6 @@ def submit(
             "items": scores,
         },
     )
-    db.session.flush()
-    progress_changed.send(None, user_id=user_id, course_id=quiz.course_id)
-    return attempt
 
 
 def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
