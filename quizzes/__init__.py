@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from quizzes.cli import quizzes_cli
     from quizzes.packs import export_quizzes, import_quizzes
     from quizzes.privacy import erase_quiz_data, export_quiz_data
+    from quizzes.types import type_of
     from quizzes.views import bp as quizzes_bp
     from quizzes.views import outline_extras
     from training import hooks
@@ -19,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_authoring_bp)
     app.cli.add_command(quizzes_cli)
+    # Attempt and review pages ask a question's type for its partial and its right answers.
+    app.jinja_env.globals["question_type"] = type_of
     hooks.course_outline_extras.register(app, outline_extras)
     hooks.author_course_links.register(app, author_links)
     hooks.pack_exporters.register(app, export_quizzes)

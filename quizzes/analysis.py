@@ -30,7 +30,6 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import islice
 from operator import attrgetter
 
 from flask_babel import lazy_gettext
@@ -197,16 +196,7 @@ def analyse(attempts: Iterable[AttemptRecord], *, first_only: bool = True) -> Qu
         group = groups.get(signature)
         if group is None:
             group = groups[signature] = _GroupSums()
-            if common is None:
-                common = set(signature)
-            elif common and not signature >= common:
-                # The common set only shrinks, at most once per question, so recomputing the
-                # earlier totals is rare and cheap; with a fixed quiz it never happens.
-                common &= signature
-                common_totals = [
-                    sum(earlier.items[q].score for q in common)
-                    for earlier in islice(records, index)
-                ]
+            common, common_totals = _narrow(common, common_totals, signature, records, index)
         group.n += 1
         group.st += t
         group.stt += t * t
@@ -228,6 +218,33 @@ def analyse(attempts: Iterable[AttemptRecord], *, first_only: bool = True) -> Qu
 
     moments = _moments(items, groups)
     questions = [_question_stats(key, moments[key], acc.choices) for key, acc in items.items()]
+    alpha = _alpha([moments[q] for q in common or ()], common_totals)
+    return _quiz_stats(percentages, questions, alpha)
+
+
+def _narrow(
+    common: set[str] | None,
+    totals: list[float],
+    signature: frozenset[str],
+    records: list[AttemptRecord],
+    index: int,
+) -> tuple[set[str], list[float]]:
+    """The questions common to every attempt so far, with a new group of attempts seen, and
+    the earlier attempts' totals over them."""
+    if common is None:
+        return set(signature), totals
+    if common and not signature >= common:
+        # The common set only shrinks, at most once per question, so recomputing the
+        # earlier totals is rare and cheap; with a fixed quiz it never happens.
+        common = common & signature
+        totals = [sum(earlier.items[q].score for q in common) for earlier in records[:index]]
+    return common, totals
+
+
+def _quiz_stats(
+    percentages: list[float], questions: list[QuestionStats], alpha: float | None
+) -> QuizStats:
+    """The quiz's figures over its attempts' percentages."""
     n = len(percentages)
     mean = math.fsum(percentages) / n if n else None
     stdev = None
@@ -238,7 +255,7 @@ def analyse(attempts: Iterable[AttemptRecord], *, first_only: bool = True) -> Qu
         mean=mean,
         median=statistics.median(percentages) if n else None,
         stdev=stdev,
-        alpha=_alpha([moments[q] for q in common or ()], common_totals),
+        alpha=alpha,
         distribution=distribution(percentages),
         questions=questions,
     )

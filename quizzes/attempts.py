@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from courses.learning import course_path
 from quizzes.models import CHOICE_SEPARATOR, Attempt, AttemptItem, Question, Quiz, QuizSlot
-from quizzes.types import REGISTRY, InvalidResponse, grade
+from quizzes.types.base import REGISTRY, InvalidResponse, grade
 from training.db import utcnow
 from training.errors import ServiceError
 from training.events import record_event
@@ -142,16 +142,7 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
 
 def _served_order(question: Question, shuffle: bool, rng: random.Random) -> list[str]:
     spec = question.current_version.spec  # type: ignore[union-attr]
-    if spec.type in ("single", "multiple"):
-        ids = [o.id for o in spec.options]
-        if shuffle:
-            rng.shuffle(ids)
-        return ids
-    if spec.type == "matching":
-        ids = [p.id for p in spec.pairs]
-        rng.shuffle(ids)  # rights in the pairs' own order would give the answer away
-        return ids
-    return []
+    return REGISTRY[spec.type].served_order(spec, shuffle, rng)
 
 
 def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Attempt:
@@ -251,12 +242,11 @@ def save(attempt: Attempt, user_id: int, responses: dict[int, Any], now: datetim
     for item_id, raw in responses.items():
         item = items[item_id]
         spec = item.version.spec
+        kind = REGISTRY[spec.type]
         try:
-            checked[item_id] = _canonical(REGISTRY[spec.type].check(spec, raw))
+            checked[item_id] = _canonical(kind.check(spec, raw))
         except InvalidResponse as error:
-            if spec.type == "numeric":
-                raise ServiceError(_("Enter a number, e.g. 12 or 3,5.")) from error
-            raise ServiceError(_("That answer is not one of the offered options.")) from error
+            raise ServiceError(kind.invalid_message()) from error
     for item_id, value in checked.items():
         items[item_id].response = value
         items[item_id].saved_at = now
@@ -300,6 +290,15 @@ def submit(
     quiz = attempt.quiz
     attempt.score = total / len(attempt.items) if attempt.items else 0.0
     attempt.passed = attempt.score * 100 >= quiz.pass_mark - 1e-9
+    _record_result(attempt, user_id, total, scores)
+    db.session.flush()
+    progress_changed.send(None, user_id=user_id, course_id=quiz.course_id)
+    return attempt
+
+
+def _record_result(attempt: Attempt, user_id: int, total: float, scores: dict[str, float]) -> None:
+    """The learning-event log's "passed" or "failed" statement for a graded attempt."""
+    quiz = attempt.quiz
     record_event(
         user_id,
         "passed" if attempt.passed else "failed",
@@ -323,9 +322,6 @@ def submit(
             "items": scores,
         },
     )
-    db.session.flush()
-    progress_changed.send(None, user_id=user_id, course_id=quiz.course_id)
-    return attempt
 
 
 def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:

@@ -16,14 +16,15 @@ from courses.models import Course
 from quizzes import bank, services
 from quizzes.analysis import FLAG_LABELS, analyse, to_csv_rows
 from quizzes.forms import FixedSlotForm, GiftForm, QuestionForm, QuizForm, RandomSlotForm
-from quizzes.gift import GiftError, parse_gift, to_gift
-from quizzes.gift_import import import_gift
+from quizzes.gift import GiftError, GiftResult, add_gift_items, bank_to_gift, parse_gift, to_gift
 from quizzes.models import Attempt, Question, QuestionCategory, Quiz, QuizSlot
 from quizzes.reports import attempt_records, question_labels
+from quizzes.spec import QuestionSpec
+from quizzes.types import type_of
 from training.accounts.models import Role
-from training.errors import ServiceError, show_error
 from training.extensions import db
 from training.permissions import roles_required
+from training.transaction import form_status, render_form, service_errors
 
 bp = Blueprint("quiz_authoring", __name__, url_prefix="/author")
 
@@ -61,22 +62,15 @@ def question_bank(slug: str) -> str | Response:
             form.text.errors = [_("Choose a file or paste GIFT text.")]
         else:
             try:
-                result = import_gift(course, text, current_user, form.category.data or "")
+                parsed = parse_gift(text)
             except GiftError as error:
-                db.session.rollback()
                 problems = [_("Line %(line)d: %(message)s", line=error.line, message=error.message)]
             else:
-                flash(_("Imported %(num)d questions.", num=len(result.items)), "success")
-                for skipped in result.skipped:
-                    flash(
-                        _(
-                            "Line %(line)d skipped: %(reason)s",
-                            line=skipped.line,
-                            reason=skipped.reason,
-                        ),
-                        "info",
-                    )
-                return redirect(url_for(".question_bank", slug=slug))
+                with service_errors(form) as outcome:
+                    add_gift_items(course, parsed, current_user, form.category.data or "")
+                if outcome.ok:
+                    _report_import(parsed)
+                    return redirect(url_for(".question_bank", slug=slug))
     return render_template(
         "quizzes/author/bank.html",
         course=course,
@@ -84,7 +78,17 @@ def question_bank(slug: str) -> str | Response:
         problems=problems,
         questions=bank.bank(course),
         categories=bank.categories(course),
-    ), 422 if problems else 200
+    ), 422 if problems else form_status(form)
+
+
+def _report_import(result: GiftResult) -> None:
+    """Tell the trainer how many questions came in and which items were left out, and why."""
+    flash(_("Imported %(num)d questions.", num=len(result.items)), "success")
+    for skipped in result.skipped:
+        flash(
+            _("Line %(line)d skipped: %(reason)s", line=skipped.line, reason=skipped.reason),
+            "info",
+        )
 
 
 @bp.route("/<slug>/bank/export")
@@ -94,7 +98,7 @@ def export_gift(slug: str) -> Response:
     course = editable_course(slug)
     category_id = request.args.get("category", type=int)
     questions = bank.bank(course, category_id)
-    text = to_gift([(q.category.name, q.current_version.spec) for q in questions])
+    text = bank_to_gift(questions)
     name = f"{course.slug}.gift"
     return Response(
         text,
@@ -110,6 +114,8 @@ def edit_question(slug: str, question_id: int | None = None) -> str | Response:
     """Write or change one question in GIFT; a change is saved as a new version."""
     course = editable_course(slug)
     question = _question(course, question_id) if question_id else None
+    if question is not None and not type_of(question.current_version.type).in_gift:
+        abort(404)  # this editor is GIFT; a type GIFT cannot express has no page to edit it
     if request.method == "GET" and question is not None:
         form = QuestionForm(
             gift=to_gift([("", question.current_version.spec)]).strip(),
@@ -118,30 +124,32 @@ def edit_question(slug: str, question_id: int | None = None) -> str | Response:
     else:
         form = QuestionForm()
     if form.validate_on_submit():
-        try:
-            parsed = parse_gift(form.gift.data)
-            if len(parsed.items) != 1:
-                raise ServiceError(_("Write exactly one question."), "gift")
-            spec = parsed.items[0].spec
-            if question is None:
-                question = bank.add_question(course, spec, current_user, form.category.data or "")
-            else:
-                bank.edit_question(course, question, spec, current_user)
-                question.category = bank.category(course, form.category.data or "")
-        except GiftError as error:
-            db.session.rollback()
-            form.gift.errors = [
-                _("Line %(line)d: %(message)s", line=error.line, message=error.message)
-            ]
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            flash(_("Question saved."), "success")
-            return redirect(url_for(".question_bank", slug=slug))
-    return render_template(
-        "quizzes/author/question.html", course=course, form=form, question=question
-    )
+        spec = _one_question(form)
+        if spec is not None:
+            with service_errors(form) as outcome:
+                if question is None:
+                    category = form.category.data or ""
+                    question = bank.add_question(course, spec, current_user, category)
+                else:
+                    bank.edit_question(course, question, spec, current_user)
+                    question.category = bank.category(course, form.category.data or "")
+            if outcome.ok:
+                flash(_("Question saved."), "success")
+                return redirect(url_for(".question_bank", slug=slug))
+    return render_form("quizzes/author/question.html", form, course=course, question=question)
+
+
+def _one_question(form: QuestionForm) -> QuestionSpec | None:
+    """The one question written in the form's GIFT, or None with the reason on the field."""
+    try:
+        parsed = parse_gift(form.gift.data)
+    except GiftError as error:
+        form.gift.errors = [_("Line %(line)d: %(message)s", line=error.line, message=error.message)]
+        return None
+    if len(parsed.items) != 1:
+        form.gift.errors = [_("Write exactly one question.")]
+        return None
+    return parsed.items[0].spec
 
 
 @bp.route("/<slug>/bank/<int:question_id>/retire", methods=["POST"])
@@ -191,16 +199,13 @@ def quizzes(slug: str) -> str | Response:
     form = QuizForm()
     form.module.choices = _place_choices(course)
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             quiz = services.create_quiz(course, _settings(form))
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Quiz created. Add its questions."), "success")
             return redirect(url_for(".quiz", slug=slug, key=quiz.key))
-    return render_template(
-        "quizzes/author/quizzes.html", course=course, form=form, quizzes=services.quizzes_of(course)
+    return render_form(
+        "quizzes/author/quizzes.html", form, course=course, quizzes=services.quizzes_of(course)
     )
 
 
@@ -221,12 +226,9 @@ def quiz(slug: str, key: str) -> str | Response:
         form = QuizForm()
     form.module.choices = _place_choices(course)
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             services.update_quiz(course, quiz, _settings(form))
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Quiz settings saved."), "success")
             return redirect(url_for(".quiz", slug=slug, key=key))
     fixed = FixedSlotForm(prefix="fixed")
@@ -240,11 +242,11 @@ def quiz(slug: str, key: str) -> str | Response:
     random_form.category.choices = [
         SelectChoice(str(c.id), c.name) for c in bank.categories(course)
     ]
-    return render_template(
+    return render_form(
         "quizzes/author/quiz.html",
+        form,
         course=course,
         quiz=quiz,
-        form=form,
         fixed_form=fixed,
         random_form=random_form,
     )
@@ -256,20 +258,18 @@ def add_slot(slug: str, key: str) -> Response:
     """Add a fixed question or a random draw to a quiz."""
     course = editable_course(slug)
     quiz = _quiz(course, key)
-    try:
-        if request.form.get("kind") == "random":
-            category = db.session.get(
-                QuestionCategory, request.form.get("random-category", type=int) or 0
-            )
-            if category is None:
-                abort(404)
+    if request.form.get("kind") == "random":
+        category = db.session.get(
+            QuestionCategory, request.form.get("random-category", type=int) or 0
+        )
+        if category is None:
+            abort(404)
+        with service_errors():
             services.add_random(quiz, category, request.form.get("random-count", 0, type=int))
-        else:
-            question = _question(course, request.form.get("fixed-question", 0, type=int))
+    else:
+        question = _question(course, request.form.get("fixed-question", 0, type=int))
+        with service_errors():
             services.add_fixed(quiz, question)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
     return redirect(url_for(".quiz", slug=slug, key=key))
 
 

@@ -9,7 +9,8 @@ from courses.models import Course
 from courses.publishing import media_base
 from quizzes.models import Question, QuestionCategory, QuestionVersion
 from quizzes.render import render_spec
-from quizzes.spec import QUESTION_TYPES, TEXT_FORMATS, QuestionSpec
+from quizzes.spec import TEXT_FORMATS, QuestionSpec
+from quizzes.types.base import type_of
 from training.accounts.models import User
 from training.db import utcnow
 from training.errors import ServiceError
@@ -47,27 +48,12 @@ def categories(course: Course) -> list[QuestionCategory]:
 
 def check_spec(spec: QuestionSpec) -> None:
     """Refuse a question that cannot be answered or graded."""
-    if spec.type not in QUESTION_TYPES:
-        raise ServiceError(_("Unknown question type."))
+    kind = type_of(spec.type)
     if spec.text_format not in TEXT_FORMATS:
         raise ServiceError(_("Unknown text format."))
     if not spec.text.strip():
         raise ServiceError(_("The question has no text."), "text")
-    if spec.type in ("single", "multiple"):
-        if len(spec.options) < 2:
-            raise ServiceError(_("A choice question needs at least two options."))
-        if len({o.id for o in spec.options}) != len(spec.options):
-            raise ServiceError(_("Option identifiers must be unique."))
-        if max(o.weight for o in spec.options) <= 0:
-            raise ServiceError(_("At least one option must earn marks."))
-    if spec.type == "truefalse" and spec.truth is None:
-        raise ServiceError(_("Say whether the statement is true or false."))
-    if spec.type == "shortanswer" and not any(a.weight > 0 for a in spec.answers):
-        raise ServiceError(_("A short-answer question needs an accepted answer."))
-    if spec.type == "numeric" and not any(a.weight > 0 for a in spec.numeric):
-        raise ServiceError(_("A numeric question needs an accepted answer."))
-    if spec.type == "matching" and len(spec.pairs) < 2:
-        raise ServiceError(_("A matching question needs at least two pairs."))
+    kind.check_spec(spec)
 
 
 def add_question(

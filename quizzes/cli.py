@@ -10,10 +10,10 @@ from flask.cli import AppGroup
 
 from courses.models import Course
 from quizzes import bank
-from quizzes.gift import GiftError, to_gift
-from quizzes.gift_import import import_gift
+from quizzes.gift import GiftError, bank_to_gift, import_gift
 from training.errors import ServiceError
 from training.extensions import db
+from training.transaction import commits
 
 quizzes_cli = AppGroup("quizzes", help="Question banks: Moodle GIFT import and export.")
 
@@ -29,20 +29,18 @@ def _course(slug: str) -> Course:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--course", "slug", required=True, help="The course whose bank receives them.")
 @click.option("--category", default="", help="For questions without $CATEGORY.")
+@commits
 def import_gift_command(path: Path, slug: str, category: str) -> None:
     """Import every question of a GIFT file, or none when the file has an error."""
     course = _course(slug)
     try:
         result = import_gift(course, path.read_text(encoding="utf-8-sig"), None, category)
     except GiftError as error:
-        db.session.rollback()
         raise click.ClickException(
             f"{path}:{error.line}: {error.message} (nothing imported)"
         ) from error
     except ServiceError as error:
-        db.session.rollback()
         raise click.ClickException(f"{error.message} (nothing imported)") from error
-    db.session.commit()
     click.echo(f"Imported {len(result.items)} questions into {slug}.")
     for skipped in result.skipped:
         click.echo(f"{path}:{skipped.line}: skipped: {skipped.reason}")
@@ -55,7 +53,5 @@ def export_gift_command(slug: str, path: Path) -> None:
     """Write a course's question bank as GIFT."""
     course = _course(slug)
     questions = bank.bank(course)
-    path.write_text(
-        to_gift([(q.category.name, q.current_version.spec) for q in questions]), encoding="utf-8"
-    )
+    path.write_text(bank_to_gift(questions), encoding="utf-8")
     click.echo(f"Exported {len(questions)} questions to {path}.")

@@ -13,34 +13,21 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from courses.models import Course
 from courses.packs import CoursePack, PackError, PackProblem
 from courses.packs.checks import line_of
 from quizzes import bank, services
-from quizzes.gift import GiftError, parse_gift, to_gift
+from quizzes.gift import GiftError, bank_to_gift, parse_gift
 from quizzes.models import Question, QuestionCategory, Quiz
+from quizzes.pack_entries import DrawLine, FileLine, QuizEntry
 from training.accounts.models import User
 from training.errors import ServiceError
 from training.extensions import db
 
 BANK_FILE = "bank.gift"
-SETTINGS = {  # name in course.yaml: (QuizSettings field, type, default)
-    "title": ("title", str, None),
-    "module": ("module_key", str, None),
-    "intro": ("intro", str, ""),
-    "open": ("is_open", bool, True),
-    "required": ("required", bool, True),
-    "pass_mark": ("pass_mark", int, 70),
-    "attempts_allowed": ("attempts_allowed", int, 0),
-    "min_delay_minutes": ("min_delay_seconds", float, 0),
-    "time_limit_minutes": ("time_limit_seconds", float, None),
-    "shuffle_questions": ("shuffle_questions", bool, False),
-    "shuffle_options": ("shuffle_options", bool, True),
-    "questions_per_page": ("questions_per_page", int, 1),
-    "review": ("review", str, "feedback"),
-    "done_when": ("done_when", str, "passed"),
-}
 
 
 # ---- export ---------------------------------------------------------------------------------
@@ -56,7 +43,7 @@ def export_quizzes(course: Course, pack: CoursePack) -> None:
         fixed = [q for q in fixed if q.retired_at is None]
         if fixed:
             name = f"{quiz.key}.gift"
-            pack.quizzes[name] = to_gift([(q.category.name, q.current_version.spec) for q in fixed])
+            pack.quizzes[name] = bank_to_gift(fixed)
             in_quiz_files.update(q.id for q in fixed)
             lines.append({"file": name})
         for slot in quiz.slots:
@@ -65,7 +52,7 @@ def export_quizzes(course: Course, pack: CoursePack) -> None:
         pack.quiz_settings.append({"key": quiz.key, **_settings_of(quiz), "questions": lines})
     rest = [q for q in questions if q.id not in in_quiz_files]
     if rest:
-        pack.quizzes[BANK_FILE] = to_gift([(q.category.name, q.current_version.spec) for q in rest])
+        pack.quizzes[BANK_FILE] = bank_to_gift(rest)
 
 
 def _settings_of(quiz: Quiz) -> dict[str, Any]:
@@ -132,9 +119,11 @@ def import_quizzes(course: Course, pack: CoursePack, user: User) -> None:
                 existing[key] = question
             questions.append(question)
         by_file[name] = questions
+    entries, invalid = _parse_quizzes(pack)
+    problems += invalid
     if not problems:
-        for i, raw in enumerate(pack.quiz_settings):
-            problems += _import_quiz(course, pack, i, raw, by_file)
+        for index, entry in enumerate(entries):
+            problems += _apply_quiz(course, pack, index, entry, by_file)
     if problems:
         raise PackError(problems)
 
@@ -159,84 +148,84 @@ def _problem(pack: CoursePack, path: tuple[str | int, ...], message: str) -> Pac
     return PackProblem("course.yaml", line_of(pack.course_node, path), message)
 
 
-def _import_quiz(
+def _parse_quizzes(pack: CoursePack) -> tuple[list[QuizEntry], list[PackProblem]]:
+    """Every quiz entry of course.yaml as a typed value, and the problems of those that are not
+    valid, each at its line."""
+    entries, problems = [], []
+    for index, raw in enumerate(pack.quiz_settings):
+        try:
+            entries.append(QuizEntry.model_validate(raw))
+        except ValidationError as invalid:
+            # A bad line fails both kinds of line: say it once.
+            found = {(_where(e["loc"]), _message(e)): None for e in invalid.errors()}
+            problems += [_problem(pack, ("quizzes", index, *path), msg) for path, msg in found]
+    return entries, problems
+
+
+def _where(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The YAML path of an error: a setting, or a line of `questions` (not the inner union
+    member pydantic names)."""
+    return loc[:2] if loc and loc[0] == "questions" else loc[:1]
+
+
+def _message(error: ErrorDetails) -> str:
+    """The trainer's words for a pydantic error, by where it is and what kind it is."""
+    loc = error["loc"]
+    name = str(loc[0]) if loc else "quizzes"
+    if name == "questions":
+        if len(loc) == 1:
+            return _("“questions” must be a list.")
+        return _("A line is “file: name.gift” or “category: name” with “draw: N”.")
+    if error["type"] == "extra_forbidden":
+        return _("Unknown quiz setting “%(name)s”.", name=name)
+    return _("“%(name)s” has the wrong type.", name=name)
+
+
+def _apply_quiz(
     course: Course,
     pack: CoursePack,
     index: int,
-    raw: dict[str, Any],
+    entry: QuizEntry,
     by_file: dict[str, list[Question]],
 ) -> list[PackProblem]:
+    """Create or update one quiz from its valid entry and set its lines anew."""
     where = ("quizzes", index)
-    problems = []
-    unknown = set(raw) - set(SETTINGS) - {"key", "questions"}
-    for name in sorted(unknown):
-        problems.append(
-            _problem(pack, (*where, name), _("Unknown quiz setting “%(name)s”.", name=name))
-        )
-    values: dict[str, Any] = {}
-    for name, (attr, kind, default) in SETTINGS.items():
-        value = raw.get(name, default)
-        if value is None and default is None and name != "title":
-            values[attr] = None
-            continue
-        ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            ok = True
-        if not ok:
-            problems.append(
-                _problem(pack, (*where, name), _("“%(name)s” has the wrong type.", name=name))
-            )
-            continue
-        values[attr] = round(value * 60) if name.endswith("_minutes") else value
-    lines = raw.get("questions") or []
-    if not isinstance(lines, list):
-        problems.append(_problem(pack, (*where, "questions"), _("“questions” must be a list.")))
-        lines = []
-    if problems:
-        return problems
+    quiz = db.session.scalar(
+        sa.select(Quiz).where(Quiz.course_id == course.id, Quiz.key == entry.key)
+    )
     try:
-        settings = services.QuizSettings(**values)
-        key = raw.get("key")
-        quiz = db.session.scalar(
-            sa.select(Quiz).where(Quiz.course_id == course.id, Quiz.key == key)
-        )
         if quiz is None:
-            quiz = services.create_quiz(course, settings, key if isinstance(key, str) else None)
+            quiz = services.create_quiz(course, entry.settings(), entry.key)
         else:
-            services.update_quiz(course, quiz, settings)
+            services.update_quiz(course, quiz, entry.settings())
         for slot in list(quiz.slots):
             services.remove_slot(quiz, slot)
-        for j, line in enumerate(lines):
-            if isinstance(line, dict) and "file" in line:
-                for question in by_file.get(line["file"], []):
-                    services.add_fixed(quiz, question)
-                if line["file"] not in by_file:
-                    return [
-                        _problem(
-                            pack, (*where, "questions", j), _("No such GIFT file in quizzes/.")
-                        )
-                    ]
-            elif isinstance(line, dict) and "category" in line:
-                category = db.session.scalar(
-                    sa.select(QuestionCategory).where(
-                        QuestionCategory.course_id == course.id,
-                        QuestionCategory.name == line["category"],
-                    )
-                )
-                if category is None:
-                    return [
-                        _problem(pack, (*where, "questions", j), _("No such question category."))
-                    ]
-                services.add_random(quiz, category, int(line.get("draw", 1)))
-            else:
-                return [
-                    _problem(
-                        pack,
-                        (*where, "questions", j),
-                        _("A line is “file: name.gift” or “category: name” with “draw: N”."),
-                    )
-                ]
+        for j, line in enumerate(entry.questions or []):
+            message = _add_line(course, quiz, line, by_file)
+            if message:
+                return [_problem(pack, (*where, "questions", j), message)]
     except ServiceError as error:
         return [_problem(pack, where, error.message)]
     db.session.flush()
     return []
+
+
+def _add_line(
+    course: Course, quiz: Quiz, line: FileLine | DrawLine, by_file: dict[str, list[Question]]
+) -> str:
+    """Add one line's questions to the quiz; what is wrong with the line, or ""."""
+    if isinstance(line, FileLine):
+        if line.file not in by_file:
+            return _("No such GIFT file in quizzes/.")
+        for question in by_file[line.file]:
+            services.add_fixed(quiz, question)
+        return ""
+    category = db.session.scalar(
+        sa.select(QuestionCategory).where(
+            QuestionCategory.course_id == course.id, QuestionCategory.name == line.category
+        )
+    )
+    if category is None:
+        return _("No such question category.")
+    services.add_random(quiz, category, line.draw)
+    return ""

@@ -6,6 +6,8 @@ import sqlalchemy as sa
 
 from quizzes.analysis import AttemptRecord, ItemResponse
 from quizzes.models import CHOICE_SEPARATOR, Question, QuestionVersion, Quiz
+from quizzes.spec import QuestionSpec
+from quizzes.types.base import REGISTRY
 from training.extensions import db
 
 _ITEMS_SQL = (
@@ -60,12 +62,12 @@ def question_labels(quiz: Quiz) -> tuple[dict[str, str], dict[str, dict[str, str
     """Short labels for the report: question key -> name (or the start of its text), and
     question key -> {choice id -> option text} so distractors read as words, not ids."""
     rows = db.session.execute(
-        sa.select(Question.id, QuestionVersion.name, QuestionVersion.data)
+        sa.select(Question.id, QuestionVersion.name, QuestionVersion.type, QuestionVersion.data)
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
         .where(Question.course_id == quiz.course_id)
     )
     names, choices = {}, {}
-    for qid, name, data in rows:
+    for qid, name, kind, data in rows:
         names[str(qid)] = name or (data.get("text") or "")[:80]
-        choices[str(qid)] = {o["id"]: o["text"][:40] for o in data.get("options", [])}
+        choices[str(qid)] = REGISTRY[kind].choice_labels(QuestionSpec.from_json(data))
     return names, choices

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-QUESTION_TYPES = ("single", "multiple", "truefalse", "shortanswer", "numeric", "matching")
 TEXT_FORMATS = ("markdown", "html", "plain", "moodle")
 
 
@@ -64,10 +63,12 @@ class QuestionSpec:
     text_format: str = "markdown"
     text_after: str = ""
     general_feedback: str = ""
-    options: list[Option] = field(default_factory=list)  # single, multiple
-    answers: list[TextAnswer] = field(default_factory=list)  # shortanswer
-    numeric: list[NumericAnswer] = field(default_factory=list)  # numeric
-    pairs: list[Pair] = field(default_factory=list)  # matching
+    # Each type uses the lists it needs (see quizzes.types): options for choices, answers for
+    # short answers, numeric for numbers, pairs for matching.
+    options: list[Option] = field(default_factory=list)
+    answers: list[TextAnswer] = field(default_factory=list)
+    numeric: list[NumericAnswer] = field(default_factory=list)
+    pairs: list[Pair] = field(default_factory=list)
     truth: bool | None = None  # truefalse: the right answer
     feedback_true: str = ""  # truefalse: shown to whoever answered "true"
     feedback_false: str = ""  # truefalse: shown to whoever answered "false"

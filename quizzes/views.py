@@ -16,9 +16,9 @@ from werkzeug.wrappers import Response
 from courses.models import Course, Enrollment
 from quizzes import attempts
 from quizzes.models import Attempt, AttemptItem, Quiz
-from quizzes.types import REGISTRY
-from training.errors import ServiceError
+from quizzes.types.base import REGISTRY
 from training.extensions import db
+from training.transaction import service_errors
 
 bp = Blueprint("quizzes", __name__, url_prefix="/courses")
 
@@ -69,14 +69,8 @@ def responses_from_form(items: list[AttemptItem], form: MultiDict) -> dict[int, 
     """Answers for the page's items, plus any field naming another item (so it is refused)."""
     responses: dict[int, Any] = {}
     for item in items:
-        name = f"q{item.id}"
-        kind = item.version.type
-        if kind == "multiple":
-            responses[item.id] = form.getlist(name)
-        elif kind == "matching":
-            responses[item.id] = {pid: form.get(f"{name}-{pid}", "") for pid in item.order}
-        else:
-            responses[item.id] = form.get(name)
+        kind = REGISTRY[item.version.type]
+        responses[item.id] = kind.read_form(f"q{item.id}", item.order, form)
     on_page = {item.id for item in items}
     for field in form:
         match = _FIELD.match(field)
@@ -91,6 +85,8 @@ def quiz(slug: str, key: str) -> str:
     """A quiz's rules, the learner's attempts so far, and the start or resume button."""
     quiz = _quiz(slug, key)
     state = attempts.standing(quiz, current_user.id)
+    # A write on GET, and an allowed one: an attempt whose time ran out while the learner was
+    # away must be graded before its result is shown, whichever page they open first.
     if state.open_attempt and attempts.close_if_expired(state.open_attempt):
         state = attempts.standing(quiz, current_user.id)
     return render_template("quizzes/quiz.html", quiz=quiz, state=state)
@@ -101,10 +97,9 @@ def quiz(slug: str, key: str) -> str:
 def start(slug: str, key: str) -> Response:
     """Start a new attempt (or resume the open one)."""
     quiz = _quiz(slug, key)
-    try:
+    with service_errors() as outcome:
         attempt = attempts.start(quiz, current_user.id)
-    except ServiceError as error:
-        flash(error.message, "error")
+    if not outcome.ok:
         return redirect(url_for(".quiz", slug=slug, key=key))
     return redirect(url_for(".attempt", slug=slug, key=key, attempt_id=attempt.id))
 
@@ -119,6 +114,8 @@ def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
         if request.method == "POST":  # sent twice (a double tap, a second tab)
             flash(_("This attempt has already been submitted."), "info")
         return redirect(url_for(".result", slug=slug, key=key, attempt_id=attempt.id))
+    # Grading a timed-out attempt on GET is the stated exception to "no writes on GET" (see
+    # `quiz` above): the deadline passed, so the attempt is over whoever looks at it.
     if attempts.close_if_expired(attempt):
         if request.method == "POST":
             flash(_("Time is up: answers sent after the deadline are not counted."), "error")
@@ -129,17 +126,17 @@ def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
         page = min(max(request.form.get("page", 0, type=int), 0), len(all_pages) - 1)
         responses = responses_from_form(all_pages[page], request.form)
         action = request.form.get("action", "save")
-        try:
+        with service_errors() as outcome:
             if action == "submit":
                 attempts.submit(attempt, current_user.id, responses)
-                return redirect(url_for(".result", slug=slug, key=key, attempt_id=attempt.id))
-            attempts.save(attempt, current_user.id, responses)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            else:
+                attempts.save(attempt, current_user.id, responses)
+        if not outcome.ok:
             return redirect(
                 url_for(".attempt", slug=slug, key=key, attempt_id=attempt_id, page=page)
             )
+        if action == "submit":
+            return redirect(url_for(".result", slug=slug, key=key, attempt_id=attempt.id))
         target = {"next": page + 1, "previous": page - 1}.get(action, page)
         target = min(max(target, 0), len(all_pages) - 1)
         return redirect(url_for(".attempt", slug=slug, key=key, attempt_id=attempt.id, page=target))
@@ -167,7 +164,6 @@ def result(slug: str, key: str, attempt_id: int) -> str | Response:
         quiz=quiz,
         attempt=attempt,
         review=attempts.review_for(attempt),
-        registry=REGISTRY,
         state=attempts.standing(quiz, current_user.id),
     )
 

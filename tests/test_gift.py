@@ -1,4 +1,4 @@
-"""Tests for the GIFT reader and writer (quizzes/gift.py): pure functions, no app needed."""
+"""Tests for the GIFT reader and writer (quizzes/gift/): pure functions, no app needed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quizzes.gift import GiftError, GiftItem, GiftSkipped, parse_gift, to_gift
-from quizzes.gift_write import format_number, format_percent
+from quizzes.gift.write import format_number, format_percent
 from quizzes.spec import TEXT_FORMATS, NumericAnswer, Option, Pair, QuestionSpec, TextAnswer
 
 

@@ -106,7 +106,7 @@ def test_editing_a_question_in_gift_makes_a_new_version(login_as, users):
     assert sorted(versions) == [1, 2]
     for bad in ("::x:: без ответа", "::a::A{=1}\n\n::b::B{=2}", "::x::{=да ~нет"):
         r = post(client, f"/author/info-work/bank/{question.id}", {"gift": bad})
-        assert r.status_code == 200 and 'class="errors"' in r.get_data(as_text=True), bad
+        assert r.status_code == 422 and 'class="errors"' in r.get_data(as_text=True), bad
     assert count(QuestionVersion) == 5  # 4 imported + 1 edit
 
 
@@ -159,7 +159,7 @@ def test_quiz_settings_and_random_draw_through_pages(login_as, users):
             **bad,
         }
         r = post(client, f"/author/info-work/quizzes/{quiz.key}", data)
-        assert r.status_code == 200 and 'class="errors"' in r.get_data(as_text=True), bad
+        assert r.status_code == 422 and 'class="errors"' in r.get_data(as_text=True), bad
     db.session.expire_all()
     assert db.session.scalar(sa.select(Quiz.pass_mark)) == 60
 

@@ -40,6 +40,15 @@ def quiz_course(users):
     return course
 
 
+def packed_then_deleted(users) -> bytes:
+    """The quiz course as a pack zip, the course itself deleted so the pack imports anew."""
+    course = quiz_course(users)
+    data = write_pack_zip(course_to_pack(course))
+    db.session.delete(db.session.get(Course, course.id))
+    db.session.commit()
+    return data
+
+
 def test_quizzes_travel_and_round_trip_byte_for_byte(ctx, users, media_root):
     course = quiz_course(users)
     first = write_pack_zip(course_to_pack(course))
@@ -66,10 +75,7 @@ def test_reimporting_does_not_duplicate_questions(ctx, users, media_root):
 
 
 def test_bad_quiz_parts_refuse_the_whole_pack(ctx, users, media_root):
-    course = quiz_course(users)
-    data = write_pack_zip(course_to_pack(course))
-    db.session.delete(db.session.get(Course, course.id))
-    db.session.commit()
+    data = packed_then_deleted(users)
 
     pack = read_pack_zip(data)
     pack.quizzes["bank.gift"] = "::x:: Вопрос {=да ~нет\n"
@@ -89,5 +95,37 @@ def test_bad_quiz_parts_refuse_the_whole_pack(ctx, users, media_root):
         import_pack(read_pack_zip(files), users["trainer"])
     problem = error.value.problems[0]
     assert (problem.file, problem.line) == ("course.yaml", expected)
+    db.session.rollback()
+    assert count(Course) == 0 and count(Question) == 0 and count(Quiz) == 0
+
+
+def test_each_bad_quiz_entry_is_named_at_its_line_of_course_yaml(ctx, users, media_root):
+    data = packed_then_deleted(users)
+
+    pack = read_pack_zip(data)
+    first, final = pack.quiz_settings
+    first["colour"] = "красный"  # unknown setting
+    first["shuffle_options"] = 1  # a number is not yes/no
+    first["questions"].append({"chapter": "Запас"})  # neither kind of line
+    final["questions"] = "Запас"  # not a list
+    files = write_pack_zip(pack)
+    yaml_lines = zipfile.ZipFile(io.BytesIO(files)).read("course.yaml").decode().splitlines()
+
+    def line(text: str, after: int = 0) -> int:
+        return next(n for n, ln in enumerate(yaml_lines, 1) if n > after and text in ln)
+
+    with pytest.raises(PackError) as error:
+        import_pack(read_pack_zip(files), users["trainer"])
+    found = {(p.file, p.line, p.message) for p in error.value.problems}
+    assert found == {
+        ("course.yaml", line("colour:"), "Неизвестная настройка теста «colour»."),
+        ("course.yaml", line("shuffle_options: 1"), "У «shuffle_options» неверный тип значения."),
+        (
+            "course.yaml",
+            line("chapter:"),
+            "Строка — это «file: name.gift» или «category: название» с «draw: N».",
+        ),
+        ("course.yaml", line("questions: Запас"), "«questions» должно быть списком."),
+    }
     db.session.rollback()
     assert count(Course) == 0 and count(Question) == 0 and count(Quiz) == 0

@@ -32,6 +32,8 @@ _ESCAPES = str.maketrans(
         "\n": "\\n",
     }
 )
+# A format marker at the start of a question text: `[markdown]`, and `[word]` in general.
+MARKER_RE = re.compile(r"\[([A-Za-z]+)\]")
 # Whitespace GIFT trims around every text; other spaces (no-break, ideographic) are content.
 WHITESPACE = " \t\n\r\f\v"
 

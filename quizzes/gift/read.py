@@ -1,4 +1,4 @@
-"""Moodle's GIFT quiz format, read and written as pure functions over `QuestionSpec`.
+"""Reading Moodle's GIFT quiz format into `QuestionSpec`s (a pure function).
 
 Reading follows Moodle's importer (question/format/gift), with these choices:
 
@@ -32,12 +32,9 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from quizzes.gift_answers import parse_answers
-from quizzes.gift_text import WHITESPACE, Block, GiftError, normalise_newlines
-from quizzes.gift_write import MARKER_RE, to_gift
+from quizzes.gift.answers import parse_answers
+from quizzes.gift.text import MARKER_RE, WHITESPACE, Block, normalise_newlines
 from quizzes.spec import TEXT_FORMATS, QuestionSpec
-
-__all__ = ["GiftError", "GiftItem", "GiftResult", "GiftSkipped", "parse_gift", "to_gift"]
 
 CATEGORY = "$CATEGORY:"
 # Moodle's context prefix ($course$, $system$, ...) and, after it, the hidden "top" category.

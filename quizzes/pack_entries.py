@@ -1,0 +1,65 @@
+"""The quiz entries of a course pack's course.yaml as typed values (pydantic), for pack import.
+
+Parsing first and applying second keeps the checks in one place: a value that validates here
+is the right shape, and the importer only asks the database what the YAML cannot say.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from quizzes.services import QuizSettings
+
+
+class FileLine(BaseModel):
+    """`- file: name.gift`: every question of that GIFT file, in order."""
+
+    file: str
+
+
+class DrawLine(BaseModel):
+    """`- category: Name` with `draw: N`: N questions drawn at random from the category."""
+
+    category: str
+    draw: int = 1
+
+
+class QuizEntry(BaseModel):
+    """One quiz of course.yaml; unknown settings are refused. Attributes are named as in
+    QuizSettings, with course.yaml's name as the alias where it differs."""
+
+    # Strict: YAML's `yes` is a bool, `70` an int; a bool is not a number and a number not text.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    key: str | None = None
+    title: str
+    module_key: str | None = Field(None, alias="module")
+    intro: str = ""
+    is_open: bool = Field(True, alias="open")
+    required: bool = True
+    pass_mark: int = 70
+    attempts_allowed: int = 0
+    min_delay_minutes: float = 0
+    time_limit_minutes: float | None = None
+    shuffle_questions: bool = False
+    shuffle_options: bool = True
+    questions_per_page: int = 1
+    review: str = "feedback"
+    done_when: str = "passed"
+    questions: Annotated[
+        list[Annotated[FileLine | DrawLine, Field(union_mode="left_to_right")]] | None,
+        Field(strict=False),
+    ] = None
+
+    def settings(self) -> QuizSettings:
+        """The quiz's settings as the quiz services take them (course.yaml counts minutes)."""
+        minutes = {"min_delay_minutes", "time_limit_minutes"}
+        values = self.model_dump(exclude={"key", "questions", *minutes})
+        limit = self.time_limit_minutes
+        return QuizSettings(
+            **values,
+            min_delay_seconds=round(self.min_delay_minutes * 60),
+            time_limit_seconds=None if limit is None else round(limit * 60),
+        )
