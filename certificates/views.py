@@ -27,6 +27,7 @@ from courses.authoring_views import editable_course
 from courses.models import Course
 from training.accounts.models import Role
 from training.db import utcnow
+from training.downloads import file_response
 from training.errors import ServiceError, show_error
 from training.extensions import db, limiter
 from training.permissions import roles_required
@@ -92,13 +93,7 @@ def pdf(certificate_id: int) -> Response:
     """The printable certificate (A4 landscape) with its code and QR."""
     certificate = _mine(certificate_id)
     data = documents.certificate_pdf(certificate)
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'
-        },
-    )
+    return file_response(data, f"certificate-{certificate.code}.pdf", "application/pdf")
 
 
 @bp.route("/certificates/<int:certificate_id>/credential.jwt")
@@ -107,12 +102,8 @@ def credential(certificate_id: int) -> Response:
     """The signed Open Badges 3.0 credential (VC-JWT) for wallets and offline checks."""
     certificate = _mine(certificate_id)
     token = documents.signed_credential(certificate)
-    return Response(
-        token,
-        mimetype="application/vc+jwt",
-        headers={
-            "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.jwt"'
-        },
+    return file_response(
+        token.encode("ascii"), f"certificate-{certificate.code}.jwt", "application/vc+jwt"
     )
 
 

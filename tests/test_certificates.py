@@ -14,6 +14,7 @@ from certificates.models import Certificate, CertificateSettings, initials
 from courses.models import Lesson, LessonProgress
 from tests.conftest import login, post
 from tests.course_helpers import build_course
+from tests.download_helpers import download_name
 from tests.quiz_helpers import RIGHT, build_quiz, enroll
 from training.audit import AuditEvent
 from training.extensions import db
@@ -242,7 +243,11 @@ def test_pdf_and_credential_are_for_the_holder_only(
     cert = certificate()
     pdf = learner.get(f"/certificates/{cert.id}/certificate.pdf")
     assert pdf.data.startswith(b"%PDF-")
-    token = learner.get(f"/certificates/{cert.id}/credential.jwt").get_data(as_text=True)
+    assert download_name(pdf) == f"certificate-{cert.code}.pdf"
+    credential = learner.get(f"/certificates/{cert.id}/credential.jwt")
+    assert credential.mimetype == "application/vc+jwt"
+    assert download_name(credential) == f"certificate-{cert.code}.jwt"
+    token = credential.get_data(as_text=True)
     assert token.count(".") == 2
     post(learner, "/account/logout")
     make_user("nosy")
