@@ -61,7 +61,7 @@ def learner_rows(
         .exists()
     )
     people = sa.select(User.id, User.username).where(enrolled).order_by(User.username)
-    root_id = int(scope.org.path.strip("/").split("/")[0])
+    root_id = scope.org.lineage_ids[0]
     counts = learner_counts([root_id, scope.org.id])
     if counts.get(scope.org.id, 0) < SMALL_SHARE * counts.get(root_id, 0):
         orgs = sa.select(Organization.id).where(subtree_filter(scope.org))

@@ -68,7 +68,7 @@ def _scope_org() -> Organization:
 
 def _trail(org: Organization) -> list[Organization]:
     """The organizations from the viewer's own (or the root, for admins) down to `org`."""
-    ids = [int(part) for part in org.path.strip("/").split("/")]
+    ids = org.lineage_ids
     if not current_user.is_admin:
         ids = ids[ids.index(current_user.organization_id) :]
     found = {

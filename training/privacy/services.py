@@ -46,7 +46,7 @@ def to_json_bytes(value: Any) -> bytes:
 def core_personal_data(user: User) -> dict[str, Any]:
     """What the core holds about one person: account, organization, roles, logs, invites."""
     org = user.organization
-    ancestor_ids = [int(part) for part in org.path.strip("/").split("/") if part]
+    ancestor_ids = org.lineage_ids
     names = dict(
         db.session.execute(
             sa.select(Organization.id, Organization.name).where(Organization.id.in_(ancestor_ids))
