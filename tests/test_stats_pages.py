@@ -181,7 +181,7 @@ def test_language_and_course_filters(crowd, login_as, users, app):
         db.session.commit()
     client = login_as("organizer")
     ru = page_tables(client.get("/stats/?language=ru").get_data(as_text=True))[0]
-    assert [row[0] for row in ru[1:]] == ["Информационная работа", "Total"] or len(ru) == 3
+    assert [row[0] for row in ru[1:]] == [crowd.title, "Total"]
     en = page_tables(client.get("/stats/?language=en").get_data(as_text=True))[0]
     assert row_of(en, "Total")[1:4] == ["0", "0", "0"]
     one = page_tables(client.get(f"/stats/?course={crowd.id}").get_data(as_text=True))[0]
