@@ -282,6 +282,27 @@ def render_certificate_pdf(data: CertificateData) -> bytes:
     expires = data.expires_on.strftime(labels["date"]) if data.expires_on else ""
     verify = f"{labels['verify']} {data.verify_url}"
 
+    pdf = _document(data, organization)
+    texts = (*labels.values(), name, course, organization, trainer, hours, issued, expires, verify)
+    _register_fonts(pdf, (*texts, data.code))
+    pdf.add_page()
+    _draw_heading(pdf, labels, organization, name, course)
+    # Details, bottom left; kept clear of the QR code's column and its quiet zone.
+    details = [(labels["duration"], hours), (labels["issued"], issued)]
+    if expires:
+        details.append((labels["expires"], expires))
+    details.append((labels["trainer"], trainer))
+    details_width = 130.0
+    y = 176 - 7 * len(details)
+    for label, value in details:
+        _labelled(pdf, label, value, y=y, width=details_width)
+        y += 7
+    _draw_verification(pdf, data, verify, TEXT_X + details_width + 10)
+    return bytes(pdf.output())
+
+
+def _document(data: CertificateData, organization: str) -> FPDF:
+    """An empty A4 landscape document with the certificate's metadata."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     # Everything is placed explicitly; an automatic page break could only add a stray page.
     pdf.set_auto_page_break(False)
@@ -295,10 +316,13 @@ def render_certificate_pdf(data: CertificateData) -> bytes:
     pdf.set_creation_date(
         datetime(data.issued_on.year, data.issued_on.month, data.issued_on.day, 12, tzinfo=UTC)
     )
-    texts = (*labels.values(), name, course, organization, trainer, hours, issued, expires, verify)
-    _register_fonts(pdf, (*texts, data.code))
-    pdf.add_page()
+    return pdf
 
+
+def _draw_heading(
+    pdf: FPDF, labels: dict[str, str], organization: str, name: str, course: str
+) -> None:
+    """The frame, then organization, title, holder and course down the middle of the page."""
     # Frame: a thin line with a hairline inside it, sober and printer-friendly.
     pdf.set_draw_color(*ACCENT)
     pdf.set_line_width(0.6)
@@ -315,21 +339,12 @@ def render_certificate_pdf(data: CertificateData) -> bytes:
     _block(pdf, labels["completed"], style="", sizes=((13, 1),), top=95, height=7, color=MUTED)
     _block(pdf, course, style="", sizes=COURSE_SIZES, top=103, height=30, color=ACCENT)
 
-    # Details, bottom left; kept clear of the QR code's column and its quiet zone.
-    details = [(labels["duration"], hours), (labels["issued"], issued)]
-    if expires:
-        details.append((labels["expires"], expires))
-    details.append((labels["trainer"], trainer))
-    details_width = 130.0
-    y = 176 - 7 * len(details)
-    for label, value in details:
-        _labelled(pdf, label, value, y=y, width=details_width)
-        y += 7
 
-    # Bottom right: QR code, the code in bold under it, then the address in small type.
+def _draw_verification(pdf: FPDF, data: CertificateData, verify: str, right_x: float) -> None:
+    """Bottom right: QR code, the code in bold under it, then the address in small type."""
     qr_top = 140.0
     _draw_qr(pdf, data.verify_url, RIGHT_EDGE - QR_SIZE, qr_top, QR_SIZE)
-    right_x, right_w = TEXT_X + details_width + 10, RIGHT_EDGE - TEXT_X - details_width - 10
+    right_w = RIGHT_EDGE - right_x
     code_top = qr_top + QR_SIZE + 2
     pdf.set_font(FAMILY, "B", 12)
     pdf.set_text_color(*ACCENT)
@@ -347,4 +362,3 @@ def render_certificate_pdf(data: CertificateData) -> bytes:
         align=Align.R,
         color=MUTED,
     )
-    return bytes(pdf.output())

@@ -27,9 +27,10 @@ from courses.authoring import editable_course
 from courses.models import Course
 from training.accounts.models import Role
 from training.db import utcnow
-from training.errors import ServiceError, show_error
+from training.downloads import file_response
 from training.extensions import db, limiter
 from training.permissions import roles_required
+from training.transaction import render_form, service_errors
 
 bp = Blueprint("certificates", __name__)
 
@@ -71,12 +72,9 @@ def public_name(certificate_id: int) -> Response:
     certificate = _mine(certificate_id)
     form = PublicNameForm(prefix=f"c{certificate.id}")
     if form.validate_on_submit():
-        try:
+        with service_errors() as outcome:
             services.set_public_name(certificate, form.mode.data, form.pseudonym.data or "")
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
+        if outcome.ok:
             flash(
                 _("Saved. The verification page now shows: %(name)s", name=certificate.public_name),
                 "success",
@@ -92,13 +90,7 @@ def pdf(certificate_id: int) -> Response:
     """The printable certificate (A4 landscape) with its code and QR."""
     certificate = _mine(certificate_id)
     data = documents.certificate_pdf(certificate)
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.pdf"'
-        },
-    )
+    return file_response(data, f"certificate-{certificate.code}.pdf", "application/pdf")
 
 
 @bp.route("/certificates/<int:certificate_id>/credential.jwt")
@@ -107,12 +99,8 @@ def credential(certificate_id: int) -> Response:
     """The signed Open Badges 3.0 credential (VC-JWT) for wallets and offline checks."""
     certificate = _mine(certificate_id)
     token = documents.signed_credential(certificate)
-    return Response(
-        token,
-        mimetype="application/vc+jwt",
-        headers={
-            "Content-Disposition": f'attachment; filename="certificate-{certificate.code}.jwt"'
-        },
+    return file_response(
+        token.encode("ascii"), f"certificate-{certificate.code}.jwt", "application/vc+jwt"
     )
 
 
@@ -154,18 +142,15 @@ def revoke(certificate_id: int) -> str | Response:
     certificate = _revocable(certificate_id)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             services.revoke(certificate, current_user, form.reason.data)
-        except ServiceError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
+        if outcome.ok:
             flash(_("Certificate revoked."), "success")
             return redirect(url_for(".course_certificates", slug=certificate.course.slug))
-    return render_template(
+    return render_form(
         "certificates/revoke.html",
+        form,
         certificate=certificate,
-        form=form,
         fmt=services.format_certificate_code,
     )
 
@@ -175,11 +160,9 @@ def revoke(certificate_id: int) -> str | Response:
 def unrevoke(certificate_id: int) -> Response:
     """Undo a revocation."""
     certificate = _revocable(certificate_id)
-    try:
+    with service_errors() as outcome:
         services.unrevoke(certificate, current_user)
-    except ServiceError as error:
-        flash(error.message, "error")
-    else:
+    if outcome.ok:
         flash(_("The certificate is valid again."), "success")
     return redirect(url_for(".course_certificates", slug=certificate.course.slug))
 
@@ -205,7 +188,7 @@ def settings(slug: str) -> str | Response:
         db.session.add(row)
         flash(_("Certificate settings saved."), "success")
         return redirect(url_for(".settings", slug=slug))
-    return render_template("certificates/settings.html", course=course, form=form)
+    return render_form("certificates/settings.html", form, course=course)
 
 
 # ---- public verification --------------------------------------------------------------------

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from stats import store
-from training.extensions import db
+from training.transaction import commits
 
 stats_cli = AppGroup("stats", help="Organizer statistics: consistency check and rebuild.")
 
@@ -31,9 +31,9 @@ def check_command(show: int) -> None:
 
 
 @stats_cli.command("rebuild")
+@commits
 def rebuild_command() -> None:
     """Replace the aggregates with a recomputation from the event log (one transaction)."""
     started = time.perf_counter()
     rows = store.rebuild()
-    db.session.commit()
     click.echo(f"Rebuilt {rows} counters in {time.perf_counter() - started:.1f} s.")

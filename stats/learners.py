@@ -55,21 +55,7 @@ def learner_rows(
     A page continues after the last username shown instead of counting and skipping rows,
     so any page costs what the first does. `page_size=None` gives every row (CSV export).
     """
-    enrolled = (
-        sa.select(Enrollment.user_id)
-        .where(Enrollment.user_id == User.id, Enrollment.course_id.in_(scope.course_ids))
-        .exists()
-    )
-    people = sa.select(User.id, User.username).where(enrolled).order_by(User.username)
-    root_id = int(scope.org.path.strip("/").split("/")[0])
-    counts = learner_counts([root_id, scope.org.id])
-    if counts.get(scope.org.id, 0) < SMALL_SHARE * counts.get(root_id, 0):
-        orgs = sa.select(Organization.id).where(subtree_filter(scope.org))
-        people = people.where(User.organization_id.in_(orgs))
-    else:
-        people = people.join(Organization, Organization.id == User.organization_id).where(
-            subtree_filter(scope.org)
-        )
+    people = _people(scope)
     if after is not None:
         people = people.where(User.username > after)
     if page_size:
@@ -111,6 +97,24 @@ def learner_rows(
             )
         )
     return LearnerPage(rows, after, next_after)
+
+
+def _people(scope: Scope) -> sa.Select:
+    """Ids and usernames of the subtree's learners enrolled in the scope's courses, by name."""
+    enrolled = (
+        sa.select(Enrollment.user_id)
+        .where(Enrollment.user_id == User.id, Enrollment.course_id.in_(scope.course_ids))
+        .exists()
+    )
+    people = sa.select(User.id, User.username).where(enrolled).order_by(User.username)
+    root_id = scope.org.lineage_ids[0]
+    counts = learner_counts([root_id, scope.org.id])
+    if counts.get(scope.org.id, 0) < SMALL_SHARE * counts.get(root_id, 0):
+        orgs = sa.select(Organization.id).where(subtree_filter(scope.org))
+        return people.where(User.organization_id.in_(orgs))
+    return people.join(Organization, Organization.id == User.organization_id).where(
+        subtree_filter(scope.org)
+    )
 
 
 def _lessons_done(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], set[str]]:

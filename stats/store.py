@@ -16,7 +16,7 @@ from stats.counting import Active, Count, Fact, LearnerState, fact_from_row, rep
 from stats.models import LastActive, WeeklyCount
 from training.events import LearningEvent
 from training.extensions import db
-from training.organizations.models import Organization
+from training.organizations.models import Organization, path_ids
 
 # What replaying a learner's history needs; question scores (in `context`) are not.
 HISTORY_COLUMNS = (
@@ -47,11 +47,7 @@ def _languages_for(course_id: int) -> dict[int, str]:
 def ancestry() -> dict[int, list[int]]:
     """Every organization's ids from the root down to itself (one query)."""
     rows = db.session.execute(sa.select(Organization.id, Organization.path))
-    return {org_id: _ids(path) for org_id, path in rows}
-
-
-def _ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
+    return {org_id: path_ids(path) for org_id, path in rows}
 
 
 @dataclass
@@ -94,11 +90,11 @@ def on_event_recorded(_sender: object, *, event: LearningEvent) -> None:
     replay(state, (fact_from_row(row) for row in earlier), languages)
     changes = state.apply(fact_from_row(event), languages.get(event.course_id, ""))
     org = db.session.get(Organization, event.organization_id)
-    lineage = {event.organization_id: _ids(org.path) if org else [event.organization_id]}
+    lineage = {event.organization_id: org.lineage_ids if org else [event.organization_id]}
     for change in changes:
         if isinstance(change, Active) and change.org_id not in lineage:
             moved_from = db.session.get(Organization, change.org_id)
-            lineage[change.org_id] = _ids(moved_from.path) if moved_from else [change.org_id]
+            lineage[change.org_id] = moved_from.lineage_ids if moved_from else [change.org_id]
     # Written just before the commit: the counter rows are shared by every learner of an
     # organization, so holding their row locks through the rest of the request (rendering
     # the page...) would make concurrent requests queue behind each other on PostgreSQL.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response
+
+from training.downloads import csv_response
 
 
 @dataclass(frozen=True)
@@ -35,28 +35,14 @@ class Table:
             self.rows.sort(key=lambda row: _sort_key(row[column]), reverse=descending)
 
     def csv_response(self, filename: str) -> Response:
-        """The table as a CSV file Excel opens with Cyrillic intact (UTF-8 with BOM)."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.headers)
-        for row in self.rows:
-            writer.writerow([_csv_safe(cell.text) for cell in row])
-        return Response(
-            "\ufeff" + out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        """The table as a CSV download, exactly the texts the page shows."""
+        return csv_response(
+            ([cell.text for cell in row] for row in self.rows), filename, self.headers
         )
 
 
 def _sort_key(cell: Cell) -> tuple:
     return (cell.sort is None, cell.sort if cell.sort is not None else cell.text)
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheets; names are user input.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 class Privacy:

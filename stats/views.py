@@ -20,6 +20,7 @@ from training.accounts.models import Role
 from training.audit import audit
 from training.extensions import db
 from training.organizations.models import Organization
+from training.paging import continued_pager
 from training.permissions import roles_required
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
@@ -68,7 +69,7 @@ def _scope_org() -> Organization:
 
 def _trail(org: Organization) -> list[Organization]:
     """The organizations from the viewer's own (or the root, for admins) down to `org`."""
-    ids = [int(part) for part in org.path.strip("/").split("/")]
+    ids = org.lineage_ids
     if not current_user.is_admin:
         ids = ids[ids.index(current_user.organization_id) :]
     found = {
@@ -235,4 +236,7 @@ def learners(fmt: str) -> str | Response:
     table = pages.learner_table(data)
     if fmt == "csv":
         return _csv(table, "learners", board)
-    return _render("learners", board, table=table, data=data)
+    page_links = continued_pager(
+        after, data.next_after, lambda key: board.url("stats.learners", after=key)
+    )
+    return _render("learners", board, table=table, page_links=page_links)

@@ -27,7 +27,8 @@ from tests.two_factor_state import RECOVERY_CODES  # for logins that run out of 
 from training.accounts.models import Role, User, normalise_username
 from training.accounts.services import create_user
 from training.accounts.two_factor import enable_two_factor, two_factor_required
-from training.db import utcnow
+from training.db import Clock, utcnow
+from training.db import clock as platform_clock
 from training.errors import ServiceError
 from training.extensions import db, limiter
 from training.organizations.models import Organization, OrgKind
@@ -340,6 +341,15 @@ def login_as(client: FlaskClient, users: dict[str, User]):
         return client
 
     return do
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The platform's clock, for a test to move on instead of sleeping; put back afterwards."""
+    try:
+        yield platform_clock
+    finally:
+        platform_clock.reset()
 
 
 @contextmanager

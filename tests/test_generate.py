@@ -301,8 +301,16 @@ def take(quiz: Quiz, user_id: int, answer: str) -> None:
 def test_events_have_the_shapes_the_application_writes(bench):
     """A new learner goes through a generated course with the real services: every generated
     event of that course looks like one the application wrote."""
+    # The busiest course among those with a quiz one may retry at once, so a failed attempt
+    # (then a passed one) is among the events compared.
+    retryable = sa.select(Quiz.course_id).where(
+        Quiz.min_delay_seconds == 0, Quiz.attempts_allowed != 1
+    )
     course_id = db.session.scalar(
-        sa.select(Certificate.course_id).order_by(sa.func.count().desc()).group_by("course_id")
+        sa.select(Certificate.course_id)
+        .where(Certificate.course_id.in_(retryable))
+        .order_by(sa.func.count().desc())
+        .group_by("course_id")
     )
     course = db.session.get(Course, course_id)
     org = db.session.get(Organization, db.session.scalar(sa.select(Organization.id).limit(1)))
@@ -311,9 +319,9 @@ def test_events_have_the_shapes_the_application_writes(bench):
     revision = course.published_revision
     quizzes = quizzes_of(course)
     # one quiz is failed first, where the rules allow an immediate second attempt
-    retried = next(
-        (q for q in quizzes if not q.min_delay_seconds and q.attempts_allowed != 1), None
-    )
+    [retried, *_others] = [
+        q for q in quizzes if not q.min_delay_seconds and q.attempts_allowed != 1
+    ]
     for module in revision.outline:
         for item in module["lessons"]:
             lesson = next(row for row in revision.lesson_rows if row.key == item["key"])
@@ -333,8 +341,8 @@ def test_events_have_the_shapes_the_application_writes(bench):
         db.session.scalars(sa.select(LearningEvent).where(LearningEvent.actor_id == user_id))
     )
     written = {signature(e) for e in mine}
-    assert {e.verb for e in mine} >= {"enrolled", "viewed", "completed", "passed", "certified"}
-    assert retried is None or "failed" in {e.verb for e in mine}
+    verbs = {e.verb for e in mine}
+    assert verbs >= {"enrolled", "viewed", "completed", "passed", "failed", "certified"}
     generated = {
         signature(e)
         for e in db.session.scalars(

@@ -9,8 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from training import markdown as md_module
-from training.markdown import render_markdown, sanitise_html
+from training.markdown import markdown_parser, render_markdown, sanitise_html
 
 ALLOWED_TAGS = {
     "p",
@@ -251,7 +250,7 @@ def test_xss_vector_is_neutralised(vector: str) -> None:
 @pytest.mark.parametrize("vector", XSS_VECTORS)
 def test_xss_vector_is_stopped_before_the_sanitiser(vector: str) -> None:
     # The first wall (markdown-it + our core rule) must hold on its own; nh3 is a backstop.
-    assert_safe_html(md_module._md.render(vector, {}))
+    assert_safe_html(markdown_parser.render(vector, {}))
 
 
 def test_raw_html_is_escaped() -> None:
@@ -450,7 +449,7 @@ def test_javascript_link_is_not_a_link() -> None:
 
 def test_sanitiser_attribute_filter_drops_data_urls() -> None:
     # Exercise the second wall directly with markup markdown-it would never produce.
-    out = md_module._sanitise(
+    out = sanitise_html(
         '<a href="data:text/html,x">a</a><a href="DATA:image/png;base64,AA">b</a>'
         '<img src="data:image/svg+xml;base64,PHN2Zz4=">'
         '<img src="data:image/png;base64,AAAA">'
@@ -461,7 +460,7 @@ def test_sanitiser_attribute_filter_drops_data_urls() -> None:
 
 
 def test_sanitiser_strips_disallowed_markup() -> None:
-    out = md_module._sanitise(
+    out = sanitise_html(
         '<p style="color:red" onclick="x()">a</p><script>alert(1)</script>'
         '<a href="javascript:alert(1)">b</a><img src="x" onerror="y()">'
     )

@@ -12,7 +12,13 @@ from training.accounts.models import User
 from training.errors import ServiceError
 from training.extensions import db
 from training.organizations import services
-from training.organizations.models import InviteCode, Organization, OrgKind
+from training.organizations.models import (
+    InviteCode,
+    Organization,
+    OrgKind,
+    path_below,
+    path_ids,
+)
 
 
 def fresh(org: Organization) -> Organization:
@@ -34,6 +40,26 @@ def test_paths_and_subtrees(ctx, org_tree):
     ).all()
     assert sorted(below_north) == ["Приморская", "Северная", "Школа № 1"]
     assert [o.name for o in services.tree(north)] == ["Северная", "Приморская", "Школа № 1"]
+
+
+def test_a_path_reads_as_ids_from_the_root_down():
+    assert path_ids("/1/7/42/") == [1, 7, 42]
+    assert path_ids("/3/") == [3]
+    assert path_ids("") == []
+    assert path_below(None, 3) == "/3/"
+    assert path_below("/1/7/", 42) == "/1/7/42/"
+    assert path_ids(path_below("/1/7/", 42)) == [1, 7, 42]
+
+
+def test_lineage_and_depth_follow_the_tree(ctx, org_tree):
+    top, north, local, school = (
+        fresh(org_tree[k]) for k in ("top", "north", "north_local", "school")
+    )
+    assert school.lineage_ids == [top.id, north.id, local.id, school.id]
+    assert top.lineage_ids == [top.id]
+    assert (top.depth, north.depth, school.depth) == (0, 1, 3)
+    services.update_organization(fresh(local), local.name, OrgKind.LOCAL, fresh(org_tree["south"]))
+    assert fresh(school).lineage_ids == [top.id, org_tree["south"].id, local.id, school.id]
 
 
 def test_placement_rules(ctx, org_tree):

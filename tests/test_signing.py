@@ -319,7 +319,7 @@ def test_flipped_character_in_the_payload_is_refused(store: KeyStore, token: str
     result = verify_credential(tampered, store.public_keyset(), now=NOW)
 
     assert not result.valid_signature
-    assert result.reason in {"bad signature", "malformed token: unreadable header or payload"}
+    assert result.reason == "bad signature"  # still base64url: only the signature can tell
     assert result.credential is None and result.holder_name is None
 
 

@@ -201,6 +201,22 @@ def test_check_reports_drift_and_rebuild_repairs_it(ctx, users, org_tree, app):
     assert stored_weekly("enrolled", org_tree["top"].id) == 1
 
 
+def test_the_rebuild_command_repairs_the_counters_and_commits(app, users, org_tree):
+    with app.test_request_context():
+        course = build_course(users["trainer"])
+        learning.enroll(users["learner"].id, course)
+        db.session.execute(
+            sa.update(WeeklyCount).where(WeeklyCount.metric == "enrolled").values(value=5)
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["stats", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Rebuilt ")
+    db.session.rollback()  # only what the command committed is left to read
+    assert store.check().total == 0
+    assert stored_weekly("enrolled", org_tree["top"].id) == 1
+
+
 def test_anonymised_events_still_count_as_one_learner(ctx, users, org_tree):
     from training.events import LearningEvent
 

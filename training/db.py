@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,9 +27,32 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Clock:
+    """The platform's time source: the system clock, which a test moves on instead of waiting.
+
+    Only tests call `advance`/`reset`; the live app and a browser test share this process, so
+    a pause between quiz attempts or a one-time-code step passes without sleeping.
+    """
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+    def reset(self) -> None:
+        self.offset = timedelta(0)
+
+
+clock = Clock()
+
+
 def utcnow() -> datetime:
     """Current time, timezone-aware UTC (use as a callable default, never a value)."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):

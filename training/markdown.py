@@ -16,7 +16,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-__all__ = ["render_markdown"]
+__all__ = ["markdown_parser", "render_markdown", "sanitise_html"]
 
 EXTERNAL_REL = "noopener noreferrer nofollow"
 
@@ -198,7 +198,9 @@ def _build_parser() -> MarkdownIt:
     return md
 
 
-_md = _build_parser()
+#: The first wall on its own: CommonMark with raw HTML off, safe links only, our token rule.
+#: `render_markdown` puts the sanitiser behind it; use this alone only to test that wall.
+markdown_parser = _build_parser()
 
 _ALLOWED_TAGS = frozenset(
     {
@@ -283,7 +285,7 @@ def _sanitise(rendered: str) -> str:
 def render_markdown(text: str, *, media_base: str | None = None) -> str:
     """Trainer-written Markdown to safe HTML (for storing with a revision, not per request)."""
     env: dict[str, Any] = {_ENV_MEDIA_BASE: media_base}
-    return _sanitise(_md.render(text, env))
+    return _sanitise(markdown_parser.render(text, env))
 
 
 _VOID_TAGS = frozenset({"br", "hr", "img"})

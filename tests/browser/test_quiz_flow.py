@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import time
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
@@ -26,7 +26,7 @@ def answer(page: Page, right: bool) -> None:
     page.get_by_role("button", name="Submit all answers").click()
 
 
-def test_import_build_fail_wait_pass_and_analyse(live_server, new_page, shot):
+def test_import_build_fail_wait_pass_and_analyse(live_server, new_page, shot, clock):
     trainer = new_page(locale="en-US", width=1100, height=900)
     log_in(trainer, live_server, "trainer")
     trainer.goto(live_server + "/author/news-first-steps")
@@ -40,7 +40,7 @@ def test_import_build_fail_wait_pass_and_analyse(live_server, new_page, shot):
     trainer.get_by_label("Title").fill("Проверка: что такое новость")
     trainer.get_by_label("Place").select_option(label="After module: Что такое новость")
     trainer.get_by_label("Pass mark, %").fill("100")
-    trainer.get_by_label("Pause between attempts, minutes").fill("0.05")  # 3 seconds
+    trainer.get_by_label("Pause between attempts, minutes").fill("10")
     trainer.get_by_label("Questions per page").fill("0")
     trainer.get_by_label("After submitting, learners see").select_option("feedback")
     trainer.get_by_label("Open to learners").check()
@@ -68,7 +68,10 @@ def test_import_build_fail_wait_pass_and_analyse(live_server, new_page, shot):
     learner.get_by_role("link", name="Back to the course").click()
     learner.get_by_role("link", name=re.compile("Quiz: Проверка")).click()
     expect(learner.get_by_text("The next attempt opens later.")).to_be_visible()
-    time.sleep(3.5)  # the pause between attempts set by the trainer
+    clock.advance(timedelta(minutes=9))  # not yet
+    learner.reload()
+    expect(learner.get_by_text("The next attempt opens later.")).to_be_visible()
+    clock.advance(timedelta(minutes=1))  # the trainer's pause has passed
     learner.reload()
     learner.get_by_role("button", name="Try again").click()
     answer(learner, right=True)

@@ -19,6 +19,7 @@ from training.extensions import db
 from training.organizations.forms import org_choices
 from training.organizations.models import Organization
 from training.organizations.services import tree
+from training.paging import numbered_pager
 from training.permissions import roles_required
 from training.transaction import render_form, service_errors
 
@@ -44,7 +45,10 @@ def users() -> str:
     if role in {str(r) for r in Role}:
         query = query.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == role)))
     page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
-    return render_template("admin/users.html", page=page, q=q, role=role, roles=list(Role))
+    page_links = numbered_pager(page, lambda n: url_for(".users", q=q, role=role, page=n))
+    return render_template(
+        "admin/users.html", page=page, page_links=page_links, q=q, role=role, roles=list(Role)
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -113,9 +117,9 @@ def audit_log() -> str:
         "admin/audit.html",
         form=form,
         page=page,
+        page_links=numbered_pager(page, lambda n: url_for(".audit_log", page=n, **args)),
         actor_names=actor_names,
         action_label=action_label,
-        args=args,
     )
 
 

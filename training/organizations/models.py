@@ -38,6 +38,16 @@ ORG_KIND_LABELS = {
 }
 
 
+def path_ids(path: str) -> list[int]:
+    """The ids a materialized path names, from the root down: "/1/7/42/" -> [1, 7, 42]."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def path_below(parent_path: str | None, org_id: int) -> str:
+    """The path of organization `org_id` placed under the one at `parent_path` (None: the top)."""
+    return f"{parent_path or '/'}{org_id}/"
+
+
 class Organization(db.Model):
     """A node of the union's tree; `path` lists the ids from the root so subtrees are one LIKE."""
 
@@ -69,8 +79,13 @@ class Organization(db.Model):
         return OrgKind(self.kind)
 
     @property
+    def lineage_ids(self) -> list[int]:
+        """Ids from the root down to and including this organization."""
+        return path_ids(self.path)
+
+    @property
     def depth(self) -> int:
-        return self.path.count("/") - 2
+        return len(self.lineage_ids) - 1
 
     def is_within(self, other: Organization) -> bool:
         """True when this organization is `other` or lies below it."""

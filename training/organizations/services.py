@@ -12,7 +12,7 @@ from training.audit import audit
 from training.db import utcnow
 from training.errors import ServiceError
 from training.extensions import db
-from training.organizations.models import InviteCode, Organization, OrgKind
+from training.organizations.models import InviteCode, Organization, OrgKind, path_below
 
 # Crockford's base32 alphabet: no I, L, O or U, so codes survive being read aloud and retyped.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -84,7 +84,7 @@ def create_organization(
     org = Organization(name=_check_name(name, parent), kind=str(kind), parent=parent)
     db.session.add(org)
     db.session.flush()  # the id is part of the path
-    org.path = (parent.path if parent else "/") + f"{org.id}/"
+    org.path = path_below(parent.path if parent else None, org.id)
     audit(
         actor_id,
         "organization.create",
@@ -141,7 +141,7 @@ def update_organization(
         )
     if (parent.id if parent else None) != org.parent_id:
         old_path = org.path
-        new_path = (parent.path if parent else "/") + f"{org.id}/"
+        new_path = path_below(parent.path if parent else None, org.id)
         db.session.execute(
             sa.update(Organization)
             .where(Organization.path.startswith(old_path, autoescape=True))

@@ -65,7 +65,7 @@ def core_personal_data(user: User) -> dict[str, Any]:
 
 
 def _organization_data(org: Organization) -> dict[str, Any]:
-    ancestor_ids = [int(part) for part in org.path.strip("/").split("/") if part]
+    ancestor_ids = org.lineage_ids
     names = dict(
         db.session.execute(
             sa.select(Organization.id, Organization.name).where(Organization.id.in_(ancestor_ids))

@@ -26,6 +26,7 @@ from limits import parse_many
 from werkzeug.wrappers import Response as BaseResponse
 
 from training.db import utcnow
+from training.downloads import file_response
 from training.errors import show_error
 from training.extensions import limiter
 from training.privacy import services
@@ -72,16 +73,9 @@ def my_data() -> str:
 def export() -> Response:
     """Download everything the platform holds about the logged-in person, as a zip of JSON."""
     data = services.export_personal_data(current_user._get_current_object())
-    # No username in the name: headers are Latin-1 and usernames may be Cyrillic.
-    filename = f"my-data-{utcnow():%Y-%m-%d}.zip"
-    return Response(
-        data,
-        mimetype="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    response = file_response(data, f"my-data-{utcnow():%Y-%m-%d}.zip", "application/zip")
+    response.headers["Cache-Control"] = "no-store"  # personal data: no copy in any cache
+    return response
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
