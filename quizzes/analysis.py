@@ -34,6 +34,8 @@ from operator import attrgetter
 
 from flask_babel import lazy_gettext
 
+from training.downloads import spreadsheet_safe
+
 TOO_HARD_BELOW = 0.2
 TOO_EASY_ABOVE = 0.95
 LOW_DISCRIMINATION_BELOW = 0.1
@@ -350,11 +352,6 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def _text(value: str) -> str:
-    """Defuse spreadsheet formulas: short answers are learner-typed and land in Excel."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def to_csv_rows(stats: QuizStats) -> list[list[str]]:
     """Header plus one row per question, ready for csv.writer."""
     rows = [list(CSV_HEADER)]
@@ -362,12 +359,12 @@ def to_csv_rows(stats: QuizStats) -> list[list[str]]:
         options = "; ".join(f"{label}:{count}" for label, count in q.option_counts.items())
         rows.append(
             [
-                _text(q.question),
+                spreadsheet_safe(q.question),
                 str(q.attempts),
                 _number(q.facility),
                 _number(q.discrimination),
                 "; ".join(q.flags),
-                _text(options),
+                spreadsheet_safe(options),
             ]
         )
     return rows

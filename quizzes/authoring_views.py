@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +19,7 @@ from quizzes.reports import attempt_records, question_labels
 from quizzes.spec import QuestionSpec
 from quizzes.types import type_of
 from training.accounts.models import Role
+from training.downloads import csv_response, file_response
 from training.extensions import db
 from training.permissions import roles_required
 from training.transaction import form_status, render_form, service_errors
@@ -100,11 +98,7 @@ def export_gift(slug: str) -> Response:
     questions = bank.bank(course, category_id)
     text = bank_to_gift(questions)
     name = f"{course.slug}.gift"
-    return Response(
-        text,
-        mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return file_response(text.encode("utf-8"), name, "text/plain")
 
 
 @bp.route("/<slug>/bank/new", methods=["GET", "POST"])
@@ -310,13 +304,8 @@ def analysis(slug: str, key: str) -> str | Response:
     first_only = request.args.get("attempts") != "all"
     stats = analyse(attempt_records(quiz), first_only=first_only)
     if request.args.get("format") == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(to_csv_rows(stats))
-        return Response(
-            "\ufeff" + buffer.getvalue(),  # a BOM so spreadsheet programs read Cyrillic as UTF-8
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{quiz.key}-analysis.csv"'},
-        )
+        header, *rows = to_csv_rows(stats)
+        return csv_response(rows, f"{quiz.key}-analysis.csv", header=header)
     labels, choice_labels = question_labels(quiz)
     return render_template(
         "quizzes/author/analysis.html",

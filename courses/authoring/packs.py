@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import current_app, flash, redirect, render_template, send_file, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -20,6 +18,7 @@ from courses.packs import (
     read_pack_zip,
     write_pack_zip,
 )
+from training.downloads import file_response
 from training.permissions import roles_required
 from training.transaction import service_errors
 
@@ -35,12 +34,7 @@ def export(slug: str) -> Response:
         for problem in error.problems:
             flash(f"{problem.file}: {problem.message}", "error")
         return redirect(url_for(".course", slug=slug))
-    return send_file(
-        io.BytesIO(data),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{course.slug}.zip",
-    )
+    return file_response(data, f"{course.slug}.zip", "application/zip")
 
 
 @bp.route("/import", methods=["POST"])
