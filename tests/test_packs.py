@@ -553,11 +553,11 @@ def test_validation_problems_name_the_line_of_each_error_inside_the_validated_pa
             _Entry.model_validate(raw)
         except pydantic.ValidationError as error:
             problems += validation_problems(error, "course.yaml", node, at=("quizzes", i))
-    assert [(p.line, p.message) for p in problems if "Unknown" in p.message] == [
-        (4, "Unknown field “colour”.")
+    assert sorted((p.line, p.message) for p in problems) == [
+        (3, "“limit” has the wrong type."),  # pydantic's own English is not shown
+        (4, "Unknown field “colour”."),
+        (5, "The field “key” is missing."),
     ]
-    assert (5, "The field “key” is missing.") in [(p.line, p.message) for p in problems]
-    assert 3 in [p.line for p in problems]  # `limit: many`, in pydantic's own words
 
 
 def test_lesson_listed_without_its_file(tmp_path):

@@ -124,8 +124,10 @@ def validation_issues(
             message = _("The field “%(key)s” is missing.", key=name)
         elif item["type"] == "extra_forbidden":
             message = _("Unknown field “%(key)s”.", key=name)
-        else:
+        elif item["type"].startswith("pack_"):
             message = item["msg"]  # our own PydanticCustomError, already translated
+        else:  # pydantic's own words are English: say it in the trainer's language
+            message = _("“%(name)s” has the wrong type.", name=name)
         issues.append(Issue(file, path, message))
     return issues
 
