@@ -51,6 +51,17 @@ LESSON = (
 )
 
 
+def build_bench_course(trainer):
+    """The benchmarks' published course: three modules of four lessons of LESSON."""
+    course = services.create_course(trainer, slug="bench", meta=services.CourseMeta("Новости"))
+    for m in range(3):
+        module = services.add_module(course, f"Модуль {m + 1}")
+        for n in range(4):
+            services.add_lesson(module, f"Урок {m + 1}.{n + 1}", LESSON)
+    publishing.publish(course, trainer)
+    return course
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=1000)
@@ -71,12 +82,7 @@ def main() -> None:
         org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
         trainer = create_user("trainer", "bench-password-1", org, roles={Role.TRAINER})
         learner = create_user("learner", "bench-password-1", org)
-        course = services.create_course(trainer, slug="bench", meta=services.CourseMeta("Новости"))
-        for m in range(3):
-            module = services.add_module(course, f"Модуль {m + 1}")
-            for n in range(4):
-                services.add_lesson(module, f"Урок {m + 1}.{n + 1}", LESSON)
-        publishing.publish(course, trainer)
+        course = build_bench_course(trainer)
         learning.enroll(learner.id, course)
         db.session.commit()
         key = course.lessons()[5].key

@@ -65,9 +65,9 @@ def prepare(url: str) -> Dataset:
     import flask_migrate
 
     from app import create_app
-    from bench.lesson_page import LESSON  # the same realistic lesson as the page benchmark
+    from bench.lesson_page import build_bench_course  # the page benchmark's course
     from certificates.models import Certificate
-    from courses import learning, publishing, services
+    from courses import learning
     from quizzes import bank
     from quizzes import services as quiz_services
     from quizzes.spec import Option, QuestionSpec
@@ -90,12 +90,7 @@ def prepare(url: str) -> Dataset:
         top = create_organization("Профсоюз", OrgKind.FEDERAL, None)
         school = create_organization("Школа", OrgKind.REGIONAL, top)
         trainer = create_user("bench-trainer", PASSWORD, top, roles={Role.TRAINER})
-        course = services.create_course(trainer, slug="bench", meta=services.CourseMeta("Новости"))
-        for m in range(3):
-            module = services.add_module(course, f"Модуль {m + 1}")
-            for n in range(4):
-                services.add_lesson(module, f"Урок {m + 1}.{n + 1}", LESSON)
-        publishing.publish(course, trainer)
+        course = build_bench_course(trainer)
         quiz = quiz_services.create_quiz(
             course,
             quiz_services.QuizSettings(

@@ -58,29 +58,22 @@ def test_issued_at_completion_exactly_once(login_as, users):
 
 def test_the_unique_constraint_stops_a_second_certificate(ctx, users):
     course = build_course(users["trainer"])
-    first = Certificate(
-        code=services.new_code(),
-        user_id=users["learner"].id,
-        course_id=course.id,
-        sequence=1,
-        revision_number=1,
-        course_title="x",
-        hours=1,
-        issuer_name="x",
-    )
-    db.session.add(first)
+
+    def first_certificate() -> Certificate:
+        return Certificate(
+            code=services.new_code(),
+            user_id=users["learner"].id,
+            course_id=course.id,
+            sequence=1,
+            revision_number=1,
+            course_title="x",
+            hours=1,
+            issuer_name="x",
+        )
+
+    db.session.add(first_certificate())
     db.session.flush()
-    twin = Certificate(
-        code=services.new_code(),
-        user_id=users["learner"].id,
-        course_id=course.id,
-        sequence=1,
-        revision_number=1,
-        course_title="x",
-        hours=1,
-        issuer_name="x",
-    )
-    db.session.add(twin)
+    db.session.add(first_certificate())
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()

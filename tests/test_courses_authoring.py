@@ -132,20 +132,17 @@ def test_delete_needs_confirmation(login_as, users):
     assert len(course_by_slug("info-work").modules) == 1
 
 
+def edit_lesson(client, lesson, title, body):
+    """The trainer saves the lesson's form with a new title and text (still required)."""
+    data = {"title": title, "module": lesson.module_id, "body": body, "required": "y"}
+    return post(client, f"/author/info-work/lessons/{lesson.id}", data)
+
+
 def test_preview_shows_the_draft_as_learners_will_see_it(login_as, users):
     build_course(users["trainer"])
     client = login_as("trainer")
     lesson = db.session.scalar(sa.select(Lesson).where(Lesson.key == "intro"))
-    post(
-        client,
-        f"/author/info-work/lessons/{lesson.id}",
-        {
-            "title": "Черновик",
-            "module": lesson.module_id,
-            "body": "Текст *черновика*",
-            "required": "y",
-        },
-    )
+    edit_lesson(client, lesson, "Черновик", "Текст *черновика*")
     page = client.get("/author/info-work/preview/intro").get_data(as_text=True)
     assert "<em>черновика</em>" in page
     assert 'class="prose"' in page  # the learners' lesson template
@@ -155,16 +152,7 @@ def test_history_diff_and_restore(login_as, users):
     build_course(users["trainer"])
     client = login_as("trainer")
     lesson = db.session.scalar(sa.select(Lesson).where(Lesson.key == "intro"))
-    post(
-        client,
-        f"/author/info-work/lessons/{lesson.id}",
-        {
-            "title": lesson.title,
-            "module": lesson.module_id,
-            "body": "Совсем другой текст",
-            "required": "y",
-        },
-    )
+    edit_lesson(client, lesson, lesson.title, "Совсем другой текст")
     post(client, "/author/info-work/publish", {"comment": "Переписал введение"})
     history = client.get("/author/info-work/history").get_data(as_text=True)
     assert "Переписал введение" in history and "Первая версия" in history
@@ -172,16 +160,7 @@ def test_history_diff_and_restore(login_as, users):
     assert "-Текст **первого** урока." in diff
     assert "+Совсем другой текст" in diff
     # an unpublished edit, then restore revision 1: the edit is kept as a saved draft
-    post(
-        client,
-        f"/author/info-work/lessons/{lesson.id}",
-        {
-            "title": lesson.title,
-            "module": lesson.module_id,
-            "body": "Несохранённая правка",
-            "required": "y",
-        },
-    )
+    edit_lesson(client, lesson, lesson.title, "Несохранённая правка")
     r = post(client, "/author/info-work/history/1/restore")
     assert r.status_code == 302
     course = course_by_slug("info-work")

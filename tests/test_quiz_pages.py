@@ -64,14 +64,19 @@ def test_take_a_quiz_page_by_page_leave_resume_and_pass(login_as, users):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
 
 
-def test_feedback_shown_after_failing(login_as, users):
-    course, quiz = build_quiz(users["trainer"], questions_per_page=0, review="feedback")
+def start_as_learner(login_as, users, course, quiz):
+    """The learner enrols and starts the quiz: their client, the attempt and its page's URL."""
     enroll(users["learner"], course)
     client = login_as("learner")
     post(client, f"/courses/info-work/quizzes/{quiz.key}/start")
     attempt = current_attempt()
+    return client, attempt, f"/courses/info-work/quizzes/{quiz.key}/attempts/{attempt.id}"
+
+
+def test_feedback_shown_after_failing(login_as, users):
+    course, quiz = build_quiz(users["trainer"], questions_per_page=0, review="feedback")
+    client, attempt, url = start_as_learner(login_as, users, course, quiz)
     single = next(i for i in attempt.items if i.version.type == "single")
-    url = f"/courses/info-work/quizzes/{quiz.key}/attempts/{attempt.id}"
     r = post(client, url, {"page": 0, "action": "submit", f"q{single.id}": "o2"})
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Нет: предыстория — в конце." in page
@@ -81,12 +86,8 @@ def test_feedback_shown_after_failing(login_as, users):
 
 def test_forged_fields_are_refused_and_nothing_saved(login_as, users):
     course, quiz = build_quiz(users["trainer"], questions_per_page=0)
-    enroll(users["learner"], course)
-    client = login_as("learner")
-    post(client, f"/courses/info-work/quizzes/{quiz.key}/start")
-    attempt = current_attempt()
+    client, attempt, url = start_as_learner(login_as, users, course, quiz)
     single = next(i for i in attempt.items if i.version.type == "single")
-    url = f"/courses/info-work/quizzes/{quiz.key}/attempts/{attempt.id}"
     for data in (
         {f"q{single.id}": "o99"},
         {f"q{single.id}": "o1", "q999999": "o1"},

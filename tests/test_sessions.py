@@ -192,11 +192,17 @@ def test_log_out_all_other_sessions(app, users):
     assert "There were no other sessions." in keeper.get("/account/sessions").get_data(as_text=True)
 
 
-def test_password_change_ends_the_other_sessions(app, users):
+def two_sessions(app):
+    """The learner logged in on a phone (here) and on a computer (there)."""
     here = client_with(app, FIREFOX_ANDROID)
     there = client_with(app, CHROME_WINDOWS)
     login(here, "learner")
     login(there, "learner")
+    return here, there
+
+
+def test_password_change_ends_the_other_sessions(app, users):
+    here, there = two_sessions(app)
     r = post(
         here,
         "/account/password",
@@ -213,10 +219,7 @@ def test_password_change_ends_the_other_sessions(app, users):
 
 
 def test_a_wrong_current_password_ends_nothing(app, users):
-    here = client_with(app, FIREFOX_ANDROID)
-    there = client_with(app, CHROME_WINDOWS)
-    login(here, "learner")
-    login(there, "learner")
+    here, there = two_sessions(app)
     r = post(
         here,
         "/account/password",
