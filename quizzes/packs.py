@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 
 from courses.models import Course
 from courses.packs import CoursePack, PackError, PackProblem
-from courses.packs.checks import line_of
+from courses.packs.checks import line_of, shorten
 from quizzes import bank, services
 from quizzes.gift import GiftError, bank_to_gift, parse_gift
 from quizzes.models import Question, QuestionCategory, Quiz
@@ -171,7 +171,7 @@ def _where(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
 def _message(error: ErrorDetails) -> str:
     """The trainer's words for a pydantic error, by where it is and what kind it is."""
     loc = error["loc"]
-    name = str(loc[0]) if loc else "quizzes"
+    name = shorten(loc[0]) if loc else "quizzes"
     if name == "questions":
         if len(loc) == 1:
             return _("“questions” must be a list.")

@@ -22,6 +22,15 @@ MAX_TOPIC = 40
 MAX_DURATION = 100_000
 
 
+def shorten(value: Any, limit: int = 60) -> str:
+    """A pack's value as it may appear in a message: never more than `limit` characters.
+
+    Values come from uploaded files and may be huge; messages repeat them to the trainer.
+    """
+    text = value if isinstance(value, str) else repr(value)[: limit + 1]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class Issue(NamedTuple):
     """A problem before its line is known: `path` leads to the YAML node it concerns."""
 
@@ -48,7 +57,9 @@ def _shaped(kind: type, message: Callable[[], str]) -> BeforeValidator:
 def _format(value: Any) -> int:
     # bool is an int in Python, but `format: true` is not format 1.
     if type(value) is not int or value != FORMAT:
-        message = _("Unsupported pack format “%(value)s”; this site reads format 1.", value=value)
+        message = _(
+            "Unsupported pack format “%(value)s”; this site reads format 1.", value=shorten(value)
+        )
         raise PydanticCustomError("pack_format", message)
     return value
 
@@ -119,7 +130,7 @@ def validation_issues(
     issues = []
     for item in error.errors():
         path = (*at, *item["loc"])
-        name = str(path[-1]) if path else ""
+        name = shorten(path[-1]) if path else ""
         if item["type"] == "missing":
             message = _("The field “%(key)s” is missing.", key=name)
         elif item["type"] == "extra_forbidden":
@@ -206,7 +217,7 @@ def _check_outline(pack: CoursePack, issues: list[Issue]) -> None:
         if not isinstance(module.key, str) or not KEY_RE.fullmatch(module.key):
             issues.append(Issue(COURSE_FILE, (*where, "key"), key_message()))
         elif module.key in module_keys:
-            message = _("Two modules have the key “%(key)s”.", key=module.key)
+            message = _("Two modules have the key “%(key)s”.", key=shorten(module.key))
             issues.append(Issue(COURSE_FILE, (*where, "key"), message))
         else:
             module_keys.add(module.key)
@@ -231,7 +242,9 @@ def _check_lesson(
         issues.append(Issue(COURSE_FILE, where, key_message()))
         return
     if key in seen:
-        message = _("The lesson “%(key)s” appears twice; lesson keys must be unique.", key=key)
+        message = _(
+            "The lesson “%(key)s” appears twice; lesson keys must be unique.", key=shorten(key)
+        )
         issues.append(Issue(COURSE_FILE, where, message))
         return
     seen.add(key)

@@ -24,6 +24,18 @@ from courses.packs.checks import (
     validation_issues,
 )
 from courses.packs.format import COURSE_FILE, CoursePack, PackLesson, PackModule
+from courses.packs.yaml_reader import MAX_DEPTH, MAX_NODES, MAX_VALUE, YamlRefused, read_yaml
+
+
+def refusal_message(reason: str) -> str:
+    """Why a pack's YAML was refused, in the trainer's words."""
+    if reason == "anchors":
+        return _("Anchors and aliases (“&” and “*”) are not allowed in a course pack.")
+    if reason == "value":
+        return _("A value is too long: at most %(num)d characters.", num=MAX_VALUE)
+    if reason == "depth":
+        return _("The YAML is nested too deeply: at most %(num)d levels.", num=MAX_DEPTH)
+    return _("The YAML has too many values: at most %(num)d.", num=MAX_NODES)
 
 
 class _Reader:
@@ -53,8 +65,11 @@ class _Reader:
     def load_yaml(self, file: str, text: str, offset: int) -> tuple[bool, Any]:
         """(True, data) for well-formed YAML; `offset` is the lines before it in the file."""
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
+            node, data = read_yaml(text)
+        except YamlRefused as error:
+            line = error.problem_mark.line + 1 + offset if error.problem_mark else None
+            self.add(file, (), refusal_message(error.reason), line)
+            return False, None
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line = mark.line + 1 + offset if mark else None
