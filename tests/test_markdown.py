@@ -525,3 +525,19 @@ def test_html_external_images_become_links() -> None:
 @pytest.mark.parametrize("vector", XSS_VECTORS)
 def test_html_policy_pass_keeps_xss_vectors_neutralised(vector: str) -> None:
     assert_safe_html(sanitise_html(vector))
+
+
+def test_heading_ids_count_on_from_the_last_suffix(ctx):
+    html = render_markdown(
+        "## План\n\n## План\n\n## План-1\n\n### План\n\n# Нет\n\n## `код` и *текст*\n"
+    )
+    ids = re.findall(r'<h\d(?: id="([^"]*)")?>', html)
+    assert ids == ["план", "план-1", "план-1-1", "план-2", "", "код-и-текст"]
+
+
+def test_many_equal_headings_get_distinct_ids(ctx):
+    """20,000 equal headings (100 KB) took 25 s of CPU when each id searched from suffix 1."""
+    html = render_markdown("## a\n" * 20_000)
+    ids = re.findall(r'<h2 id="([^"]+)">', html)
+    assert len(ids) == len(set(ids)) == 20_000
+    assert ids[:3] == ["a", "a-1", "a-2"] and ids[-1] == "a-19999"

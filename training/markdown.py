@@ -13,7 +13,6 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 __all__ = ["markdown_parser", "render_markdown", "sanitise_html"]
@@ -182,13 +181,37 @@ def _secure_tokens(state: StateCore) -> None:
             token.children = _secure_inline(token.children, state)
 
 
+def _heading_ids(state: StateCore) -> None:
+    """Give level 2 and 3 headings ids from their text: "план", "план-1", "план-2"...
+
+    Linear in the number of headings: a counter per slug remembers the last suffix tried, where
+    searching from 1 each time made 20,000 equal headings cost seconds per render.
+    """
+    tokens = state.tokens
+    taken = {str(t.attrGet("id")) for t in tokens if t.type == "heading_open" and t.attrGet("id")}
+    last_suffix: dict[str, int] = {}
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.tag not in ("h2", "h3") or token.attrGet("id"):
+            continue
+        children = tokens[index + 1].children or []
+        base = _slugify("".join(c.content for c in children if c.type in ("text", "code_inline")))
+        suffix = last_suffix.get(base, 0)
+        slug = base if suffix == 0 else f"{base}-{suffix}"
+        while slug in taken:
+            suffix += 1
+            slug = f"{base}-{suffix}"
+        last_suffix[base] = suffix
+        taken.add(slug)
+        token.attrSet("id", slug)
+
+
 def _build_parser() -> MarkdownIt:
     """Build the shared parser; all per-call data must go through `env`."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
     md.enable("strikethrough")
     md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=2, max_level=3, permalink=False, slug_func=_slugify)
+    md.core.ruler.push("union_heading_ids", _heading_ids)
     md.validateLink = _validate_link  # type: ignore[method-assign]
     # Pushed after the plugins so it also sees footnote bodies and heading ids.
     md.core.ruler.push("union_secure_tokens", _secure_tokens)
