@@ -15,6 +15,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from training.web import TrainingFlask
 
     app = TrainingFlask(__name__, instance_relative_config=True)
+    from training.params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
 
     from training.config import ConfigError, load_config
 

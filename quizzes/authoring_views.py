@@ -21,6 +21,7 @@ from quizzes.types import type_of
 from training.accounts.models import Role
 from training.downloads import csv_response, file_response
 from training.extensions import db
+from training.params import int_arg
 from training.permissions import roles_required
 from training.transaction import form_status, render_form, service_errors
 
@@ -94,7 +95,7 @@ def _report_import(result: GiftResult) -> None:
 def export_gift(slug: str) -> Response:
     """Download a category (or the whole bank) as a GIFT file."""
     course = editable_course(slug)
-    category_id = request.args.get("category", type=int)
+    category_id = int_arg("category")
     questions = bank.bank(course, category_id)
     text = bank_to_gift(questions)
     name = f"{course.slug}.gift"

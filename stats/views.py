@@ -21,6 +21,7 @@ from training.audit import audit
 from training.extensions import db
 from training.organizations.models import Organization
 from training.paging import continued_pager
+from training.params import int_arg, parse_int
 from training.permissions import roles_required
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
@@ -58,8 +59,8 @@ def _scope_org() -> Organization:
     raw = request.args.get("org")
     if raw is None or raw == "":
         org = current_user.organization
-    elif raw.isdigit():
-        org = db.get_or_404(Organization, int(raw))
+    elif (org_id := parse_int(raw)) is not None:
+        org = db.get_or_404(Organization, org_id)
     else:
         abort(404)
     if not current_user.can_manage_organization(org):
@@ -140,12 +141,11 @@ def trend_csv() -> Response:
 
 
 def _sorted(table: Table) -> tuple[int | None, bool]:
-    raw = request.args.get("sort", "")
+    column = int_arg("sort", maximum=100)
     descending = request.args.get("desc") == "1"
-    if raw.isdigit():
-        table.sort_by(int(raw), descending)
-        return int(raw), descending
-    return None, descending
+    if column is not None:
+        table.sort_by(column, descending)
+    return column, descending
 
 
 @bp.route("/tree.csv", defaults={"fmt": "csv"})

@@ -11,6 +11,7 @@ from courses import publishing
 from courses.authoring.loaders import AUTHORS, bp, editable_course, revision_of
 from courses.forms import PublishForm
 from courses.views import render_lesson
+from training.params import int_arg
 from training.permissions import roles_required
 from training.transaction import render_form, service_errors
 
@@ -57,10 +58,10 @@ def history(slug: str) -> str:
 def diff(slug: str) -> str:
     """Differences between two revisions (?a=1&b=2)."""
     course = editable_course(slug)
-    a, b = request.args.get("a", ""), request.args.get("b", "")
-    if not (a.isdigit() and b.isdigit()):
+    a, b = int_arg("a"), int_arg("b")
+    if a is None or b is None:
         abort(404)
-    old, new = revision_of(course, int(a)), revision_of(course, int(b))
+    old, new = revision_of(course, a), revision_of(course, b)
     return render_template(
         "courses/author/diff.html",
         course=course,

@@ -20,12 +20,18 @@ from training.organizations.forms import org_choices
 from training.organizations.models import Organization
 from training.organizations.services import tree
 from training.paging import numbered_pager
+from training.params import int_arg
 from training.permissions import roles_required
 from training.transaction import render_form, service_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 50
+
+
+def _page_number() -> int:
+    """?page=N of a list (1 when absent or not a sensible page number)."""
+    return int_arg("page", 1, minimum=1, maximum=100_000) or 1
 
 
 @bp.route("/users")
@@ -44,7 +50,7 @@ def users() -> str:
         )
     if role in {str(r) for r in Role}:
         query = query.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == role)))
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=_page_number(), per_page=PAGE_SIZE, error_out=False)
     page_links = numbered_pager(page, lambda n: url_for(".users", q=q, role=role, page=n))
     return render_template(
         "admin/users.html", page=page, page_links=page_links, q=q, role=role, roles=list(Role)
@@ -104,7 +110,7 @@ def audit_log() -> str:
             since=_day_start(form.since.data) if form.since.data else None,
             before=_day_start(form.until.data) + timedelta(days=1) if form.until.data else None,
         )
-    page = db.paginate(audit_query(where), per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(audit_query(where), page=_page_number(), per_page=PAGE_SIZE, error_out=False)
     actor_names = dict(
         db.session.execute(
             sa.select(User.id, User.username).where(

@@ -15,6 +15,7 @@ from training.extensions import db
 from training.organizations import services
 from training.organizations.forms import InviteForm, OrganizationForm, org_choices
 from training.organizations.models import InviteCode, Organization, OrgKind
+from training.params import int_arg
 from training.permissions import roles_required
 from training.transaction import render_form, service_errors
 
@@ -56,8 +57,8 @@ def create() -> str | Response:
     """Admins add an organization to the tree."""
     form = OrganizationForm()
     form.parent.choices = org_choices(services.tree(), allow_none=True)
-    if request.method == "GET" and request.args.get("parent", "").isdigit():
-        parent = _load_org(int(request.args["parent"]))
+    if request.method == "GET" and (parent_id := int_arg("parent")) is not None:
+        parent = _load_org(parent_id)
         form.parent.data = str(parent.id)
         levels = list(OrgKind)
         form.kind.data = str(levels[min(parent.org_kind.level + 1, len(levels) - 1)])
