@@ -12,9 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from quizzes.services import QuizSettings
 
+MAX_MINUTES = 366 * 24 * 60
+MAX_DRAW = 1000
+
 
 class FileLine(BaseModel):
     """`- file: name.gift`: every question of that GIFT file, in order."""
+
+    model_config = ConfigDict(extra="forbid")
 
     file: str
 
@@ -22,8 +27,10 @@ class FileLine(BaseModel):
 class DrawLine(BaseModel):
     """`- category: Name` with `draw: N`: N questions drawn at random from the category."""
 
+    model_config = ConfigDict(extra="forbid")
+
     category: str
-    draw: int = 1
+    draw: int = Field(1, ge=1, le=MAX_DRAW)
 
 
 class QuizEntry(BaseModel):
@@ -39,13 +46,14 @@ class QuizEntry(BaseModel):
     intro: str = ""
     is_open: bool = Field(True, alias="open")
     required: bool = True
-    pass_mark: int = 70
-    attempts_allowed: int = 0
-    min_delay_minutes: float = 0
-    time_limit_minutes: float | None = None
+    pass_mark: int = Field(70, ge=0, le=100)
+    attempts_allowed: int = Field(0, ge=0)
+    # Finite and at most a year: .inf or .nan would reach round() and fail there.
+    min_delay_minutes: float = Field(0, ge=0, le=MAX_MINUTES, allow_inf_nan=False)
+    time_limit_minutes: float | None = Field(None, gt=0, le=MAX_MINUTES, allow_inf_nan=False)
     shuffle_questions: bool = False
     shuffle_options: bool = True
-    questions_per_page: int = 1
+    questions_per_page: int = Field(1, ge=0)
     review: str = "feedback"
     done_when: str = "passed"
     questions: Annotated[

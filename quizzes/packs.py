@@ -168,6 +168,16 @@ def _where(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return loc[:2] if loc and loc[0] == "questions" else loc[:1]
 
 
+# pydantic's error types for a number of the right type but a wrong size (or inf/nan).
+OUT_OF_RANGE = {
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "finite_number",
+}
+
+
 def _message(error: ErrorDetails) -> str:
     """The trainer's words for a pydantic error, by where it is and what kind it is."""
     loc = error["loc"]
@@ -178,6 +188,8 @@ def _message(error: ErrorDetails) -> str:
         return _("A line is “file: name.gift” or “category: name” with “draw: N”.")
     if error["type"] == "extra_forbidden":
         return _("Unknown quiz setting “%(name)s”.", name=name)
+    if error["type"] in OUT_OF_RANGE:
+        return _("The value of “%(name)s” is out of range.", name=name)
     return _("“%(name)s” has the wrong type.", name=name)
 
 

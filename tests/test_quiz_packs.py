@@ -129,3 +129,32 @@ def test_each_bad_quiz_entry_is_named_at_its_line_of_course_yaml(ctx, users, med
     }
     db.session.rollback()
     assert count(Course) == 0 and count(Question) == 0 and count(Quiz) == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda entry: entry["questions"][0].update({"draw": "abc"}),
+        lambda entry: entry["questions"].__setitem__(0, {"file": ["a", "b"]}),
+        lambda entry: entry.update({"time_limit_minutes": float("inf")}),
+        lambda entry: entry.update({"min_delay_minutes": float("nan")}),
+        lambda entry: entry.update({1: "key of another type"}),
+        lambda entry: entry.update({"key": {"a": 1}}),
+        lambda entry: entry["questions"].__setitem__(0, {"category": ["x"], "draw": 1}),
+    ],
+    ids=["draw-abc", "file-list", "inf", "nan", "int-key", "key-map", "category-list"],
+)
+def test_malformed_quiz_settings_are_problems_not_errors(ctx, users, media_root, change, request):
+    """Seven shapes an attack walk sent: each is told at its line; nothing is imported."""
+    pack = read_pack_zip(packed_then_deleted(users))
+    change(pack.quiz_settings[0])
+    setting = "time_limit_minutes" if request.node.callspec.id == "inf" else "min_delay_minutes"
+    message = f"Значение «{setting}» вне допустимых пределов."
+    with pytest.raises(PackError) as error:
+        import_pack(read_pack_zip(write_pack_zip(pack)), users["trainer"])
+    problems = error.value.problems
+    assert problems and all(p.file == "course.yaml" and p.line for p in problems)
+    if request.node.callspec.id in ("inf", "nan"):
+        assert [p.message for p in problems] == [message]
+    db.session.rollback()
+    assert count(Course) == 0 and count(Question) == 0 and count(Quiz) == 0
