@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from training.db import keep_private
 from training.extensions import db
 
 FORMAT = 1
@@ -129,6 +130,8 @@ def backup(target: Path) -> dict[str, Any]:
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        keep_private(partial)  # 0600 from the first byte: it holds the database and the keys
         with tarfile.open(partial, "w:gz") as archive:
             for name in ("manifest.json", "database.sqlite3", "database.pgdump"):
                 if (folder / name).exists():
@@ -137,7 +140,6 @@ def backup(target: Path) -> dict[str, Any]:
                 if source_folder.is_dir():
                     archive.add(source_folder, arcname=arcname)
         partial.replace(target)  # a backup file either is complete or does not exist
-        target.chmod(0o600)  # it holds the signing keys
     return manifest
 
 
@@ -216,6 +218,7 @@ def restore(source: Path, force: bool = False) -> Restored:
 def _restore_sqlite(copy: Path) -> None:
     target = db.engine.url.database
     db.engine.dispose()
+    keep_private(target)
     with sqlite3.connect(copy) as backup_db, sqlite3.connect(target) as live:
         backup_db.backup(live)  # page by page into the live file, WAL and all
 

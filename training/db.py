@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -99,6 +101,9 @@ def install_sqlite_pragmas(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if engine.url.database not in (None, "", ":memory:"):
+            with contextlib.suppress(OSError):  # a missing folder: SQLite says so itself
+                keep_private(engine.url.database)  # first: SQLite gives -wal/-shm its mode
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -111,6 +116,17 @@ def install_sqlite_pragmas(engine: sa.Engine, busy_timeout_ms: int) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+
+
+def keep_private(path: str | os.PathLike[str]) -> None:
+    """Make a file holding personal data readable by its owner only (0600), creating it so.
+
+    The database holds two-factor secrets and everything about every activist; a default
+    umask would leave it readable by every account on the server.
+    """
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # no-op for an existing file
+    if os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
