@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, login, post
+from tests.conftest import PASSWORD, csrf_token, login, post
 from training.accounts.models import User, UserSession
 from training.accounts.sessions import device_hint
 from training.db import utcnow
@@ -398,3 +398,16 @@ def test_a_new_login_clears_the_accounts_expired_sessions(app, users):
     login(client_with(app, CHROME_WINDOWS), "learner")
     assert [row.browser for row in rows_of(users["learner"].id)] == ["Chrome"]
     assert db.session.get(User, users["learner"].id).last_login_at is not None
+
+
+def test_logging_in_gives_a_new_csrf_secret(client, users):
+    """A token from before the login, which someone else may have seen, is refused after it."""
+    before = csrf_token(client, "/account/login")
+    login(client, "learner")
+    after = csrf_token(client)
+    assert after != before
+    stale = client.post("/account/logout", data={"csrf_token": before})
+    assert stale.status_code == 400
+    assert logged_in(client)
+    fresh = client.post("/account/logout", data={"csrf_token": after})
+    assert fresh.status_code == 302 and not logged_in(client)

@@ -68,11 +68,17 @@ def init_login(manager: LoginManager) -> None:
         return row.user
 
 
+CSRF_KEY = "csrf_token"  # where Flask-WTF keeps its secret, in the session and in g
+
+
 def sign_in(user: User, *, remember: bool = False) -> None:
     """Log `user` in on this browser: a new server-side session and the cookie pointing to it."""
     row, token = sessions.start_session(user, request.headers.get("User-Agent", ""))
-    for key in (PENDING_KEY, SETUP_KEY):
+    # A new CSRF secret too: a token seen before the login (say, planted by someone who used
+    # this browser) must not work for the account.
+    for key in (PENDING_KEY, SETUP_KEY, CSRF_KEY):
         session.pop(key, None)
+    g.pop(CSRF_KEY, None)
     login_user(user)
     session[sessions.TOKEN_KEY] = token
     # "Keep me logged in": the browser keeps the cookie after closing, up to the absolute
