@@ -80,12 +80,17 @@ def store_media(
     )
     db.session.add(item)
     db.session.flush()
+    # Written only once the row is committed: a refused upload or pack leaves no file behind.
     path = media_file(course.id, name)
+    after_commit(lambda: _write_file(path, data))
+    return item
+
+
+def _write_file(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(data)
     os.replace(tmp, path)  # atomic: readers never see half a file
-    return item
 
 
 def media_in_use(course: Course, filename: str) -> bool:

@@ -186,3 +186,23 @@ def test_malformed_upload_shows_every_problem_and_imports_nothing(login_as, user
         content_type="multipart/form-data",
     )
     assert r.status_code == 422 and count(Course) == 0
+
+
+def test_a_refused_pack_leaves_no_files_behind(login_as, users, media_root):
+    """Images are stored with the course; when a later part (a quiz) fails, none are kept."""
+    from courses.packs import pack_files
+    from tests.test_packs import make_pack, zip_of
+
+    files = dict(pack_files(make_pack()))
+    files["quizzes/final.gift"] = "::x:: Вопрос {=да ~нет\n"  # unclosed: refused
+    client = login_as("trainer")
+    r = post(
+        client,
+        "/author/import",
+        {"pack": (io.BytesIO(zip_of(files)), "pack.zip")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422
+    assert "final.gift" in r.get_data(as_text=True)
+    assert count(Course) == 0 and count(CourseMedia) == 0
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
