@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from courses.keys import slugify
 from courses.media_types import ALLOWED_MEDIA_TYPES, SAFE_FILENAME, sniff_media_type
 from courses.models import Course, CourseMedia, CourseRevision, Lesson, RevisionLesson
+from training import hooks
 from training.db import after_commit
 from training.errors import ServiceError
 from training.extensions import db
@@ -112,6 +113,28 @@ def media_in_use(course: Course, filename: str) -> bool:
         )
     )
     return bool(in_draft or in_revisions or covers)
+
+
+def media_is_public(course: Course, filename: str) -> bool:
+    """Whether people who cannot edit the course may fetch the file: the published revision
+    (a lesson or the cover) or another package's published content (questions) uses it.
+
+    A file uploaded for a draft stays private until what refers to it is published.
+    """
+    revision = course.published_revision
+    if revision is None:
+        return False
+    if revision.cover_filename == filename:
+        return True
+    in_lessons = db.session.scalar(
+        sa.select(RevisionLesson.id)
+        .where(
+            RevisionLesson.revision_id == revision.id,
+            RevisionLesson.body.contains(f"media/{filename}", autoescape=True),
+        )
+        .limit(1)
+    )
+    return in_lessons is not None or any(uses(course, filename) for uses in hooks.public_media_uses)
 
 
 def delete_media(course: Course, item: CourseMedia) -> None:

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from courses import learning
-from courses.media import media_file
+from courses.media import media_file, media_is_public
 from courses.models import (
     LANGUAGES,
     Course,
@@ -231,7 +231,7 @@ def media(slug: str, filename: str) -> Response:
     if row is None:
         abort(404)
     course, item = row
-    if not course.can_view(current_user):
+    if not course.can_edit(current_user) and not media_is_public(course, item.filename):
         abort(404)
     path = media_file(course.id, item.filename)
     if not path.exists():

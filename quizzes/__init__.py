@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     """Register the quiz pages and commands, and their places in the course pages."""
     from quizzes.authoring_views import author_links
     from quizzes.authoring_views import bp as quiz_authoring_bp
+    from quizzes.bank import media_used_by_questions
     from quizzes.cli import quizzes_cli
     from quizzes.packs import export_quizzes, import_quizzes
     from quizzes.privacy import erase_quiz_data, export_quiz_data
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["question_type"] = type_of
     hooks.course_outline_extras.register(app, outline_extras)
     hooks.author_course_links.register(app, author_links)
+    hooks.public_media_uses.register(app, media_used_by_questions)
     hooks.pack_exporters.register(app, export_quizzes)
     hooks.pack_importers.register(app, import_quizzes)
     hooks.personal_data_exporters.register(app, export_quiz_data)

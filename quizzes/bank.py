@@ -121,3 +121,18 @@ def bank(course: Course, category_id: int | None = None) -> list[Question]:
     if category_id is not None:
         query = query.where(Question.category_id == category_id)
     return list(db.session.scalars(query))
+
+
+def media_used_by_questions(course: Course, filename: str) -> bool:
+    """Whether a question of the course's bank (any version: reviews show old ones) shows the
+    course's file `filename`; quizzes are learners' content, so such files are served."""
+    found = db.session.scalar(
+        sa.select(QuestionVersion.id)
+        .join(Question, QuestionVersion.question_id == Question.id)
+        .where(
+            Question.course_id == course.id,
+            sa.cast(QuestionVersion.data, sa.Text).contains(f"media/{filename}", autoescape=True),
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -9,7 +9,7 @@ import zlib
 import sqlalchemy as sa
 
 from courses.models import Course, CourseMedia
-from tests.conftest import post
+from tests.conftest import login, post
 from tests.course_helpers import build_course
 from training.extensions import db
 
@@ -137,3 +137,37 @@ def test_an_uploaded_image_can_be_chosen_as_the_cover(app, login_as, users, tmp_
     assert r.status_code == 422 and 'class="errors"' in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(sa.select(Course.cover_filename)) == "scheme.png"
+
+
+def test_only_files_that_published_content_uses_are_public(
+    app, login_as, users, tmp_path, monkeypatch
+):
+    from quizzes import bank
+    from quizzes.spec import Option, QuestionSpec
+
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path))
+    course = build_course(users["trainer"])  # the published lesson "reach" uses media/scheme.png
+    author = login_as("trainer")
+    assert upload(author, "scheme.png", tiny_png()).status_code == 302
+    assert upload(author, "draft.png", tiny_png()).status_code == 302  # used by nothing yet
+    visitor = app.test_client()
+    for name in ("scheme.png", "draft.png"):
+        with author.get(f"/courses/info-work/media/{name}") as response:
+            assert response.status_code == 200, name  # authors see every file
+    with visitor.get("/courses/info-work/media/scheme.png") as response:
+        assert response.status_code == 200
+    assert visitor.get("/courses/info-work/media/draft.png").status_code == 404
+    learner = app.test_client()
+    login(learner, "learner")
+    assert learner.get("/courses/info-work/media/draft.png").status_code == 404
+
+    spec = QuestionSpec(
+        type="single",
+        text="Что на схеме? ![Схема](media/draft.png)",
+        name="scheme-question",
+        options=[Option("o1", "Пирамида", 1.0), Option("o2", "Круг", 0.0)],
+    )
+    bank.add_question(db.session.merge(course), spec, db.session.merge(users["trainer"]))
+    db.session.commit()
+    with visitor.get("/courses/info-work/media/draft.png") as response:
+        assert response.status_code == 200  # a question shows it to learners

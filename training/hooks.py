@@ -170,6 +170,18 @@ author_course_links: Registry[AuthorLinks] = Registry("author_course_links")
 called by the courses authoring view. A registry: providers return links, shown in order."""
 
 
+class MediaUse(Protocol):
+    """Whether learners are shown something that refers to the course's file `filename`."""
+
+    def __call__(self, course: AnyCourse, filename: str, /) -> bool: ...
+
+
+public_media_uses: Registry[MediaUse] = Registry("public_media_uses")
+"""Uses of a course's media beyond its published lessons (question texts). Provided by quizzes;
+called by courses before serving a file to someone who cannot edit the course. A registry: the
+first provider that says yes decides."""
+
+
 # ---- course packs ----------------------------------------------------------------------------
 
 
