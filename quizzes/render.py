@@ -18,7 +18,7 @@ def render_text(text: str, text_format: str, media_base: str | None = None) -> s
     if text_format == "markdown":
         return render_markdown(text, media_base=media_base)
     if text_format == "html":
-        return sanitise_html(text)
+        return sanitise_html(text, media_base=media_base)
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
     return "".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
 

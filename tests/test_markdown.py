@@ -361,9 +361,25 @@ def test_local_image_without_media_base_stays_relative() -> None:
     assert '<img src="media/scheme.png" alt="Схема" loading="lazy">' in out
 
 
-def test_absolute_local_image() -> None:
-    out = render_markdown("![Логотип](/static/logo.png)", media_base="/courses/x/media")
-    assert '<img src="/static/logo.png" alt="Логотип" loading="lazy">' in out
+def test_only_the_courses_own_files_load_as_images() -> None:
+    """Any other same-site address would make each reader's browser request it with their
+    session (e.g. a learner-list export in an organizer's name): it becomes a link."""
+    base = "/courses/x/media"
+    own = render_markdown(
+        "![Схема](/courses/x/media/scheme.png) ![Та же](media/scheme.png)", media_base=base
+    )
+    assert own.count('<img src="/courses/x/media/scheme.png"') == 2
+    for src in (
+        "/static/logo.png",
+        "/stats/learners.csv?org=1&period=all",
+        "media/../../stats/learners.csv",
+        "/courses/x/media/../../../stats/learners.csv",
+        "/courses/other/media/a.png",
+        "media/a.png?download=1",
+    ):
+        out = render_markdown(f"![Картинка]({src})", media_base=base)
+        assert "<img" not in out, src
+        assert 'class="external-image">Картинка</a>' in out, src
 
 
 def test_media_link_is_rewritten() -> None:
@@ -510,9 +526,12 @@ def test_html_external_images_become_links() -> None:
     out = sanitise_html(
         '<p><img src="https://tracker.example/pixel.gif" alt="Схема &amp; <план>">'
         '<img src="//cdn.example.org/x.png"><img src="/courses/x/media/a.png" alt="своя">'
-        '<img src="mailto:x@example.org" alt="почта"></p>'
+        '<img src="/stats/learners.csv?org=1" alt="отчёт">'
+        '<img src="mailto:x@example.org" alt="почта"></p>',
+        media_base="/courses/x/media",
     )
-    assert "<img" in out and out.count("<img") == 1  # only the local image stays an image
+    assert "<img" in out and out.count("<img") == 1  # only the course's own image stays one
+    assert 'href="/stats/learners.csv?org=1"' in out and "отчёт</a>" in out
     assert (
         '<a href="https://tracker.example/pixel.gif" rel="noopener noreferrer nofollow" '
         'class="external-image">Схема &amp; &lt;план&gt;</a>'

@@ -99,6 +99,25 @@ def _rewrite_media(url: str, media_base: str | None) -> str:
     return url
 
 
+_MEDIA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def _course_image(src: str, media_base: str | None) -> str | None:
+    """The address to load for an image of the course's own media, or None for anything else.
+
+    Only the course's files may be loaded: any other same-site address as an image would make
+    every reader's browser send a request with their session (a trainer could make an
+    organizer's browser export a learner list just by showing a lesson).
+    """
+    base = (media_base or "").rstrip("/") + "/"
+    for prefix in (_MEDIA_PREFIX, base if media_base else None):
+        if prefix and src.startswith(prefix):
+            name = src[len(prefix) :]
+            if _MEDIA_NAME.fullmatch(name) and ".." not in name:
+                return (base + name) if media_base else src
+    return None
+
+
 def _slugify(title: str) -> str:
     """GitHub-like slug that keeps Unicode letters (Cyrillic headings need ids)."""
     slug = re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
@@ -141,14 +160,15 @@ def _secure_inline(children: list[Token], state: StateCore) -> list[Token]:
         elif token.type == "image":
             src = str(token.attrGet("src") or "")
             normalised = _normalise_url(src)
-            if _is_local(src):
-                token.attrSet("src", _rewrite_media(src, media_base))
+            if _is_local(src) and (own := _course_image(src, media_base)):
+                token.attrSet("src", own)
                 token.attrSet("loading", "lazy")
                 result.append(token)
             elif _is_safe_data_image(normalised):
                 token.attrSet("loading", "lazy")
                 result.append(token)
-            elif _is_external(src) and _scheme(normalised) != "mailto":
+            elif (_is_external(src) or _is_local(src)) and _scheme(normalised) != "mailto":
+                # Shown as a link: the reader decides whether to open it.
                 result.extend(_external_image_link(token, src, state))
             else:
                 # Rejected or pointless source: keep only the alt text.
@@ -322,9 +342,10 @@ class _LinkPolicy(HTMLParser):
     images become plain links, since loading them would reveal readers' addresses.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, media_base: str | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
+        self.media_base = media_base
 
     @staticmethod
     def _tag(tag: str, attrs: list[tuple[str, str | None]]) -> str:
@@ -341,7 +362,9 @@ class _LinkPolicy(HTMLParser):
                 attrs.append(("rel", EXTERNAL_REL))
         elif tag == "img":
             src = values.get("src") or ""
-            if _is_external(src):
+            if _is_local(src) and (own := _course_image(src, self.media_base)):
+                attrs = [(k, own if k == "src" else v) for k, v in attrs]
+            elif _is_external(src) or _is_local(src):
                 alt = html.escape(values.get("alt") or src, quote=False)
                 if _scheme(_normalise_url(src)) == "mailto":
                     self.out.append(alt)
@@ -362,13 +385,13 @@ class _LinkPolicy(HTMLParser):
         self.out.append(html.escape(data, quote=False))
 
 
-def sanitise_html(html_text: str) -> str:
+def sanitise_html(html_text: str, *, media_base: str | None = None) -> str:
     """Trainer-written HTML (e.g. a GIFT [html] question) through the same allow-list.
 
     Links and images then follow the Markdown policy (see _LinkPolicy), and the result goes
     through the sanitiser once more, so the rewriting can never add anything it would refuse.
     """
-    policy = _LinkPolicy()
+    policy = _LinkPolicy(media_base)
     policy.feed(_sanitise(html_text))
     policy.close()
     return _sanitise("".join(policy.out))
