@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from courses.learning import course_path
 from quizzes.models import CHOICE_SEPARATOR, Attempt, AttemptItem, Question, Quiz, QuizSlot
@@ -140,9 +141,44 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     return chosen
 
 
-def _served_order(question: Question, shuffle: bool, rng: random.Random) -> list[str]:
+def _served(position: int, question: Question, shuffle: bool, rng: random.Random) -> AttemptItem:
+    """The question as this attempt serves it: its order, and a token for each served value."""
     spec = question.current_version.spec  # type: ignore[union-attr]
-    return REGISTRY[spec.type].served_order(spec, shuffle, rng)
+    kind = REGISTRY[spec.type]
+    order = kind.served_order(spec, shuffle, rng)
+    return AttemptItem(
+        position=position,
+        version_id=question.current_version_id,
+        order=order,
+        tokens=kind.tokens(spec, order),
+    )
+
+
+class _Forged:
+    """Stands for a submitted value that is no token of its item: no type's `check` takes it."""
+
+    def __repr__(self) -> str:
+        return "<not a served token>"
+
+
+FORGED = _Forged()
+
+
+def read_answer(item: AttemptItem, form: MultiDict) -> Any:
+    """The item's raw answer in a submitted attempt page, its tokens turned back into values.
+
+    A value that is not one of this item's tokens (made up, or copied from another attempt)
+    becomes FORGED, which `save` refuses like any response the form could not have produced.
+    """
+    kind = REGISTRY[item.version.type]
+    name = f"q{item.id}"
+    if item.tokens:
+        form = MultiDict(
+            (field, "" if value == "" else item.tokens.get(value, FORGED))
+            for field, value in form.items(multi=True)
+            if field == name or field.startswith(f"{name}-")
+        )
+    return kind.read_form(name, item.order, form)
 
 
 def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Attempt:
@@ -167,11 +203,7 @@ def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Atte
         else None,
     )
     attempt.items = [
-        AttemptItem(
-            position=position,
-            version_id=question.current_version_id,
-            order=_served_order(question, quiz.shuffle_options, rng),
-        )
+        _served(position, question, quiz.shuffle_options, rng)
         for position, question in enumerate(questions)
     ]
     try:

@@ -211,6 +211,9 @@ class AttemptItem(db.Model):
     )
     # Option ids (or matching right ids) in the order they were shown.
     order: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Opaque token -> the value it stands for (option id, "true"/"false", matching right id):
+    # the form serves only tokens, so its values carry no hint of the answer (quizzes.types).
+    tokens: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     response: Mapped[Any | None] = mapped_column(sa.JSON)
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     score: Mapped[float | None]
@@ -220,3 +223,8 @@ class AttemptItem(db.Model):
     choices: Mapped[str | None] = mapped_column(sa.Text)
 
     version: Mapped[QuestionVersion] = relationship()
+
+    def token(self, value: str) -> str:
+        """The token the attempt form serves for a real value (templates; resume shows it)."""
+        # Items served before tokens existed have none: their form serves the values themselves.
+        return next((t for t, v in self.tokens.items() if v == value), value)

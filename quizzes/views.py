@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response
 from courses.models import Course, Enrollment
 from quizzes import attempts
 from quizzes.models import Attempt, AttemptItem, Quiz
-from quizzes.types.base import REGISTRY
 from training.extensions import db
 from training.transaction import service_errors
 
@@ -69,8 +68,7 @@ def responses_from_form(items: list[AttemptItem], form: MultiDict) -> dict[int, 
     """Answers for the page's items, plus any field naming another item (so it is refused)."""
     responses: dict[int, Any] = {}
     for item in items:
-        kind = REGISTRY[item.version.type]
-        responses[item.id] = kind.read_form(f"q{item.id}", item.order, form)
+        responses[item.id] = attempts.read_answer(item, form)
     on_page = {item.id for item in items}
     for field in form:
         match = _FIELD.match(field)

@@ -31,10 +31,10 @@ import flask_migrate
 import sqlalchemy as sa
 from flask import Flask
 
-from quizzes.models import AttemptItem, QuestionVersion
+from quizzes.models import AttemptItem
 from tests.conftest import FAST_HASH, PASSWORD, extra_app, make_database, worker_number
 from tests.course_helpers import build_course
-from tests.quiz_helpers import RIGHT, build_quiz
+from tests.quiz_helpers import RIGHT, build_quiz, form_fields
 from training.accounts.models import Role
 from training.accounts.services import create_user
 from training.extensions import db
@@ -145,20 +145,13 @@ def build_site(
 
 def right_answers(app: Flask, attempt_id: int) -> dict[str, Any]:
     """The attempt page's form fields filled with the right answers (read from the database)."""
-    with app.app_context():
-        rows = db.session.execute(
-            sa.select(AttemptItem.id, QuestionVersion.name)
-            .join(QuestionVersion, AttemptItem.version_id == QuestionVersion.id)
-            .where(AttemptItem.attempt_id == attempt_id)
-        ).all()
     fields: dict[str, Any] = {}
-    for item_id, name in rows:
-        answer = RIGHT[name]
-        if isinstance(answer, dict):  # matching: one select per left side
-            for left, right in answer.items():
-                fields[f"q{item_id}-{left}"] = right
-        else:
-            fields[f"q{item_id}"] = answer
+    with app.app_context():
+        items = db.session.scalars(
+            sa.select(AttemptItem).where(AttemptItem.attempt_id == attempt_id)
+        ).all()
+        for item in items:  # sent as the page serves them: by the attempt's tokens
+            fields.update(form_fields(item, RIGHT[item.version.name]))
     return fields
 
 

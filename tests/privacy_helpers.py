@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from certificates.models import Certificate
 from quizzes.models import Attempt, Quiz
 from tests.conftest import post
-from tests.quiz_helpers import RIGHT
+from tests.quiz_helpers import RIGHT, form_fields
 from training.extensions import db
 
 # Distinctive on purpose: a full-database search for them must not hit anything else.
@@ -26,11 +26,7 @@ def answers(attempt: Attempt, **overrides: Any) -> dict[str, Any]:
     """Form fields answering every question of `attempt` right (or as overridden by name)."""
     data: dict[str, Any] = {"page": 0, "action": "submit"}
     for item in attempt.items:
-        answer = overrides.get(item.version.name, RIGHT[item.version.name])
-        if isinstance(answer, dict):
-            data.update({f"q{item.id}-{k}": v for k, v in answer.items()})
-        else:
-            data[f"q{item.id}"] = answer
+        data.update(form_fields(item, overrides.get(item.version.name, RIGHT[item.version.name])))
     return data
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from courses import learning
 from courses.models import Course
 from quizzes import bank, services
-from quizzes.models import Quiz
+from quizzes.models import AttemptItem, Quiz
 from quizzes.spec import NumericAnswer, Option, Pair, QuestionSpec, TextAnswer
 from tests.course_helpers import build_course
 from training.accounts.models import User
@@ -73,6 +75,16 @@ RIGHT = {
     "count": "4",
     "parts": {"p1": "p1", "p2": "p2"},
 }
+
+
+def form_fields(item: AttemptItem, answer: Any) -> dict[str, Any]:
+    """The attempt page's fields for a real answer, sent as the page serves it: by tokens."""
+    name = f"q{item.id}"
+    if isinstance(answer, dict):
+        return {f"{name}-{left}": item.token(right) for left, right in answer.items()}
+    if isinstance(answer, list):
+        return {name: [item.token(value) for value in answer]}
+    return {name: item.token(answer)}  # typed text has no token: token() gives it back
 
 
 def build_quiz(owner: User, **settings) -> tuple[Course, Quiz]:

@@ -16,7 +16,7 @@ from courses.models import Lesson, LessonProgress
 from tests.conftest import login, post
 from tests.course_helpers import build_course
 from tests.download_helpers import download_name
-from tests.quiz_helpers import RIGHT, build_quiz, enroll
+from tests.quiz_helpers import RIGHT, build_quiz, enroll, form_fields
 from training.audit import AuditEvent
 from training.extensions import db
 
@@ -97,11 +97,7 @@ def test_required_quiz_must_be_passed_and_optional_parts_are_skipped(login_as, u
     attempt = db.session.scalar(sa.select(Attempt))
     data = {"page": 0, "action": "submit"}
     for item in attempt.items:
-        answer = RIGHT[item.version.name]
-        if isinstance(answer, dict):
-            data.update({f"q{item.id}-{k}": v for k, v in answer.items()})
-        else:
-            data[f"q{item.id}"] = answer
+        data.update(form_fields(item, RIGHT[item.version.name]))
     post(client, f"/courses/info-work/quizzes/{quiz.key}/attempts/{attempt.id}", data)
     assert count(Certificate) == 1  # "reach" is optional
 

@@ -8,22 +8,15 @@ import sqlalchemy as sa
 
 from quizzes.models import Attempt, AttemptItem
 from tests.conftest import login, post
-from tests.quiz_helpers import RIGHT, build_quiz, enroll
+from tests.quiz_helpers import RIGHT, build_quiz, enroll, form_fields
 from training.extensions import db
 
 
 def form_for(attempt: Attempt, page_items, right: bool = True) -> dict:
     data = {}
     for item in page_items:
-        answer = RIGHT[item.version.name]
-        name = f"q{item.id}"
-        if not right:
-            continue
-        if isinstance(answer, dict):
-            for left, chosen in answer.items():
-                data[f"{name}-{left}"] = chosen
-        else:
-            data[name] = answer
+        if right:
+            data.update(form_fields(item, RIGHT[item.version.name]))
     return data
 
 
@@ -77,7 +70,7 @@ def test_feedback_shown_after_failing(login_as, users):
     course, quiz = build_quiz(users["trainer"], questions_per_page=0, review="feedback")
     client, attempt, url = start_as_learner(login_as, users, course, quiz)
     single = next(i for i in attempt.items if i.version.type == "single")
-    r = post(client, url, {"page": 0, "action": "submit", f"q{single.id}": "o2"})
+    r = post(client, url, {"page": 0, "action": "submit", f"q{single.id}": single.token("o2")})
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Нет: предыстория — в конце." in page
     assert "Перевёрнутая пирамида." in page  # general feedback
@@ -90,7 +83,8 @@ def test_forged_fields_are_refused_and_nothing_saved(login_as, users):
     single = next(i for i in attempt.items if i.version.type == "single")
     for data in (
         {f"q{single.id}": "o99"},
-        {f"q{single.id}": "o1", "q999999": "o1"},
+        {f"q{single.id}": "o1"},  # a real id is no token: the author's ids are never served
+        {f"q{single.id}": single.token("o1"), "q999999": single.token("o1")},
     ):
         r = post(client, url, {"page": 0, "action": "save", **data}, follow_redirects=True)
         assert r.status_code == 200

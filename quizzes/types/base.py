@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from werkzeug.datastructures import MultiDict
 
 from quizzes.spec import QuestionSpec
 from training.errors import ServiceError
+
+# 96 random bits: not guessable within any number of requests a server would answer.
+TOKEN_BYTES = 12
 
 
 class InvalidResponse(ValueError):
@@ -109,6 +113,19 @@ class QuestionType(ABC):
     def served_order(self, spec: QuestionSpec, shuffle: bool, rng: random.Random) -> list[str]:
         """The ids in the order this attempt shows them ([] when the type has no list)."""
         return []
+
+    def served_values(self, spec: QuestionSpec, order: list[str]) -> list[str]:
+        """The values the form offers to pick from (option ids...), each served as a token."""
+        return []
+
+    def tokens(self, spec: QuestionSpec, order: list[str]) -> dict[str, str]:
+        """A fresh random token for each served value: token -> value, kept with the item.
+
+        The form carries only tokens, so neither the author's order nor an id tells the answer,
+        and a token means nothing in another attempt.
+        """
+        values = self.served_values(spec, order)
+        return {secrets.token_urlsafe(TOKEN_BYTES): value for value in values}
 
     def invalid_message(self) -> str:
         """What the learner is told when a response fails `check`."""

@@ -26,6 +26,9 @@ class ChoiceType(QuestionType):
             rng.shuffle(ids)
         return ids
 
+    def served_values(self, spec: QuestionSpec, order: list[str]) -> list[str]:
+        return order
+
     def check_spec(self, spec: QuestionSpec) -> None:
         require(len(spec.options) >= 2, _("A choice question needs at least two options."))
         require(

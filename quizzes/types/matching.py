@@ -30,6 +30,9 @@ class Matching(QuestionType):
         rng.shuffle(ids)  # rights in the pairs' own order would give the answer away
         return ids
 
+    def served_values(self, spec: QuestionSpec, order: list[str]) -> list[str]:
+        return order  # the rights, one token each, the same in every row's select
+
     def check(self, spec: QuestionSpec, response: Any) -> dict[str, str]:
         if response in (None, ""):
             return {}

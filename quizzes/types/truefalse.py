@@ -32,6 +32,9 @@ class TrueFalse(QuestionType):
             return response == "true"
         raise InvalidResponse("expected true or false")
 
+    def served_values(self, spec: QuestionSpec, order: list[str]) -> list[str]:
+        return ["true", "false"]  # in this order on the page
+
     def grade(self, spec: QuestionSpec, response: Any) -> GradeResult:
         answer = self.check(spec, response)
         if answer is None:
