@@ -65,6 +65,19 @@ def pages(attempt: Attempt) -> list[list[AttemptItem]]:
     return [attempt.items[i : i + size] for i in range(0, len(attempt.items), size)]
 
 
+def _answered(item: AttemptItem) -> bool:
+    return item.response not in (None, "", [], {})
+
+
+def resume_page(all_pages: list[list[AttemptItem]]) -> int:
+    """Where a learner coming back lands: the first page with an unanswered question, else
+    the last page (where the submit button is)."""
+    for number, items in enumerate(all_pages):
+        if not all(_answered(item) for item in items):
+            return number
+    return len(all_pages) - 1
+
+
 def responses_from_form(items: list[AttemptItem], form: MultiDict) -> dict[int, Any]:
     """Answers for the page's items, plus any field naming another item (so it is refused)."""
     responses: dict[int, Any] = {}
@@ -121,7 +134,9 @@ def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
             flash(_("Time is up: answers sent after the deadline are not counted."), "error")
         return redirect(url_for(".result", slug=slug, key=key, attempt_id=attempt.id))
     all_pages = pages(attempt)
-    page = min(max(request.args.get("page", 0, type=int), 0), len(all_pages) - 1)
+    asked = request.args.get("page", type=int)
+    page = resume_page(all_pages) if asked is None else asked
+    page = min(max(page, 0), len(all_pages) - 1)
     if request.method == "POST":
         page = min(max(request.form.get("page", 0, type=int), 0), len(all_pages) - 1)
         responses = responses_from_form(all_pages[page], request.form)
@@ -147,7 +162,7 @@ def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
         items=all_pages[page],
         page=page,
         page_count=len(all_pages),
-        answered=sum(1 for i in attempt.items if i.response not in (None, "", [], {})),
+        answered=sum(1 for i in attempt.items if _answered(i)),
     )
 
 
