@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from courses.models import Course, Enrollment
 from quizzes import attempts
 from quizzes.models import Attempt, AttemptItem, Quiz
+from quizzes.review import your_answer
 from quizzes.types.base import REGISTRY
 from training.extensions import db
 from training.transaction import service_errors
@@ -179,6 +180,7 @@ def result(slug: str, key: str, attempt_id: int) -> str | Response:
         quiz=quiz,
         attempt=attempt,
         review=attempts.review_for(attempt),
+        your_answer=your_answer,
         state=attempts.standing(quiz, current_user.id),
     )
 
