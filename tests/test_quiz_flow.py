@@ -18,7 +18,7 @@ def shown_page(html: str) -> int:
 
 def test_the_first_submit_button_moves_forward_on_every_page(login_as, users):
     course, quiz = build_quiz(users["trainer"], questions_per_page=2)
-    client, attempt, url = start_as_learner(login_as, users, course, quiz)
+    client, _attempt, url = start_as_learner(login_as, users, course, quiz)
     firsts = []
     for page in range(3):
         html = client.get(f"{url}?page={page}").get_data(as_text=True)
