@@ -137,3 +137,22 @@ def quizzes_of(course: Course) -> list[Quiz]:
     order = {m.key: i for i, m in enumerate(course.modules)}
     quizzes = list(db.session.scalars(sa.select(Quiz).where(Quiz.course_id == course.id)))
     return sorted(quizzes, key=lambda q: (order.get(q.module_key or "", len(order)), q.id))
+
+
+def question_count(quiz: Quiz) -> int:
+    """How many questions a new attempt serves, for the start page: the live fixed questions
+    plus each draw, capped by what its category holds now."""
+    live = Question.retired_at.is_(None)
+    in_category = (
+        sa.select(Question.category_id, sa.func.count().label("n"))
+        .where(live)
+        .group_by(Question.category_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(QuizSlot.question_id, QuizSlot.draw_count, in_category.c.n)
+        .outerjoin(Question, sa.and_(Question.id == QuizSlot.question_id, live))
+        .outerjoin(in_category, in_category.c.category_id == QuizSlot.category_id)
+        .where(QuizSlot.quiz_id == quiz.id, sa.or_(Question.id.is_not(None), in_category.c.n > 0))
+    )
+    return sum(1 if question_id else min(draw, n) for question_id, draw, n in rows)

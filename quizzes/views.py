@@ -17,6 +17,7 @@ from courses.models import Course, Enrollment
 from quizzes import attempts
 from quizzes.models import Attempt, AttemptItem, Quiz
 from quizzes.review import your_answer
+from quizzes.services import question_count, quizzes_of
 from quizzes.types.base import REGISTRY
 from training.extensions import db
 from training.transaction import service_errors
@@ -103,7 +104,17 @@ def quiz(slug: str, key: str) -> str:
     # away must be graded before its result is shown, whichever page they open first.
     if state.open_attempt and attempts.close_if_expired(state.open_attempt):
         state = attempts.standing(quiz, current_user.id)
-    return render_template("quizzes/quiz.html", quiz=quiz, state=state)
+    questions = question_count(quiz)
+    size = quiz.questions_per_page or questions or 1
+    submitted = sum(1 for a in state.attempts if not a.is_open)
+    return render_template(
+        "quizzes/quiz.html",
+        quiz=quiz,
+        state=state,
+        questions=questions,
+        page_count=max(1, -(-questions // size)),
+        attempts_left=max(0, quiz.attempts_allowed - submitted),
+    )
 
 
 @bp.route("/<slug>/quizzes/<key>/start", methods=["POST"])
@@ -187,8 +198,6 @@ def result(slug: str, key: str, attempt_id: int) -> str | Response:
 
 def outline_extras(course: Course, user: Any) -> dict[str, list[dict[str, str]]]:
     """The course page's quiz entries: after their module, or at the end for a final quiz."""
-    from quizzes.services import quizzes_of
-
     extras: dict[str, list[dict[str, str]]] = {}
     for quiz in quizzes_of(course):
         if not quiz.is_open:
