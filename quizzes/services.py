@@ -29,7 +29,7 @@ class QuizSettings:
     time_limit_seconds: int | None = None
     shuffle_questions: bool = False
     shuffle_options: bool = True
-    questions_per_page: int = 1
+    questions_per_page: int = 5  # one question per page made long quizzes a tap marathon
     review: str = "feedback"
     done_when: str = "passed"
 
