@@ -156,3 +156,24 @@ def question_count(quiz: Quiz) -> int:
         .where(QuizSlot.quiz_id == quiz.id, sa.or_(Question.id.is_not(None), in_category.c.n > 0))
     )
     return sum(1 if question_id else min(draw, n) for question_id, draw, n in rows)
+
+
+def publish_problems(course: Course) -> list[str]:
+    """What would stop learners finishing the course, for its publish page: required quizzes
+    closed or without questions, modules with neither lessons nor quizzes."""
+    problems = []
+    quizzes = quizzes_of(course)
+    for quiz in quizzes:
+        if quiz.required and not quiz.is_open:
+            problems.append(
+                _("The required quiz “%(title)s” is closed to learners.", title=quiz.title)
+            )
+        if quiz.required and question_count(quiz) == 0:
+            problems.append(_("The required quiz “%(title)s” has no questions.", title=quiz.title))
+    with_quiz = {quiz.module_key for quiz in quizzes}
+    for module in course.modules:
+        if not module.lessons and module.key not in with_quiz:
+            problems.append(
+                _("The module “%(title)s” has no lessons and no quizzes.", title=module.title)
+            )
+    return problems
