@@ -21,6 +21,12 @@ def your_answer(version: QuestionVersion, response: Any) -> list[Markup]:
     if response in (None, "", [], {}):
         return []
     spec = version.spec
+    if spec.options and isinstance(response, dict):  # e.g. an ordering type: option -> place
+        return [
+            _text(version, o.text) + Markup(" → ") + escape(str(response[o.id]))
+            for o in spec.options
+            if o.id in response
+        ]
     if spec.options:
         chosen = set(response) if isinstance(response, list) else {response}
         return [_text(version, o.text) for o in spec.options if o.id in chosen]
