@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from quizzes.cli import quizzes_cli
     from quizzes.packs import export_quizzes, import_quizzes
     from quizzes.privacy import erase_quiz_data, export_quiz_data
+    from quizzes.services import publish_problems
     from quizzes.types import type_of
     from quizzes.views import bp as quizzes_bp
     from quizzes.views import outline_extras
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     hooks.course_outline_extras.register(app, outline_extras)
     hooks.author_course_links.register(app, author_links)
     hooks.public_media_uses.register(app, media_used_by_questions)
+    hooks.publish_checks.register(app, publish_problems)
     hooks.pack_exporters.register(app, export_quizzes)
     hooks.pack_importers.register(app, import_quizzes)
     hooks.personal_data_exporters.register(app, export_quiz_data)

@@ -59,7 +59,8 @@ class QuizForm(FlaskForm):
     title = StringField(_l("Title"), validators=[InputRequired(_REQUIRED), Length(max=200)])
     module = SelectField(_l("Place"), choices=[])
     intro = TextAreaField(_l("Introduction"), validators=[Optional(), Length(max=2000)])
-    is_open = BooleanField(_l("Open to learners"))
+    # New quizzes are open: a closed required quiz would stop every learner finishing.
+    is_open = BooleanField(_l("Open to learners"), default=True)
     required = BooleanField(_l("Required for completing the course"), default=True)
     pass_mark = IntegerField(
         _l("Pass mark, %"), validators=[InputRequired(_REQUIRED), NumberRange(0, 100)], default=70
@@ -85,7 +86,7 @@ class QuizForm(FlaskForm):
     questions_per_page = IntegerField(
         _l("Questions per page"),
         validators=[InputRequired(_REQUIRED), NumberRange(0, 100)],
-        default=1,
+        default=5,
         description=_l("0 puts all questions on one page."),
     )
     review = SelectField(_l("After submitting, learners see"), choices=REVIEW_CHOICES)

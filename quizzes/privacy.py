@@ -10,6 +10,7 @@ anonymised, not deleted.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from training.accounts.models import User
 from training.extensions import db
 
 
-def _item(item: AttemptItem) -> dict[str, Any]:
+def _item(item: AttemptItem, graded: bool) -> dict[str, Any]:
     spec = item.version.spec
     shown: dict[str, str] = {}
     if spec.options:
@@ -36,15 +37,26 @@ def _item(item: AttemptItem) -> dict[str, Any]:
         "shown_order": item.order,
         "your_answer": item.response,
         "answered_at": item.saved_at,
-        "score": item.score,
-        "feedback": item.feedback,
+        # Withheld (None) when the quiz's review setting hides them: see _graded_items_shown.
+        "score": item.score if graded else None,
+        "feedback": item.feedback if graded else None,
     }
+
+
+def _graded_items_shown(quiz: Quiz, submitted: int) -> bool:
+    """Whether the export may show each answer's score and feedback.
+
+    A quiz set to show the score only must not let a learner who can still try again read
+    which answers were right from their export; once no attempt is left, they get it all.
+    """
+    attempts_left = quiz.attempts_allowed == 0 or submitted < quiz.attempts_allowed
+    return quiz.review != "score" or not attempts_left
 
 
 def export_quiz_data(user: User) -> dict[str, Any]:
     """Every attempt of the person with each question, their answer, its score and feedback."""
     rows = db.session.execute(
-        sa.select(Attempt, Quiz.title, Course.slug)
+        sa.select(Attempt, Quiz, Course.slug)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .join(Course, Course.id == Quiz.course_id)
         .where(Attempt.user_id == user.id)
@@ -53,19 +65,23 @@ def export_quiz_data(user: User) -> dict[str, Any]:
             selectinload(Attempt.items).selectinload(AttemptItem.version),
         )
     ).all()
+    submitted = Counter(attempt.quiz_id for attempt, _quiz, _slug in rows if not attempt.is_open)
     return {
         "quiz_attempts.json": [
             {
                 "course": slug,
-                "quiz": title,
+                "quiz": quiz.title,
                 "number": attempt.number,
                 "started_at": attempt.started_at,
                 "submitted_at": attempt.submitted_at,
                 "score_percent": attempt.percent,
                 "passed": attempt.passed,
-                "questions": [_item(item) for item in attempt.items],
+                "questions": [
+                    _item(item, _graded_items_shown(quiz, submitted[quiz.id]))
+                    for item in attempt.items
+                ],
             }
-            for attempt, title, slug in rows
+            for attempt, quiz, slug in rows
         ]
     }
 

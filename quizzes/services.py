@@ -29,7 +29,7 @@ class QuizSettings:
     time_limit_seconds: int | None = None
     shuffle_questions: bool = False
     shuffle_options: bool = True
-    questions_per_page: int = 1
+    questions_per_page: int = 5  # one question per page made long quizzes a tap marathon
     review: str = "feedback"
     done_when: str = "passed"
 
@@ -137,3 +137,43 @@ def quizzes_of(course: Course) -> list[Quiz]:
     order = {m.key: i for i, m in enumerate(course.modules)}
     quizzes = list(db.session.scalars(sa.select(Quiz).where(Quiz.course_id == course.id)))
     return sorted(quizzes, key=lambda q: (order.get(q.module_key or "", len(order)), q.id))
+
+
+def question_count(quiz: Quiz) -> int:
+    """How many questions a new attempt serves, for the start page: the live fixed questions
+    plus each draw, capped by what its category holds now."""
+    live = Question.retired_at.is_(None)
+    in_category = (
+        sa.select(Question.category_id, sa.func.count().label("n"))
+        .where(live)
+        .group_by(Question.category_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(QuizSlot.question_id, QuizSlot.draw_count, in_category.c.n)
+        .outerjoin(Question, sa.and_(Question.id == QuizSlot.question_id, live))
+        .outerjoin(in_category, in_category.c.category_id == QuizSlot.category_id)
+        .where(QuizSlot.quiz_id == quiz.id, sa.or_(Question.id.is_not(None), in_category.c.n > 0))
+    )
+    return sum(1 if question_id else min(draw, n) for question_id, draw, n in rows)
+
+
+def publish_problems(course: Course) -> list[str]:
+    """What would stop learners finishing the course, for its publish page: required quizzes
+    closed or without questions, modules with neither lessons nor quizzes."""
+    problems = []
+    quizzes = quizzes_of(course)
+    for quiz in quizzes:
+        if quiz.required and not quiz.is_open:
+            problems.append(
+                _("The required quiz “%(title)s” is closed to learners.", title=quiz.title)
+            )
+        if quiz.required and question_count(quiz) == 0:
+            problems.append(_("The required quiz “%(title)s” has no questions.", title=quiz.title))
+    with_quiz = {quiz.module_key for quiz in quizzes}
+    for module in course.modules:
+        if not module.lessons and module.key not in with_quiz:
+            problems.append(
+                _("The module “%(title)s” has no lessons and no quizzes.", title=module.title)
+            )
+    return problems

@@ -16,6 +16,8 @@ from werkzeug.wrappers import Response
 from courses.models import Course, Enrollment
 from quizzes import attempts
 from quizzes.models import Attempt, AttemptItem, Quiz
+from quizzes.review import your_answer
+from quizzes.services import question_count, quizzes_of
 from training.extensions import db
 from training.transaction import service_errors
 
@@ -64,6 +66,19 @@ def pages(attempt: Attempt) -> list[list[AttemptItem]]:
     return [attempt.items[i : i + size] for i in range(0, len(attempt.items), size)]
 
 
+def _answered(item: AttemptItem) -> bool:
+    return item.response not in (None, "", [], {})
+
+
+def resume_page(all_pages: list[list[AttemptItem]]) -> int:
+    """Where a learner coming back lands: the first page with an unanswered question, else
+    the last page (where the submit button is)."""
+    for number, items in enumerate(all_pages):
+        if not all(_answered(item) for item in items):
+            return number
+    return len(all_pages) - 1
+
+
 def responses_from_form(items: list[AttemptItem], form: MultiDict) -> dict[int, Any]:
     """Answers for the page's items, plus any field naming another item (so it is refused)."""
     responses: dict[int, Any] = {}
@@ -87,7 +102,17 @@ def quiz(slug: str, key: str) -> str:
     # away must be graded before its result is shown, whichever page they open first.
     if state.open_attempt and attempts.close_if_expired(state.open_attempt):
         state = attempts.standing(quiz, current_user.id)
-    return render_template("quizzes/quiz.html", quiz=quiz, state=state)
+    questions = question_count(quiz)
+    size = quiz.questions_per_page or questions or 1
+    submitted = sum(1 for a in state.attempts if not a.is_open)
+    return render_template(
+        "quizzes/quiz.html",
+        quiz=quiz,
+        state=state,
+        questions=questions,
+        page_count=max(1, -(-questions // size)),
+        attempts_left=max(0, quiz.attempts_allowed - submitted),
+    )
 
 
 @bp.route("/<slug>/quizzes/<key>/start", methods=["POST"])
@@ -119,7 +144,9 @@ def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
             flash(_("Time is up: answers sent after the deadline are not counted."), "error")
         return redirect(url_for(".result", slug=slug, key=key, attempt_id=attempt.id))
     all_pages = pages(attempt)
-    page = min(max(request.args.get("page", 0, type=int), 0), len(all_pages) - 1)
+    asked = request.args.get("page", type=int)
+    page = resume_page(all_pages) if asked is None else asked
+    page = min(max(page, 0), len(all_pages) - 1)
     if request.method == "POST":
         page = min(max(request.form.get("page", 0, type=int), 0), len(all_pages) - 1)
         responses = responses_from_form(all_pages[page], request.form)
@@ -145,7 +172,7 @@ def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
         items=all_pages[page],
         page=page,
         page_count=len(all_pages),
-        answered=sum(1 for i in attempt.items if i.response not in (None, "", [], {})),
+        answered=sum(1 for i in attempt.items if _answered(i)),
     )
 
 
@@ -162,14 +189,13 @@ def result(slug: str, key: str, attempt_id: int) -> str | Response:
         quiz=quiz,
         attempt=attempt,
         review=attempts.review_for(attempt),
+        your_answer=your_answer,
         state=attempts.standing(quiz, current_user.id),
     )
 
 
 def outline_extras(course: Course, user: Any) -> dict[str, list[dict[str, str]]]:
     """The course page's quiz entries: after their module, or at the end for a final quiz."""
-    from quizzes.services import quizzes_of
-
     extras: dict[str, list[dict[str, str]]] = {}
     for quiz in quizzes_of(course):
         if not quiz.is_open:

@@ -182,6 +182,19 @@ called by courses before serving a file to someone who cannot edit the course. A
 first provider that says yes decides."""
 
 
+class PublishCheck(Protocol):
+    """Problems a trainer should know before publishing the course's draft: [message]."""
+
+    def __call__(self, course: AnyCourse, /) -> list[str]: ...
+
+
+publish_checks: Registry[PublishCheck] = Registry("publish_checks")
+"""Warnings on a course's publish page (e.g. a required quiz closed to learners or without
+questions, a module with neither lessons nor quizzes). Provided by quizzes; called by the
+courses publish view, which lists them before the button. A registry: providers return
+translated messages, shown in registration order; they inform and never block."""
+
+
 # ---- course packs ----------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from courses import publishing
 from courses.authoring.loaders import AUTHORS, bp, editable_course, revision_of
 from courses.forms import PublishForm
 from courses.views import render_lesson
+from training import hooks
 from training.params import int_arg
 from training.permissions import roles_required
 from training.transaction import render_form, service_errors
@@ -40,7 +41,9 @@ def publish(slug: str) -> tuple[str, int] | Response:
         if outcome.ok:
             flash(_("Published as revision %(num)d.", num=revision.number), "success")
             return redirect(url_for(".course", slug=slug))
-    return render_form("courses/author/publish.html", form, course=course)
+    # Other packages' warnings (a closed required quiz…): informative, the trainer decides.
+    warnings = [message for check in hooks.publish_checks for message in check(course)]
+    return render_form("courses/author/publish.html", form, course=course, warnings=warnings)
 
 
 @bp.route("/<slug>/history")

@@ -1,4 +1,5 @@
-"""A trainer brings questions from Moodle and builds a quiz; a learner fails, waits, passes."""
+"""A trainer brings questions from Moodle and builds a quiz; a learner on a phone fails, waits,
+tries again in one tap and passes."""
 
 from __future__ import annotations
 
@@ -17,13 +18,18 @@ GIFT = """$CATEGORY: Новости
 }
 
 ::consent::Фото коллег можно публиковать без их согласия.{F#Нет: сначала спросите.#Верно.}
+
+::lead::Первый абзац новости называется…{=лид#Да, лид.}
 """
 
 
 def answer(page: Page, right: bool) -> None:
-    page.get_by_label("Главное" if right else "Предысторию").check()
-    page.get_by_label("False" if right else "True", exact=True).check()
-    page.get_by_role("button", name="Submit all answers").click()
+    """Answer every question, then press Enter in the text answer: it submits (goes forward)."""
+    page.get_by_role("radio", name="Главное" if right else "Предысторию").check()
+    page.get_by_role("radio", name="Неверно" if right else "Верно", exact=True).check()
+    text = page.get_by_label("Ваш ответ")
+    text.fill("лид" if right else "заголовок")
+    text.press("Enter")
 
 
 def test_import_build_fail_wait_pass_and_analyse(live_server, new_page, shot, clock):
@@ -33,7 +39,7 @@ def test_import_build_fail_wait_pass_and_analyse(live_server, new_page, shot, cl
     trainer.get_by_role("link", name="Question bank").click()
     trainer.get_by_label("…or paste GIFT text").fill(GIFT)
     trainer.get_by_role("button", name="Import").click()
-    expect(trainer.get_by_text("Imported 2 questions.")).to_be_visible()
+    expect(trainer.get_by_text("Imported 3 questions.")).to_be_visible()
     shot(trainer, "bank")
 
     trainer.get_by_role("link", name="Quizzes").first.click()
@@ -43,40 +49,44 @@ def test_import_build_fail_wait_pass_and_analyse(live_server, new_page, shot, cl
     trainer.get_by_label("Pause between attempts, minutes").fill("10")
     trainer.get_by_label("Questions per page").fill("0")
     trainer.get_by_label("After submitting, learners see").select_option("feedback")
-    trainer.get_by_label("Open to learners").check()
+    expect(trainer.get_by_label("Open to learners")).to_be_checked()  # new quizzes are open
     trainer.get_by_role("button", name="Create the quiz").click()
-    trainer.get_by_label("How many").fill("2")
+    trainer.get_by_label("How many").fill("3")
     trainer.get_by_role("button", name="Add a random draw").click()
-    expect(trainer.get_by_text("2 random from “Новости”")).to_be_visible()
+    expect(trainer.get_by_text("3 random from “Новости”")).to_be_visible()
     shot(trainer, "quiz")
 
-    learner = new_page(locale="en-US")
-    log_in(learner, live_server, "learner")
+    learner = new_page(locale="en-US", width=360, height=780)
+    log_in(learner, live_server, "learner")  # the helper reads the English login page
+    learner.context.add_cookies([{"name": "lang", "value": "ru", "url": live_server}])
     learner.goto(live_server + "/courses/news-first-steps")
-    enroll = learner.get_by_role("button", name="Enroll and start")
+    enroll = learner.get_by_role("button", name="Записаться и начать")
     if enroll.count():
         enroll.click()
         learner.goto(live_server + "/courses/news-first-steps")
-    learner.get_by_role("link", name=re.compile("Quiz: Проверка")).click()
-    learner.get_by_role("button", name="Start an attempt").click()
+    learner.get_by_role("link", name=re.compile("Тест: Проверка")).click()
+    facts = learner.locator("ul.rules li")
+    expect(facts.nth(0)).to_have_text(re.compile(r"^3 \D+ 1 \D+$"))  # questions, pages
+    expect(facts.nth(1)).to_have_text("Проходной балл: 100%")
+    shot(learner, "start-facts")
+    learner.get_by_role("button", name="Начать попытку").click()
     shot(learner, "attempt-1")
     answer(learner, right=False)
-    expect(learner.get_by_text("Your score: 0%")).to_be_visible()
+    expect(learner.get_by_text("Ваш результат: 0%")).to_be_visible()
     expect(learner.get_by_text("Нет: предыстория уходит в конец.")).to_be_visible()
+    expect(learner.get_by_text(re.compile("^Следующая попытка откроется "))).to_be_visible()
     shot(learner, "failed-with-feedback")
 
-    learner.get_by_role("link", name="Back to the course").click()
-    learner.get_by_role("link", name=re.compile("Quiz: Проверка")).click()
-    expect(learner.get_by_text("The next attempt opens later.")).to_be_visible()
     clock.advance(timedelta(minutes=9))  # not yet
     learner.reload()
-    expect(learner.get_by_text("The next attempt opens later.")).to_be_visible()
+    expect(learner.get_by_role("button", name="Попробовать ещё раз")).to_have_count(0)
     clock.advance(timedelta(minutes=1))  # the trainer's pause has passed
     learner.reload()
-    learner.get_by_role("button", name="Try again").click()
+    learner.get_by_role("button", name="Попробовать ещё раз").click()  # one tap: a new attempt
+    expect(learner.get_by_label("Ваш ответ")).to_be_visible()
     answer(learner, right=True)
-    expect(learner.get_by_text("Your score: 100%")).to_be_visible()
-    expect(learner.get_by_text("Passed", exact=True)).to_be_visible()
+    expect(learner.get_by_text("Ваш результат: 100%")).to_be_visible()
+    expect(learner.get_by_text("Сдано", exact=True)).to_be_visible()
     shot(learner, "passed")
 
     trainer.get_by_role("link", name="Item analysis").first.click()
