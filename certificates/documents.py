@@ -50,6 +50,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
             code=format_certificate_code(certificate.code),
             verify_url=verify_url,
             language=certificate.course.language,
+            revoked=certificate.revoked_at is not None,
         )
     )
 

@@ -31,6 +31,7 @@ class CertificateData:
     code: str
     verify_url: str
     language: str = "ru"
+    revoked: bool = False  # printed across the page: a revoked certificate must not pass as one
 
 
 # Document texts, not interface strings: a certificate is printed in its course's language,
@@ -48,6 +49,7 @@ LABELS: dict[str, dict[str, str]] = {
         "verify": "Проверить:",
         "date": "%d.%m.%Y",
         "withheld": "владелец скрыт",
+        "revoked": "ОТОЗВАН",
     },
     "en": {
         "title": "Certificate",
@@ -61,6 +63,7 @@ LABELS: dict[str, dict[str, str]] = {
         "verify": "Verify:",
         "date": "%Y-%m-%d",
         "withheld": "holder withheld",
+        "revoked": "REVOKED",
     },
 }
 
@@ -91,6 +94,7 @@ RIGHT_EDGE = PAGE_W - TEXT_X
 INK = (33, 33, 33)
 MUTED = (95, 95, 95)
 ACCENT = (28, 53, 94)
+REVOKED_RED = (170, 20, 20)
 
 # (font size in pt, most lines allowed at that size), tried in order: the first that fits wins.
 Ladder = Sequence[tuple[float, int]]
@@ -287,6 +291,11 @@ def render_certificate_pdf(data: CertificateData) -> bytes:
     _register_fonts(pdf, (*texts, data.code))
     pdf.add_page()
     _draw_heading(pdf, labels, organization, name, course)
+    if data.revoked:
+        sizes = ((30, 1),)
+        _block(
+            pdf, labels["revoked"], style="B", sizes=sizes, top=133, height=13, color=REVOKED_RED
+        )
     # Details, bottom left; kept clear of the QR code's column and its quiet zone.
     details = [(labels["duration"], hours), (labels["issued"], issued)]
     if expires:

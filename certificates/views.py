@@ -98,6 +98,9 @@ def pdf(certificate_id: int) -> Response:
 def credential(certificate_id: int) -> Response:
     """The signed Open Badges 3.0 credential (VC-JWT) for wallets and offline checks."""
     certificate = _mine(certificate_id)
+    if certificate.revoked_at is not None:  # a fresh signature would vouch for it again
+        flash(_("This certificate has been revoked, so no signed credential is issued for it."))
+        return redirect(url_for(".mine"))
     token = documents.signed_credential(certificate)
     return file_response(
         token.encode("ascii"), f"certificate-{certificate.code}.jwt", "application/vc+jwt"

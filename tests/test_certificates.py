@@ -18,6 +18,7 @@ from tests.course_helpers import build_course
 from tests.download_helpers import download_name
 from tests.quiz_helpers import RIGHT, build_quiz, enroll, form_fields
 from training.audit import AuditEvent
+from training.db import utcnow
 from training.extensions import db
 
 
@@ -288,3 +289,60 @@ def test_initials():
     assert initials("Лев Николаевич Толстой") == "Л. Н. Т."
     assert initials("") == ""
     assert initials("anna") == "A."
+
+
+def test_a_revoked_certificate_is_marked_and_no_longer_vouched_for(app, login_as, users, tmp_path):
+    from tests.test_certificate_pdf import text_of
+
+    build_course(users["trainer"])
+    learner = login_as("learner")
+    post(learner, "/courses/info-work/enroll")
+    finish_lessons(learner)
+    cert = certificate()
+    token = learner.get(f"/certificates/{cert.id}/credential.jwt").get_data(as_text=True)
+    before = learner.get(f"/certificates/{cert.id}/certificate.pdf").data
+    assert "ОТОЗВАН" not in text_of(before, tmp_path)
+    services.revoke(cert, db.session.merge(users["admin"]), "Ошибка в ведомости")
+    db.session.commit()
+
+    after = learner.get(f"/certificates/{cert.id}/certificate.pdf").data
+    assert "ОТОЗВАН" in text_of(after, tmp_path)
+    refused = learner.get(f"/certificates/{cert.id}/credential.jwt")
+    assert refused.status_code == 302 and refused.location.endswith("/certificates/")
+    page = learner.get("/certificates/").get_data(as_text=True)
+    assert (
+        "Этот сертификат отозван, поэтому подписанное удостоверение для него не выдаётся." in page
+    )
+    assert f"/certificates/{cert.id}/credential.jwt" not in page
+
+    path = tmp_path / "old.jwt"
+    path.write_text(token)
+    result = app.test_cli_runner().invoke(args=["certificates", "verify", str(path)])
+    assert result.exit_code == 1
+    assert "signature: valid" in result.output
+    assert "revoked: Ошибка в ведомости" in result.output
+
+
+def test_the_command_refuses_an_expired_credential(app, ctx, users, tmp_path):
+    from certificates.documents import signed_credential
+
+    build_course(users["trainer"])
+    cert = Certificate(
+        code=services.new_code(),
+        user_id=users["learner"].id,
+        course_id=db.session.scalar(sa.select(Lesson.course_id).limit(1)),
+        sequence=1,
+        revision_number=1,
+        course_title="Старый курс",
+        hours=2,
+        issuer_name="Профсоюз",
+        issued_at=utcnow() - timedelta(days=800),
+        expires_at=utcnow() - timedelta(days=70),
+    )
+    db.session.add(cert)
+    db.session.flush()
+    path = tmp_path / "expired.jwt"
+    path.write_text(signed_credential(cert))
+    result = app.test_cli_runner().invoke(args=["certificates", "verify", str(path)])
+    assert result.exit_code == 1
+    assert "signature: valid" in result.output and "the credential is expired" in result.output
