@@ -60,7 +60,7 @@ def badge_data(certificate: Certificate) -> BadgeData:
     code = format_certificate_code(certificate.code)
     return BadgeData(
         credential_id=public_url("certificates.verify", code=code),
-        holder_name=certificate.public_name,
+        holder_name=certificate.signed_name,
         course_title=certificate.course_title,
         course_url=public_url("courses.course", slug=certificate.course.slug),
         description=certificate.course.description or certificate.course_title,

@@ -90,6 +90,15 @@ class Certificate(db.Model):
             return self.pseudonym
         return initials(self.holder_name)
 
+    @property
+    def signed_name(self) -> str:
+        """The name a signed credential states: fixed at issue, never a pseudonym.
+
+        The full name or its initials come from the name recorded when the certificate was
+        issued; a pseudonym is the holder's own words, so no signature vouches for it.
+        """
+        return "" if self.name_mode == "pseudonym" else self.public_name
+
 
 def initials(name: str) -> str:
     """ "Лев Николаевич Толстой" -> "Л. Н. Т." (letters only; empty for an empty name)."""

@@ -209,6 +209,18 @@ def set_public_name(certificate: Certificate, mode: str, pseudonym: str = "") ->
     pseudonym = " ".join(pseudonym.split())[:120]
     if mode == "pseudonym" and not pseudonym:
         raise ServiceError(_("Enter the pseudonym to show."), "pseudonym")
+    before = (certificate.name_mode, certificate.pseudonym)
     certificate.name_mode = mode
     certificate.pseudonym = pseudonym if mode == "pseudonym" else ""
+    if before != (certificate.name_mode, certificate.pseudonym):
+        # The certificate's history: how strangers were shown the holder, and from when. The
+        # pseudonym's text stays out: the append-only trail must hold nothing a deletion erases.
+        audit(
+            certificate.user_id,
+            "certificate.public_name",
+            "certificate",
+            certificate.id,
+            mode=mode,
+            before=before[0],
+        )
     db.session.flush()

@@ -346,3 +346,47 @@ def test_the_command_refuses_an_expired_credential(app, ctx, users, tmp_path):
     result = app.test_cli_runner().invoke(args=["certificates", "verify", str(path)])
     assert result.exit_code == 1
     assert "signature: valid" in result.output and "the credential is expired" in result.output
+
+
+def test_a_chosen_name_is_labelled_and_never_signed(app, client, users, make_user, tmp_path):
+    """The attack walk set the pseudonym to an official's title and name: the check page must
+    not vouch for it, and no signed credential may carry it."""
+    from certificates.badges import verify_credential
+    from certificates.documents import key_store
+
+    build_course(users["trainer"])
+    make_user("activist", display_name="Анна Петровна Иванова")
+    login(client, "activist")
+    post(client, "/courses/info-work/enroll")
+    finish_lessons(client)
+    cert = certificate()
+    claimed = "Председатель ЦС Иван Петрович Иванов"
+    post(
+        client,
+        f"/certificates/{cert.id}/name",
+        {f"c{cert.id}-mode": "pseudonym", f"c{cert.id}-pseudonym": claimed},
+    )
+    page = client.get(f"/verify/{services.format_certificate_code(cert.code)}")
+    text = page.get_data(as_text=True)
+    assert f"псевдоним, выбранный владельцем: «{claimed}» (организатор его не проверял)" in text
+    token = client.get(f"/certificates/{cert.id}/credential.jwt").get_data(as_text=True)
+    result = verify_credential(token, key_store().public_keyset())
+    assert result.valid_signature and result.holder_name is None
+    assert claimed not in json.dumps(result.credential, ensure_ascii=False)
+
+    # A later display name does not change the name recorded at issue.
+    holder = certificate().user
+    holder.display_name = claimed
+    db.session.commit()
+    post(client, f"/certificates/{cert.id}/name", {f"c{cert.id}-mode": "full"})
+    token = client.get(f"/certificates/{cert.id}/credential.jwt").get_data(as_text=True)
+    assert verify_credential(token, key_store().public_keyset()).holder_name == (
+        "Анна Петровна Иванова"
+    )
+    history = db.session.scalars(
+        sa.select(AuditEvent.details).where(AuditEvent.action == "certificate.public_name")
+    ).all()
+    assert [(d["before"], d["mode"]) for d in history] == [
+        ("initials", "pseudonym"),
+        ("pseudonym", "full"),
+    ]

@@ -72,6 +72,7 @@ ACTION_LABELS = {
     "invite.revoke": _l("Invite code withdrawn"),
     "certificate.revoke": _l("Certificate revoked"),
     "certificate.unrevoke": _l("Certificate revocation undone"),
+    "certificate.public_name": _l("Certificate's public name changed"),
     "account.export": _l("Personal data downloaded"),
     "account.delete": _l("Account deleted"),
     "privacy.purge": _l("Learning records of inactive accounts anonymised"),
