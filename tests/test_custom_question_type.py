@@ -175,3 +175,11 @@ def take(client, key: str, *, right: bool) -> str:
     result = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "1. Заголовок; 2. Лид; 3. Подробности" in result  # the type's review
     return result
+
+
+def test_a_type_without_a_gift_form_skips_rather_than_reads(ctx):
+    kind = Ordering()
+    assert not kind.gift_reads and not kind.in_gift
+    assert kind.from_gift(None, 0, 0, 0) == "Вопросы типа «ordering» нельзя прочитать из GIFT."
+    with pytest.raises(ValueError, match="GIFT cannot express"):
+        kind.to_gift(QuestionSpec(type="ordering", text="x"), "")

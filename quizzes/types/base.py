@@ -143,8 +143,12 @@ class QuestionType(ABC):
 
     def from_gift(self, block: Any, start: int, end: int, brace: int) -> QuestionSpec | str:
         """A spec from the GIFT answer block start..end (see quizzes.gift.answers), or why the
-        question is skipped; `block` is a quizzes.gift.text.Block."""
-        raise NotImplementedError(f"{self.name} does not read GIFT")
+        question is skipped; `block` is a quizzes.gift.text.Block.
+
+        The GIFT reader only asks types whose `gift_reads` names a GIFT form; a type without
+        one skips the question with this reason rather than guessing.
+        """
+        return _("Questions of type “%(name)s” cannot be read from GIFT.", name=self.name)
 
     def to_gift(self, spec: QuestionSpec, general: str) -> str:
         """The GIFT answer block `{...}` (`general`: the escaped general feedback).
