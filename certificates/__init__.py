@@ -33,6 +33,7 @@ def _author_links(course: Course) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     """Register certificate pages and commands and start listening for completions."""
     from certificates.cli import certificates_cli
+    from certificates.moment import completion_notice, course_awards
     from certificates.packs import export_certificate, import_certificate
     from certificates.privacy import erase_certificate_data, export_certificate_data
     from certificates.views import bp
@@ -43,6 +44,8 @@ def init_app(app: Flask) -> None:
         app, hooks.NavLink(_l("Certificates"), "certificates.mine", 60, hooks.signed_in)
     )
     hooks.author_course_links.register(app, _author_links)
+    hooks.completion_notices.register(app, completion_notice)
+    hooks.course_awards.register(app, course_awards)
     hooks.pack_exporters.register(app, export_certificate)
     hooks.pack_importers.register(app, import_certificate)
     hooks.personal_data_exporters.register(app, export_certificate_data)

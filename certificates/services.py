@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from calendar import monthrange
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,9 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from certificates.models import NAME_MODES, Certificate, CertificateSettings
-from courses.models import Course, Enrollment, LessonProgress
-from quizzes.attempts import quiz_passed_since
-from quizzes.services import quizzes_of
+from courses.models import Course, Enrollment
+from courses.path import Path, path_for
 from training.accounts.models import User
 from training.audit import audit
 from training.db import utcnow
@@ -51,42 +49,13 @@ def settings_for(course: Course) -> CertificateSettings:
     return found or CertificateSettings(course_id=course.id, enabled=True)
 
 
-@dataclass
-class Completion:
-    """What a learner still has to do for the certificate."""
+def completion(user_id: int, course: Course, since: datetime | None = None) -> Path:
+    """The rule: every required step of the learning path done (after `since`, for renewals).
 
-    lessons_missing: list[str] = field(default_factory=list)
-    quizzes_missing: list[str] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        return not self.lessons_missing and not self.quizzes_missing
-
-
-def completion(user_id: int, course: Course, since: datetime | None = None) -> Completion:
-    """Every required lesson done and every required quiz passed (after `since`, for renewals)."""
-    revision = course.published_revision
-    result = Completion()
-    if revision is None:
-        result.lessons_missing = ["-"]
-        return result
-    query = sa.select(LessonProgress.lesson_key).where(
-        LessonProgress.user_id == user_id,
-        LessonProgress.course_id == course.id,
-        LessonProgress.completed_at.is_not(None),
-    )
-    if since is not None:
-        query = query.where(LessonProgress.completed_at > since)
-    done = set(db.session.scalars(query))
-    titles = {item["key"]: item["title"] for m in revision.outline for item in m["lessons"]}
-    required = revision.required_keys()
-    result.lessons_missing = [
-        titles[k] for k in revision.lesson_keys() if k in required and k not in done
-    ]
-    for quiz in quizzes_of(course):
-        if quiz.is_open and quiz.required and not quiz_passed_since(quiz, user_id, since):
-            result.quizzes_missing.append(quiz.title)
-    return result
+    The same path the learner's pages show, so a finished course and a certificate are one
+    fact; `Path.remaining` lists what is still missing.
+    """
+    return path_for(course, user_id, since)
 
 
 def current_certificate(user_id: int, course_id: int) -> Certificate | None:

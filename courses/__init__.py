@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     """Register the course pages, commands, the home-page section and the starter courses."""
     from courses.authoring import bp as authoring_bp
     from courses.cli import courses_cli, events_cli
+    from courses.learning import record_completions
     from courses.privacy import erase_course_data, export_course_data
     from courses.starter import load_starter_courses
     from courses.views import bp as courses_bp
@@ -28,5 +29,8 @@ def init_app(app: Flask) -> None:
         app, hooks.NavLink(_l("Authoring"), "authoring.index", 20, hooks.holding("trainer"))
     )
     hooks.demo_loaders.register(app, load_starter_courses)
+    # weak=False: the receiver is a module function; connecting twice is a no-op. Connected
+    # before certificates' receiver, so "completed" is logged before "certified".
+    hooks.progress_changed.connect(record_completions, weak=False)
     hooks.personal_data_exporters.register(app, export_course_data)
     hooks.personal_data_erasers.register(app, erase_course_data)

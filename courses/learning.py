@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from courses.models import Course, CourseRevision, Enrollment, LessonProgress, RevisionLesson
+from courses.path import path_for
 from training.db import utcnow
 from training.errors import ServiceError
 from training.events import LearningEvent, record_event
@@ -21,50 +22,6 @@ def course_path(course: Course) -> str:
 
 def lesson_path(course: Course, key: str) -> str:
     return f"courses/{course.slug}/lessons/{key}"
-
-
-@dataclass
-class Progress:
-    """A learner's progress in one revision of a course, computed from lesson records."""
-
-    done: set[str] = field(default_factory=set)
-    viewed: set[str] = field(default_factory=set)
-    total: int = 0
-    required: set[str] = field(default_factory=set)
-
-    @property
-    def done_count(self) -> int:
-        return len(self.done)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done_count / self.total) if self.total else 0
-
-    @property
-    def required_done(self) -> bool:
-        return self.required <= self.done
-
-
-def progress_for(revision: CourseRevision, rows: list[LessonProgress]) -> Progress:
-    """Progress derived for the revision's lessons; records of removed lessons are ignored."""
-    keys = set(revision.lesson_keys())
-    return Progress(
-        done={r.lesson_key for r in rows if r.completed_at is not None} & keys,
-        viewed={r.lesson_key for r in rows} & keys,
-        total=len(keys),
-        required=revision.required_keys(),
-    )
-
-
-def progress_rows(user_id: int, course_id: int) -> list[LessonProgress]:
-    """One learner's lesson records in one course (one query)."""
-    return list(
-        db.session.scalars(
-            sa.select(LessonProgress).where(
-                LessonProgress.user_id == user_id, LessonProgress.course_id == course_id
-            )
-        )
-    )
 
 
 def published_courses(language: str | None = None, topic: str | None = None) -> list[Course]:
@@ -91,21 +48,6 @@ def enrollments_of(user_id: int) -> dict[int, Enrollment]:
     return {row.course_id: row for row in rows}
 
 
-def progress_by_course(user_id: int, course_ids: list[int]) -> dict[int, list[LessonProgress]]:
-    """Lesson records for several courses in one query (for catalog and home page)."""
-    result: dict[int, list[LessonProgress]] = {cid: [] for cid in course_ids}
-    if not course_ids:
-        return result
-    rows = db.session.scalars(
-        sa.select(LessonProgress).where(
-            LessonProgress.user_id == user_id, LessonProgress.course_id.in_(course_ids)
-        )
-    )
-    for row in rows:
-        result[row.course_id].append(row)
-    return result
-
-
 def enroll(user_id: int, course: Course) -> Enrollment:
     """Enroll a learner (idempotent: a second click changes nothing)."""
     revision = course.published_revision
@@ -129,26 +71,32 @@ def enroll(user_id: int, course: Course) -> Enrollment:
     return enrollment
 
 
-def load_lesson(slug: str, key: str) -> tuple[Course, CourseRevision, RevisionLesson] | None:
-    """A published lesson with its course and revision, in one query."""
+def load_lesson(
+    slug: str, key: str, user_id: int
+) -> tuple[Course, CourseRevision, RevisionLesson, bool] | None:
+    """A published lesson with its course and revision, and whether the learner is enrolled,
+    in one query."""
+    enrolled = sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == user_id)
     row = db.session.execute(
-        sa.select(Course, CourseRevision, RevisionLesson)
+        sa.select(Course, CourseRevision, RevisionLesson, Enrollment.user_id)
         .join(CourseRevision, Course.published_revision_id == CourseRevision.id)
         .join(
             RevisionLesson,
             sa.and_(RevisionLesson.revision_id == CourseRevision.id, RevisionLesson.key == key),
         )
+        .outerjoin(Enrollment, enrolled)
         .where(Course.slug == slug)
     ).first()
-    return tuple(row) if row else None  # type: ignore[return-value]
+    if row is None:
+        return None
+    course, revision, lesson, enrolled_id = row
+    return course, revision, lesson, enrolled_id is not None
 
 
 def record_view(
-    user_id: int, course: Course, revision: CourseRevision, lesson: RevisionLesson, rows
+    user_id: int, course: Course, revision: CourseRevision, lesson: RevisionLesson
 ) -> None:
-    """Note the first time a learner opens a lesson (later visits write nothing)."""
-    if any(r.lesson_key == lesson.key for r in rows):
-        return
+    """Note the first time a learner opens a lesson (the caller knows it is the first)."""
     db.session.add(LessonProgress(user_id=user_id, course_id=course.id, lesson_key=lesson.key))
     record_event(
         user_id,
@@ -186,62 +134,51 @@ def mark_done(user_id: int, course: Course, revision: CourseRevision, key: str) 
         context={"parent": course_path(course), "revision": revision.number},
     )
     db.session.flush()
-    progress = progress_for(revision, progress_rows(user_id, course.id))
-    module = next(m for m in revision.outline if key in {item["key"] for item in m["lessons"]})
-    if _module_done(module, progress.done):
-        path = f"{course_path(course)}/modules/{module['key']}"
-        if _completion_is_new(user_id, course, "module", path):
+    progress_changed.send(None, user_id=user_id, course_id=course.id)
+    return True
+
+
+def record_completions(_sender: object, *, user_id: int, course_id: int) -> None:
+    """Listens to progress: the learning record's "completed" for each module whose required
+    steps are done and for the course once the whole path is — each once."""
+    course = db.session.get(Course, course_id)
+    if course is None or course.published_revision is None:
+        return
+    path = path_for(course, user_id)
+    recorded = set(
+        db.session.scalars(
+            sa.select(LearningEvent.object_path).where(
+                LearningEvent.actor_id == user_id,
+                LearningEvent.verb == "completed",
+                LearningEvent.course_id == course_id,
+                LearningEvent.object_type.in_(("module", "course")),
+            )
+        )
+    )
+    revision = course.published_revision
+    context = {"parent": course_path(course), "revision": revision.number}
+    for module in path.modules:
+        where = f"{course_path(course)}/modules/{module.key}"
+        if module.steps and module.done and where not in recorded:
             record_event(
                 user_id,
                 "completed",
                 "module",
-                path,
-                object_name=module["title"],
-                course_id=course.id,
-                context={"parent": course_path(course), "revision": revision.number},
+                where,
+                object_name=module.title,
+                course_id=course_id,
+                context=context,
             )
-    if progress.required_done and _completion_is_new(
-        user_id, course, "course", course_path(course)
-    ):
+    if path.complete and course_path(course) not in recorded:
         record_event(
             user_id,
             "completed",
             "course",
             course_path(course),
             object_name=revision.title,
-            course_id=course.id,
+            course_id=course_id,
             context={"revision": revision.number},
         )
-    progress_changed.send(None, user_id=user_id, course_id=course.id)
-    return True
-
-
-def _module_done(module: dict, done: set[str]) -> bool:
-    """A module is done when its required lessons are (all of them, if none is required)."""
-    keys = [item["key"] for item in module["lessons"] if item.get("required", True)]
-    keys = keys or [item["key"] for item in module["lessons"]]
-    return set(keys) <= done
-
-
-def _completion_is_new(user_id: int, course: Course, object_type: str, path: str) -> bool:
-    """True when the learner has no "completed" event for this module or course yet."""
-    return (
-        db.session.scalar(
-            sa.select(LearningEvent.id).where(
-                LearningEvent.actor_id == user_id,
-                LearningEvent.verb == "completed",
-                LearningEvent.object_type == object_type,
-                LearningEvent.course_id == course.id,
-                LearningEvent.object_path == path,
-            )
-        )
-        is None
-    )
-
-
-def first_unfinished(revision: CourseRevision, progress: Progress) -> str | None:
-    """Key of the first lesson in reading order that is not done, or None when all are."""
-    return next((key for key in revision.lesson_keys() if key not in progress.done), None)
 
 
 @dataclass

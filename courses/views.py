@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from courses import learning
+from courses import learning, path
 from courses.media import media_file, media_is_public
 from courses.models import (
     LANGUAGES,
@@ -42,6 +42,22 @@ def _published(slug: str) -> tuple[Course, CourseRevision]:
     return course, course.published_revision
 
 
+def _awards(course_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """What the current learner earned in these courses (certificates), by course id."""
+    found: dict[int, tuple[str, str]] = {}
+    if not current_user.is_authenticated or not course_ids:
+        return found
+    for provide in hooks.course_awards:
+        for course_id, award in provide(course_ids, current_user.id).items():
+            found.setdefault(course_id, award)
+    return found
+
+
+def _notices(course: Course) -> list[str]:
+    """What finishing the course gave the learner (the certificate), as HTML blocks."""
+    return [html for provide in hooks.completion_notices if (html := provide(course, current_user))]
+
+
 @bp.route("/")
 def catalog() -> str:
     """Published courses, filterable by language and topic; progress on started ones."""
@@ -56,15 +72,12 @@ def catalog() -> str:
         if (not language or c.published_revision.language == language)
         and (not topic or topic in c.published_revision.topics)
     ]
-    progress = {}
+    progress: dict[int, path.Path] = {}
     if current_user.is_authenticated:
         enrolled = learning.enrollments_of(current_user.id)
-        started = {c.id: c for c in courses if c.id in enrolled}
-        rows = learning.progress_by_course(current_user.id, list(started))
-        progress = {
-            cid: learning.progress_for(started[cid].published_revision, r)
-            for cid, r in rows.items()
-        }
+        started = [c for c in courses if c.id in enrolled]
+        found = path.paths(started, [current_user.id])
+        progress = {c.id: found[(current_user.id, c.id)] for c in started}
     return render_template(
         "courses/catalog.html",
         courses=courses,
@@ -72,95 +85,88 @@ def catalog() -> str:
         language=language,
         topic=topic,
         progress=progress,
+        awards=_awards(list(progress)),
     )
 
 
 @bp.route("/<slug>")
 def course(slug: str) -> str:
-    """A course's outline, duration and the learner's progress; enroll from here."""
+    """A course's path (modules, lessons, tests) with the learner's state of each step."""
     course, revision = _published(slug)
-    enrollment = progress = None
+    enrollment = None
     if current_user.is_authenticated:
         enrollment = db.session.get(Enrollment, (current_user.id, course.id))
-        if enrollment:
-            progress = learning.progress_for(
-                revision, learning.progress_rows(current_user.id, course.id)
-            )
-    # Other packages (quizzes) add items to the outline: {module key or "": [item, ...]}.
-    extras: dict[str, list[hooks.OutlineItem]] = {}
-    for provide in hooks.course_outline_extras:
-        for module_key, items in provide(course, current_user).items():
-            extras.setdefault(module_key, []).extend(items)
+    learner = current_user.id if enrollment else None
     return render_template(
         "courses/course.html",
         course=course,
         revision=revision,
         enrollment=enrollment,
-        progress=progress,
+        path=path.path_for(course, learner),
+        awards=_awards([course.id]) if enrollment else {},
         can_edit=course.can_edit(current_user),
-        extras=extras,
     )
 
 
 @bp.route("/<slug>/enroll", methods=["POST"])
 @login_required
 def enroll(slug: str) -> Response:
-    """Enroll in one click (twice is the same as once) and go to the first lesson."""
-    course, revision = _published(slug)
+    """Enroll in one click (twice is the same as once) and go to the first step."""
+    course, _revision = _published(slug)
     learning.enroll(current_user.id, course)
-    return redirect(url_for(".lesson", slug=slug, key=revision.lesson_keys()[0]))
+    step = path.path_for(course, current_user.id).next_step()
+    return redirect(step.url if step else url_for(".course", slug=slug))
 
 
 @bp.route("/<slug>/continue")
 @login_required
 def continue_course(slug: str) -> Response:
-    """Go exactly to the first unfinished lesson (or the course page when all are done)."""
-    course, revision = _published(slug)
+    """Go to what is next on the learner's path (the course end once everything is done)."""
+    course, _revision = _published(slug)
     if db.session.get(Enrollment, (current_user.id, course.id)) is None:
         return redirect(url_for(".course", slug=slug))
-    progress = learning.progress_for(revision, learning.progress_rows(current_user.id, course.id))
-    key = learning.first_unfinished(revision, progress)
-    if key is None:
-        return redirect(url_for(".finished", slug=slug))
-    return redirect(url_for(".lesson", slug=slug, key=key))
+    step = path.path_for(course, current_user.id).next_step()
+    return redirect(step.url if step else url_for(".finished", slug=slug))
 
 
 @bp.route("/<slug>/lessons/<key>")
 @login_required
 def lesson(slug: str, key: str) -> str | Response:
-    """A lesson of the published revision; its HTML was rendered once, at publication."""
-    found = learning.load_lesson(slug, key)
+    """A lesson of the published revision with the path beside it; HTML rendered at publication."""
+    found = learning.load_lesson(slug, key, current_user.id)
     if found is None:
         abort(404)
-    course, revision, lesson = found
-    enrolled = db.session.get(Enrollment, (current_user.id, course.id)) is not None
+    course, revision, lesson, enrolled = found
     if not enrolled:
         flash(_("Enroll in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
-    rows = learning.progress_rows(current_user.id, course.id)
-    # The stated exception to "no writes on GET": the first view of a lesson records it as
-    # started (progress and the learning record), because reading it is the event itself.
-    learning.record_view(current_user.id, course, revision, lesson, rows)
-    return render_lesson(course, revision, lesson, learning.progress_for(revision, rows))
+    learner_path = path.path_for(course, current_user.id)
+    if learner_path.step("lesson", key).status == path.TODO:
+        # The stated exception to "no writes on GET": the first view of a lesson records it as
+        # started (progress and the learning record), because reading it is the event itself.
+        learning.record_view(current_user.id, course, revision, lesson)
+    return render_lesson(course, revision, lesson, learner_path)
 
 
 def render_lesson(
     course: Course,
     revision: CourseRevision,
     lesson: RevisionLesson,
-    progress: learning.Progress | None,
+    learner_path: path.Path | None,
     *,
     preview: bool = False,
 ) -> str:
     """The lesson page of a revision: for learners, and for authors previewing their draft."""
+    where = learning.neighbours(revision.outline, lesson.key)
+    step = learner_path.step("lesson", lesson.key) if learner_path else None
     return render_template(
         "courses/lesson.html",
         course=course,
         revision=revision,
         lesson=lesson,
-        where=learning.neighbours(revision.outline, lesson.key),
-        done=progress is not None and lesson.key in progress.done,
-        progress=progress,
+        where=where,
+        done=step is not None and step.done,
+        path=learner_path,
         preview=preview,
     )
 
@@ -168,7 +174,8 @@ def render_lesson(
 @bp.route("/<slug>/lessons/<key>/done", methods=["POST"])
 @login_required
 def mark_done(slug: str, key: str) -> Response:
-    """Mark a lesson done (idempotent) and go on: next lesson, or a module/course end page."""
+    """Mark a lesson done (idempotent) and go on: the next lesson, the module's end (where its
+    test waits) or, once every required step is done, the course's end."""
     course, revision = _published(slug)
     if db.session.get(Enrollment, (current_user.id, course.id)) is None:
         abort(403)
@@ -176,47 +183,47 @@ def mark_done(slug: str, key: str) -> Response:
         learning.mark_done(current_user.id, course, revision, key)
     except ServiceError:
         abort(404)
+    learner_path = path.path_for(course, current_user.id)
     where = learning.neighbours(revision.outline, key)
-    if where.next is None:
+    if learner_path.complete:
         return redirect(url_for(".finished", slug=slug))
     if where.last_in_module:
         return redirect(url_for(".module_done", slug=slug, module=where.module["key"]))
-    return redirect(url_for(".lesson", slug=slug, key=where.next["key"]))
+    following = learner_path.step("lesson", where.next["key"]) if where.next else None
+    step = following if following and not following.done else learner_path.next_step()
+    return redirect(step.url if step else url_for(".finished", slug=slug))
 
 
 @bp.route("/<slug>/modules/<module>/done")
 @login_required
 def module_done(slug: str, module: str) -> str:
-    """End of a module: what was covered and what comes next."""
-    course, revision = _published(slug)
-    index = next((i for i, m in enumerate(revision.outline) if m["key"] == module), None)
-    if index is None:
+    """End of a module's lessons: what was covered, and the next step (its test if pending)."""
+    course, _revision = _published(slug)
+    learner_path = path.path_for(course, current_user.id)
+    found = learner_path.module_of(module)
+    if found is None:
         abort(404)
-    progress = learning.progress_for(revision, learning.progress_rows(current_user.id, course.id))
-    following = revision.outline[index + 1] if index + 1 < len(revision.outline) else None
     return render_template(
         "courses/module_done.html",
         course=course,
-        revision=revision,
-        module=revision.outline[index],
-        following=following,
-        progress=progress,
-        next_key=learning.first_unfinished(revision, progress),
+        path=learner_path,
+        module=found,
+        next_step=learner_path.next_step(),
     )
 
 
 @bp.route("/<slug>/finished")
 @login_required
 def finished(slug: str) -> str:
-    """End of the course: done, or which lessons remain."""
+    """End of the course once every required step is done; before that, what is left."""
     course, revision = _published(slug)
-    progress = learning.progress_for(revision, learning.progress_rows(current_user.id, course.id))
+    learner_path = path.path_for(course, current_user.id)
     return render_template(
         "courses/finished.html",
         course=course,
         revision=revision,
-        progress=progress,
-        next_key=learning.first_unfinished(revision, progress),
+        path=learner_path,
+        notices=_notices(course) if learner_path.complete else [],
     )
 
 
@@ -252,14 +259,20 @@ def media(slug: str, filename: str) -> Response:
 
 
 def home_section() -> str:
-    """Home page block: the learner's courses with progress bars, then courses to start."""
+    """Home page block: the learner's courses with their progress and what they earned, then
+    courses to start. A constant number of statements however many courses there are."""
     published = learning.published_courses()
     if not current_user.is_authenticated:
         return render_template("courses/_home_section.html", mine=[], others=published[:6])
     enrolled = learning.enrollments_of(current_user.id)
     started = [c for c in published if c.id in enrolled]
-    rows = learning.progress_by_course(current_user.id, [c.id for c in started])
-    mine = [(c, learning.progress_for(c.published_revision, rows[c.id])) for c in started]
+    found = path.paths(started, [current_user.id])
+    mine = [(c, found[(current_user.id, c.id)]) for c in started]
     mine.sort(key=lambda item: enrolled[item[0].id].enrolled_at, reverse=True)
     others = [c for c in published if c.id not in enrolled][:6]
-    return render_template("courses/_home_section.html", mine=mine, others=others)
+    return render_template(
+        "courses/_home_section.html",
+        mine=mine,
+        others=others,
+        awards=_awards([c.id for c in started]),
+    )

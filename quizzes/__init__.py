@@ -14,9 +14,9 @@ def init_app(app: Flask) -> None:
     from quizzes.packs import export_quizzes, import_quizzes
     from quizzes.privacy import erase_quiz_data, export_quiz_data
     from quizzes.services import publish_problems
+    from quizzes.steps import quiz_steps
     from quizzes.types import type_of
     from quizzes.views import bp as quizzes_bp
-    from quizzes.views import outline_extras
     from training import hooks
 
     app.register_blueprint(quizzes_bp)
@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(quizzes_cli)
     # Attempt and review pages ask a question's type for its partial and its right answers.
     app.jinja_env.globals["question_type"] = type_of
-    hooks.course_outline_extras.register(app, outline_extras)
+    hooks.path_steps.register(app, quiz_steps)
     hooks.author_course_links.register(app, author_links)
     hooks.public_media_uses.register(app, media_used_by_questions)
     hooks.publish_checks.register(app, publish_problems)

@@ -18,7 +18,9 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from courses.learning import course_path
+from courses.path import DONE
 from quizzes.models import CHOICE_SEPARATOR, Attempt, AttemptItem, Question, Quiz, QuizSlot
+from quizzes.steps import quiz_state
 from quizzes.types.base import REGISTRY, InvalidResponse, grade
 from training.db import utcnow
 from training.errors import ServiceError
@@ -86,25 +88,10 @@ def standing(quiz: Quiz, user_id: int, now: datetime | None = None) -> Standing:
     return Standing(attempts, None, True)
 
 
-def quiz_passed_since(quiz: Quiz, user_id: int, since: datetime | None = None) -> bool:
-    """Done for the course (see quiz_done), counting only attempts submitted after `since`."""
-    attempts = [
-        a
-        for a in attempts_of(quiz, user_id)
-        if not a.is_open and (since is None or a.submitted_at > since)
-    ]
-    if any(a.passed for a in attempts):
-        return True
-    return (
-        quiz.done_when == "passed_or_exhausted"
-        and quiz.attempts_allowed > 0
-        and len(attempts) >= quiz.attempts_allowed
-    )
-
-
 def quiz_done(quiz: Quiz, user_id: int) -> bool:
-    """Counts as done for the course: passed, or (if the trainer says so) attempts exhausted."""
-    return quiz_passed_since(quiz, user_id, None)
+    """Counts as done for the course: the learning path's rule (`quizzes.steps.quiz_state`)."""
+    tries = [(a.submitted_at, a.score, a.passed) for a in attempts_of(quiz, user_id)]
+    return quiz_state(quiz, tries, None, utcnow()).status == DONE
 
 
 def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:

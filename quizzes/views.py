@@ -14,10 +14,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from courses.models import Course, Enrollment
+from courses.path import path_for
 from quizzes import attempts
 from quizzes.models import Attempt, AttemptItem, Quiz
 from quizzes.review import your_answer
-from quizzes.services import question_count, quizzes_of
+from quizzes.services import question_count
+from training import hooks
 from training.extensions import db
 from training.transaction import service_errors
 
@@ -109,6 +111,7 @@ def quiz(slug: str, key: str) -> str:
         "quizzes/quiz.html",
         quiz=quiz,
         state=state,
+        path=path_for(quiz.course, current_user.id) if state.passed else None,
         questions=questions,
         page_count=max(1, -(-questions // size)),
         attempts_left=max(0, quiz.attempts_allowed - submitted),
@@ -184,6 +187,14 @@ def result(slug: str, key: str, attempt_id: int) -> str | Response:
     attempt = _attempt(quiz, attempt_id)
     if attempt.is_open:
         return redirect(url_for(".attempt", slug=slug, key=key, attempt_id=attempt.id))
+    learner_path = path_for(quiz.course, current_user.id)
+    notices = []
+    if attempt.passed and learner_path.complete:
+        notices = [
+            html
+            for notice in hooks.completion_notices
+            if (html := notice(quiz.course, current_user))
+        ]
     return render_template(
         "quizzes/result.html",
         quiz=quiz,
@@ -191,23 +202,7 @@ def result(slug: str, key: str, attempt_id: int) -> str | Response:
         review=attempts.review_for(attempt),
         your_answer=your_answer,
         state=attempts.standing(quiz, current_user.id),
+        path=learner_path,
+        module=learner_path.module_of(quiz.module_key or ""),
+        notices=notices,
     )
-
-
-def outline_extras(course: Course, user: Any) -> dict[str, list[dict[str, str]]]:
-    """The course page's quiz entries: after their module, or at the end for a final quiz."""
-    extras: dict[str, list[dict[str, str]]] = {}
-    for quiz in quizzes_of(course):
-        if not quiz.is_open:
-            continue
-        status = ""
-        if getattr(user, "is_authenticated", False) and attempts.quiz_done(quiz, user.id):
-            status = _("done")
-        extras.setdefault(quiz.module_key or "", []).append(
-            {
-                "title": _("Quiz: %(title)s", title=quiz.title),
-                "url": url_for("quizzes.quiz", slug=course.slug, key=quiz.key),
-                "status": status,
-            }
-        )
-    return extras

@@ -63,7 +63,7 @@ def test_enroll_read_mark_done_and_continue(login_as, users):
     r = client.get("/courses/info-work/continue")
     assert r.headers["Location"] == "/courses/info-work/lessons/reach"
     home = client.get("/").get_data(as_text=True)
-    assert "2 из 3" in home and "<progress" in home
+    assert "Пройдено шагов: 2 из 3" in home and "<progress" in home
 
     r = post(client, "/courses/info-work/lessons/reach/done")
     assert r.headers["Location"] == "/courses/info-work/finished"
@@ -129,7 +129,7 @@ def test_new_revision_keeps_progress_of_surviving_lessons(login_as, users):
     publishing.publish(course, users["trainer"])
     db.session.commit()
     page = client.get("/courses/info-work").get_data(as_text=True)
-    assert "1 из 3" in page  # intro done; plan gone; new-one and reach to do
+    assert "Пройдено шагов: 1 из 3" in page  # intro done; plan gone; new-one and reach to do
     assert client.get("/courses/info-work/continue").headers["Location"].endswith("/new-one")
     assert client.get("/courses/info-work/lessons/plan").status_code == 404
     assert client.get("/courses/info-work/lessons/new-one").status_code == 200

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from courses import learning
+from courses.models import LessonProgress
 from quizzes import attempts
 from stats import store
 from stats.counting import (
@@ -168,8 +169,8 @@ def test_random_workload_leaves_no_drift(ctx, users, org_tree, make_user):
             learning.enroll(learner.id, target)
             for key in rng.sample(keys, rng.randint(0, 3)):
                 lesson = next(r for r in revision.lesson_rows if r.key == key)
-                rows = learning.progress_rows(learner.id, target.id)
-                learning.record_view(learner.id, target, revision, lesson, rows)
+                if db.session.get(LessonProgress, (learner.id, target.id, lesson.key)) is None:
+                    learning.record_view(learner.id, target, revision, lesson)
                 if rng.random() < 0.7:
                     learning.mark_done(learner.id, target, revision, key)
             if target is course and rng.random() < 0.6:

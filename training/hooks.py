@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypedDict, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
 
 from blinker import Namespace
 from flask import Flask, current_app
@@ -140,23 +141,47 @@ training.main.home. A registry: sections are shown in registration order."""
 # ---- course pages ----------------------------------------------------------------------------
 
 
-class OutlineItem(TypedDict):
-    """One entry in a course outline besides the lessons (e.g. a quiz)."""
+class StepSource(Protocol):
+    """A package's steps of courses' learning paths and learners' states of them.
 
-    title: str
-    url: str
-    status: str  # e.g. "done"; empty for nothing to show
+    Gets published courses, learner ids (maybe none) and `since` (count only what was done
+    after it); returns a `courses.path.Found`, reading the database in one statement however
+    many courses and learners it is asked about.
+    """
+
+    def __call__(
+        self, courses: list[AnyCourse], user_ids: list[int], since: datetime | None, /
+    ) -> Any: ...
 
 
-class OutlineExtras(Protocol):
-    """Items for a course's outline: {module key, or "" for after the last module: [item]}."""
+path_steps: Registry[StepSource] = Registry("path_steps")
+"""Steps of the learning path besides lessons: module tests and the final test (quizzes), later
+assignments. Provided by those packages; called by courses.path for every progress figure and
+"what next". A registry: steps are placed in registration order within their module."""
 
-    def __call__(self, course: AnyCourse, viewer: Viewer, /) -> dict[str, list[OutlineItem]]: ...
+
+class CompletionNotice(Protocol):
+    """HTML telling a learner what finishing the course gave them (e.g. the certificate)."""
+
+    def __call__(self, course: AnyCourse, user: User, /) -> str: ...
 
 
-course_outline_extras: Registry[OutlineExtras] = Registry("course_outline_extras")
-"""Extra outline entries on the learner's course page. Provided by quizzes; called by
-courses.views.course. A registry: providers return items, shown in registration order."""
+completion_notices: Registry[CompletionNotice] = Registry("completion_notices")
+"""What the course-end page and the final result page announce once a course is finished.
+Provided by certificates (PDF, check page, public name); called by courses and quizzes. A
+registry: notices are shown in order; an empty string shows nothing."""
+
+
+class Awards(Protocol):
+    """For a learner's courses, what they earned: {course id: (label, url)}, in one statement."""
+
+    def __call__(self, course_ids: list[int], user_id: int, /) -> dict[int, tuple[str, str]]: ...
+
+
+course_awards: Registry[Awards] = Registry("course_awards")
+"""What a learner earned in each course, shown on course cards (home, catalog) and the course
+page. Provided by certificates; called by courses. A registry: the first award of a course
+shown is the first provider's."""
 
 
 class AuthorLinks(Protocol):

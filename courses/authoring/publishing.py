@@ -26,7 +26,7 @@ def preview(slug: str, key: str) -> str:
     lesson = next((row for row in revision.lesson_rows if row.key == key), None)
     if lesson is None:
         abort(404)
-    return render_lesson(course, revision, lesson, progress=None, preview=True)
+    return render_lesson(course, revision, lesson, None, preview=True)
 
 
 @bp.route("/<slug>/publish", methods=["GET", "POST"])

@@ -104,11 +104,11 @@ def test_author_publish_study_continue_and_survive_a_new_revision(
 
     # leaves for the home page and comes back with Continue
     learner.goto(live_server + "/")
-    expect(learner.get_by_text("1 of 3 lessons done")).to_be_visible()
+    expect(learner.get_by_text("1 of 3 steps done")).to_be_visible()
     shot(learner, "learner-home")
     learner.get_by_role("link", name="Continue").first.click()
     expect(learner.get_by_role("heading", name="Схема работы")).to_be_visible()
-    learner.get_by_role("button", name="Done — next lesson").click()
+    learner.get_by_role("button", name="Done — end of the module").click()
     expect(
         learner.get_by_role("heading", name=re.compile("Module “Зачем это нужно”"))
     ).to_be_visible()
@@ -126,7 +126,7 @@ def test_author_publish_study_continue_and_survive_a_new_revision(
     expect(trainer.get_by_text("Published as revision 2.")).to_be_visible()
 
     learner.goto(live_server + "/courses/pervichka")
-    expect(learner.get_by_text("1 of 3 lessons done")).to_be_visible()  # "Схема работы" kept
+    expect(learner.get_by_text("1 of 3 steps done")).to_be_visible()  # "Схема работы" kept
     learner.get_by_role("link", name="Continue").click()
     expect(learner.get_by_role("heading", name="Охват и отклик")).to_be_visible()
     shot(learner, "learner-after-revision-2")

@@ -1,0 +1,270 @@
+"""The learning path: a course as ordered steps and each learner's place on it, for every page,
+statistic and rule that counts progress.
+
+Lessons come from the published revision; other packages add their steps (module tests, the
+final test, later assignments) through `training.hooks.path_steps`. Progress is the number of
+required steps done out of the required steps — the one number the home card, catalog, course
+page, lesson page, statistics, the learning record and the certificate rule all use — and
+`next_step` is the one answer to "what now?" behind every Continue button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import url_for
+
+from courses.models import Course, CourseRevision, LessonProgress
+from training import hooks
+from training.extensions import db
+
+# What a learner's step can be. "failed": the last try failed and another may start now;
+# "waiting": another try opens at `wait_until`; "locked": nothing the learner can do opens it.
+DONE, STARTED, TODO, FAILED, WAITING, LOCKED = (
+    "done",
+    "started",
+    "todo",
+    "failed",
+    "waiting",
+    "locked",
+)
+ACTIONABLE = (STARTED, TODO, FAILED)
+
+
+@dataclass(frozen=True)
+class StepState:
+    """One learner's state of one step."""
+
+    status: str = TODO
+    score: int | None = None  # best result in percent, for tests
+    wait_until: datetime | None = None
+    attempts_left: int | None = None  # None: no limit
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a course's path: what it is, where it sits, where it opens, its state."""
+
+    kind: str  # "lesson", "quiz", ...
+    key: str
+    title: str
+    module_key: str  # "" (or a key not in the outline): after the last module
+    required: bool
+    endpoint: str
+    values: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    label: str = ""  # what kind of step it is, as learners read it ("Test"); "" for lessons
+    pass_mark: int | None = None
+    state: StepState = StepState()
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint, **self.values)
+
+    @property
+    def status(self) -> str:
+        return self.state.status
+
+    @property
+    def done(self) -> bool:
+        return self.state.status == DONE
+
+
+@dataclass
+class Found:
+    """What a step source found for some courses and learners."""
+
+    steps: dict[int, list[Step]] = field(default_factory=dict)  # course id -> steps, blank state
+    states: dict[tuple[int, int, str], StepState] = field(default_factory=dict)
+    # (user id, course id, step key) -> state; a step without one is not started.
+
+
+@dataclass
+class ModuleSteps:
+    """A module of the path with its steps in order."""
+
+    key: str
+    title: str
+    steps: list[Step]
+
+    @property
+    def done(self) -> bool:
+        """Every required step done (every step, when the module has no required one)."""
+        counted = [s for s in self.steps if s.required] or self.steps
+        return all(s.done for s in counted)
+
+    @property
+    def pending(self) -> list[Step]:
+        """Required steps of the module not done yet."""
+        return [s for s in self.steps if s.required and not s.done]
+
+
+@dataclass
+class Path:
+    """A learner's path through one course (blank states for someone not signed in)."""
+
+    course: Course
+    modules: list[ModuleSteps]
+    closing: list[Step]  # after the last module: the final test
+
+    @property
+    def steps(self) -> list[Step]:
+        return [s for m in self.modules for s in m.steps] + self.closing
+
+    @property
+    def required(self) -> list[Step]:
+        return [s for s in self.steps if s.required]
+
+    @property
+    def total(self) -> int:
+        return len(self.required)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for s in self.required if s.done)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        """Every required step done: the course is finished (and the certificate rule holds)."""
+        return self.done_count == self.total
+
+    @property
+    def started(self) -> bool:
+        return any(s.status != TODO for s in self.steps)
+
+    @property
+    def remaining(self) -> list[Step]:
+        """Required steps not done, in path order: the "what is left" list."""
+        return [s for s in self.required if not s.done]
+
+    def module_of(self, key: str) -> ModuleSteps | None:
+        return next((m for m in self.modules if m.key == key), None)
+
+    def step(self, kind: str, key: str) -> Step | None:
+        return next((s for s in self.steps if s.kind == kind and s.key == key), None)
+
+    def next_step(self) -> Step | None:
+        """What this learner should do next in this course; None when the course is finished.
+
+        The first required step not done, or an optional one on the way to it that the learner
+        has not passed by yet; a step the learner cannot act on now (a test that opens later)
+        gives way to the next one that can be done, and is the answer only when nothing else is.
+        """
+        steps = self.steps
+        reached = max((i for i, s in enumerate(steps) if s.status != TODO), default=-1)
+        candidates = [s for i, s in enumerate(steps) if not s.done and (s.required or i > reached)]
+        if not any(s.required for s in candidates):
+            return None
+        return next((s for s in candidates if s.status in ACTIONABLE), candidates[0])
+
+
+def lesson_steps(course: Course, revision: CourseRevision) -> list[Step]:
+    """The revision's lessons as steps, in reading order."""
+    return [
+        Step(
+            kind="lesson",
+            key=item["key"],
+            title=item["title"],
+            module_key=module["key"],
+            required=item.get("required", True),
+            endpoint="courses.lesson",
+            values={"slug": course.slug, "key": item["key"]},
+        )
+        for module in revision.outline
+        for item in module["lessons"]
+    ]
+
+
+def _lesson_states(
+    courses: Sequence[Course], user_ids: Sequence[int], since: datetime | None
+) -> dict[tuple[int, int, str], StepState]:
+    """Lesson states of these learners in these courses, in one statement."""
+    if not user_ids or not courses:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            LessonProgress.user_id,
+            LessonProgress.course_id,
+            LessonProgress.lesson_key,
+            LessonProgress.completed_at,
+        ).where(
+            LessonProgress.user_id.in_(user_ids),
+            LessonProgress.course_id.in_([c.id for c in courses]),
+        )
+    )
+    states = {}
+    for user_id, course_id, key, completed_at in rows:
+        done = completed_at is not None and (since is None or completed_at > since)
+        states[(user_id, course_id, state_key("lesson", key))] = StepState(
+            DONE if done else STARTED
+        )
+    return states
+
+
+def gather(
+    courses: Sequence[Course], user_ids: Sequence[int], since: datetime | None = None
+) -> Found:
+    """The steps of these (published) courses and these learners' states of them.
+
+    A constant number of statements whatever the number of courses and learners: one for the
+    lessons, one per step source. `since` counts only what was done after it (renewals).
+    """
+    found = Found(
+        steps={c.id: lesson_steps(c, c.published_revision) for c in courses},
+        states=_lesson_states(courses, user_ids, since),
+    )
+    for source in hooks.path_steps:
+        more = source(list(courses), list(user_ids), since)
+        for course_id, steps in more.steps.items():
+            found.steps.setdefault(course_id, []).extend(steps)
+        found.states.update(more.states)
+    return found
+
+
+def paths(
+    courses: Sequence[Course], user_ids: Sequence[int], since: datetime | None = None
+) -> dict[tuple[int, int], Path]:
+    """Every learner's path in every published course, keyed by (user id, course id)."""
+    published = [c for c in courses if c.published_revision is not None]
+    found = gather(published, user_ids, since)
+    return {
+        (user_id, course.id): arrange(course, found, user_id)
+        for course in published
+        for user_id in user_ids
+    }
+
+
+def path_for(course: Course, user_id: int | None, since: datetime | None = None) -> Path:
+    """One learner's path in one published course; blank (nothing started) for None."""
+    found = gather([course], [] if user_id is None else [user_id], since)
+    return arrange(course, found, user_id)
+
+
+def arrange(course: Course, found: Found, user_id: int | None) -> Path:
+    """Steps in path order with this learner's states: module by module, then the rest."""
+    states = found.states
+    stated = [
+        replace(s, state=states.get((user_id, course.id, state_key(s.kind, s.key)), s.state))
+        if user_id is not None
+        else s
+        for s in found.steps.get(course.id, [])
+    ]
+    modules = [ModuleSteps(m["key"], m["title"], []) for m in course.published_revision.outline]
+    by_key = {m.key: m for m in modules}
+    closing = []
+    for step in stated:
+        module = by_key.get(step.module_key)
+        (module.steps if module else closing).append(step)
+    return Path(course, modules, closing)
+
+
+def state_key(kind: str, key: str) -> str:
+    """How sources other than lessons name a step in `Found.states`: "<kind>:<key>"."""
+    return f"{kind}:{key}"
