@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
 
 from courses.models import Course, CourseRevision, Enrollment, LessonProgress, RevisionLesson
 from courses.path import path_for
@@ -27,19 +28,20 @@ def lesson_path(course: Course, key: str) -> str:
 def published_courses(language: str | None = None, topic: str | None = None) -> list[Course]:
     """The catalog: courses with a published revision, optionally by language and topic."""
     query = (
-        sa.select(Course, CourseRevision)
-        .join(CourseRevision, Course.published_revision_id == CourseRevision.id)
+        sa.select(Course)
+        .join(Course.published_revision)
+        # Filled from this one query: pages read every course's revision (title, outline).
+        .options(contains_eager(Course.published_revision))
         .order_by(CourseRevision.title)
     )
     if language:
         query = query.where(CourseRevision.language == language)
-    courses = []
-    for course, revision in db.session.execute(query):
-        # Topics are a short JSON list per course; a catalog has tens of courses.
-        if topic and topic not in revision.topics:
-            continue
-        courses.append(course)
-    return courses
+    # Topics are a short JSON list per course; a catalog has tens of courses.
+    return [
+        course
+        for course in db.session.scalars(query)
+        if not topic or topic in course.published_revision.topics
+    ]
 
 
 def enrollments_of(user_id: int) -> dict[int, Enrollment]:

@@ -8,7 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from certificates.models import Certificate
-from courses.models import Course, Enrollment, LessonProgress
+from courses.models import Course, Enrollment
+from courses.path import paths
 from stats.queries import Scope, learner_counts
 from training.accounts.models import User
 from training.extensions import db
@@ -27,8 +28,8 @@ class LearnerRow:
     organization: str
     course: Course
     enrolled_at: datetime
-    lessons_done: int
-    lessons_total: int
+    steps_done: int  # required steps of the learning path (lessons, tests), as learners see it
+    steps_total: int
     certified_at: datetime | None
 
 
@@ -75,15 +76,15 @@ def learner_rows(
     )
     enrollments = db.session.execute(query).all() if user_ids else []
     pairs = [(enrollment.user_id, enrollment.course_id) for enrollment, _u, _o in enrollments]
-    done = _lessons_done(pairs)
     certified = _certified(pairs)
     courses = {c.id: c for c in scope.courses}
+    # The same progress the learners see: one statement for lessons, one per step source.
+    found = paths(list(courses.values()), sorted({user_id for user_id, _c in pairs}))
     rows = []
     for enrollment, user, org_name in enrollments:
         course = courses[enrollment.course_id]
-        revision = course.published_revision
-        keys = set(revision.lesson_keys()) if revision else set()
         key = (user.id, course.id)
+        walked = found.get(key)
         rows.append(
             LearnerRow(
                 user.username,
@@ -91,8 +92,8 @@ def learner_rows(
                 org_name,
                 course,
                 enrollment.enrolled_at,
-                len(done.get(key, set()) & keys),
-                len(keys),
+                walked.done_count if walked else 0,
+                walked.total if walked else 0,
                 certified.get(key),
             )
         )
@@ -115,26 +116,6 @@ def _people(scope: Scope) -> sa.Select:
     return people.join(Organization, Organization.id == User.organization_id).where(
         subtree_filter(scope.org)
     )
-
-
-def _lessons_done(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], set[str]]:
-    """Lessons done per (learner, course) of the page (by learner ids: an indexed lookup)."""
-    wanted = set(pairs)
-    result: dict[tuple[int, int], set[str]] = {}
-    if not wanted:
-        return result
-    rows = db.session.execute(
-        sa.select(
-            LessonProgress.user_id, LessonProgress.course_id, LessonProgress.lesson_key
-        ).where(
-            LessonProgress.user_id.in_({user_id for user_id, _c in wanted}),
-            LessonProgress.completed_at.is_not(None),
-        )
-    )
-    for user_id, course_id, key in rows:
-        if (user_id, course_id) in wanted:
-            result.setdefault((user_id, course_id), set()).add(key)
-    return result
 
 
 def _certified(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], datetime]:

@@ -208,7 +208,7 @@ def learner_table(data: LearnerPage) -> Table:
             _("Organization"),
             _("Course"),
             _("Enrolled on"),
-            _("Lessons done"),
+            _("Steps done"),
             _("Certificate"),
         ],
     )
@@ -222,7 +222,7 @@ def learner_table(data: LearnerPage) -> Table:
                 Cell(row.organization),
                 Cell(title),
                 Cell(format_date(row.enrolled_at, "short")),
-                Cell(f"{row.lessons_done}/{row.lessons_total}", numeric=True),
+                Cell(f"{row.steps_done}/{row.steps_total}", numeric=True),
                 Cell(format_date(row.certified_at, "short") if row.certified_at else "—"),
             ]
         )

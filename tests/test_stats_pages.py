@@ -241,7 +241,7 @@ def test_learner_list_names_people_never_answers_and_is_audited(crowd, login_as,
         "Organization",
         "Course",
         "Enrolled on",
-        "Lessons done",
+        "Steps done",
         "Certificate",
     ]
     assert [row[0] for row in table[1:]] == [f"north{i}" for i in range(6)]
