@@ -14,6 +14,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -64,8 +65,20 @@ def catalog() -> str:
     language = request.args.get("lang", "")
     language = language if language in LANGUAGES else ""
     topic = request.args.get("topic", "").strip().lower()
-    all_courses = learning.published_courses()
-    topics = sorted({t for c in all_courses for t in c.published_revision.topics})
+    # Courses in the reader's language first; topics of the language shown (they are written
+    # in the course's language, so a Russian page does not offer "planning").
+    reading = language or str(get_locale() or "")
+    all_courses = sorted(
+        learning.published_courses(), key=lambda c: c.published_revision.language != reading
+    )
+    topics = sorted(
+        {
+            t
+            for c in all_courses
+            if c.published_revision.language == reading
+            for t in c.published_revision.topics
+        }
+    )
     courses = [
         c
         for c in all_courses

@@ -143,3 +143,18 @@ def test_catalog_shows_progress_on_started_courses(login_as, users):
     post(client, "/courses/info-work/lessons/intro/done")
     page = client.get("/courses/").get_data(as_text=True)
     assert "1 из 3" in page
+
+
+def test_the_catalog_puts_the_readers_language_first(client, users):
+    english = build_course(users["trainer"], slug="aaa-english", publish=False)
+    english.language = "en"
+    english.topics = ["planning"]
+    publishing.publish(english, users["trainer"])
+    build_course(users["trainer"])
+    db.session.commit()
+    page = client.get("/courses/").get_data(as_text=True)  # a Russian page
+    assert page.index("/courses/info-work") < page.index("/courses/aaa-english")
+    assert '<option value="planning"' not in page and '<option value="новости"' in page
+    assert "Любой язык" in page and "Любая тема" in page
+    english_page = client.get("/courses/?lang=en").get_data(as_text=True)
+    assert '<option value="planning"' in english_page
