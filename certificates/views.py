@@ -253,15 +253,26 @@ def status(code: str) -> tuple[Response, int] | Response:
     return jsonify(body)
 
 
+def _public_json(body: object) -> Response:
+    """JSON that verifiers and wallets may read from any site (nothing personal in it)."""
+    response = jsonify(body)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.route("/issuer")
 def issuer() -> Response:
     """The issuer's Open Badges profile."""
-    return jsonify(documents.issuer_profile())
+    return _public_json(documents.issuer_profile())
 
 
+# The /.well-known/ address is the conventional fallback where verifiers look for an issuer's
+# keys. Decorators apply bottom-up, so /issuer/jwks.json is registered first and is the
+# address url_for builds, which every credential's kid points into.
+@bp.route("/.well-known/jwks.json")
 @bp.route("/issuer/jwks.json")
 def jwks() -> Response:
     """Every public key certificates were ever signed with (old ones stay for old credentials)."""
     store = documents.key_store()
     store.current()  # created on first use, so the set is never empty
-    return jsonify(store.public_jwks())
+    return _public_json(store.public_jwks())
