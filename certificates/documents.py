@@ -9,7 +9,7 @@ from flask import current_app, url_for
 
 from certificates.badges import BadgeData, build_credential, sign_credential
 from certificates.models import Certificate
-from certificates.pdf import LABELS, CertificateData, render_certificate_pdf
+from certificates.pdf import LABELS, CertificateData, duration_text, render_certificate_pdf
 from certificates.services import format_certificate_code
 from certificates.signing import KeyStore
 
@@ -25,11 +25,6 @@ def key_store() -> KeyStore:
     return KeyStore(Path(folder))
 
 
-def _hours(value: float, language: str) -> str:
-    text = f"{value:g}"
-    return text.replace(".", ",") if language == "ru" else text
-
-
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The printable PDF, in the course's language."""
     verify_url = public_url("certificates.verify", code=format_certificate_code(certificate.code))
@@ -42,7 +37,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         CertificateData(
             holder_name=holder,
             course_title=certificate.course_title,
-            hours=_hours(certificate.hours, certificate.course.language),
+            duration=duration_text(certificate.hours, language),
             issued_on=certificate.issued_at.date(),
             expires_on=certificate.expires_at.date() if certificate.expires_at else None,
             organization=certificate.issuer_name,
