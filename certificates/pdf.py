@@ -85,6 +85,7 @@ def duration_text(hours: float, language: str) -> str:
         return labels["hours"].format(hours=whole)
     return labels["hours_minutes"].format(hours=whole, minutes=minutes)
 
+
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FAMILY = "dejavu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}

@@ -80,3 +80,45 @@ def csv_rows(response) -> list[list[str]]:
     body = response.get_data()
     assert body.startswith("\ufeff".encode()), "CSV must start with a UTF-8 BOM for Excel"
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+NOT_SHOWN_SUFFIX = " (not shown)"
+PERCENT_SUFFIX = ", %"
+
+
+def csv_as_shown(rows: list[list[str]]) -> list[list[str]]:
+    """An (English) CSV read back as the page shows it: "83" under "…, %" is "83%", and a
+    marker from a "… (not shown)" column stands in its figure's place."""
+    plan: list[tuple[str, int]] = []
+    header: list[str] = []
+    for index, name in enumerate(rows[0]):
+        if name.endswith(NOT_SHOWN_SUFFIX):
+            plan.append(("marker", index))
+        elif name.endswith(PERCENT_SUFFIX):
+            plan.append(("percent", index))
+            header.append(name.removesuffix(PERCENT_SUFFIX))
+        else:
+            plan.append(("value", index))
+            header.append(name)
+    shown = [header]
+    for row in rows[1:]:
+        cells: list[str] = []
+        for kind, index in plan:
+            if kind == "marker":
+                assert row[index] == "" or cells[-1] == "", "a figure and a marker in one row"
+                cells[-1] = row[index] or cells[-1]
+            else:
+                percent = kind == "percent" and row[index]
+                cells.append(row[index] + "%" if percent else row[index])
+        shown.append(cells)
+    return shown
+
+
+def figure_columns_are_numbers(rows: list[list[str]], first_figure: int) -> None:
+    """Every cell from `first_figure` on is a plain number, empty, or sits in a marker column."""
+    for index, name in enumerate(rows[0]):
+        if index < first_figure or name.endswith(NOT_SHOWN_SUFFIX):
+            continue
+        for row in rows[1:]:
+            if row[index]:
+                float(row[index])  # raises for "83%", "<5", "—"
