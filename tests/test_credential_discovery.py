@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import urllib.parse
 import urllib.request
@@ -17,7 +18,7 @@ from werkzeug.serving import make_server
 from certificates.badges import build_credential, sign_credential
 from certificates.documents import badge_data
 from certificates.models import Certificate
-from tests.conftest import post
+from tests.conftest import login, post
 from tests.course_helpers import build_course
 from training.extensions import db
 
@@ -117,3 +118,52 @@ def test_one_configured_issuer_name(app, client, monkeypatch, login_as, users):
     claims = jwt.decode(token, options={"verify_signature": False})
     profile = json.loads(client.get("/issuer").get_data(as_text=True))
     assert claims["issuer"]["name"] == profile["name"] == "Школа профактива"
+
+
+def test_the_holder_gets_a_page_that_explains_and_offers_the_credential(login_as, users):
+    from certificates.badges import verify_credential
+    from certificates.documents import key_store
+
+    token = earned_token(login_as, users)  # the .jwt download stays
+    learner = login_as("learner")
+    certificate = db.session.scalar(sa.select(Certificate))
+    mine = learner.get("/certificates/").get_data(as_text=True)
+    assert f'href="/certificates/{certificate.id}/credential"' in mine
+    page = learner.get(f"/certificates/{certificate.id}/credential")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Цифровое удостоверение" in html and "Open Badges 3.0" in html
+    assert "Подпись — как печать" in html
+    shown = re.search(r'<textarea id="credential-token"[^>]*readonly[^>]*>([^<]+)</textarea>', html)
+    assert shown is not None
+    assert verify_credential(shown[1], key_store().public_keyset()).is_valid
+    assert shown[1].split(".")[0] == token.split(".")[0]  # same header: same key, same kid
+    # the copy button needs JavaScript, so it starts hidden; the script is our own file
+    assert re.search(r'<button type="button"[^>]*data-copy="credential-token"[^>]*hidden', html)
+    assert '<script src="/static/js/copy.js" defer></script>' in html
+    assert f'href="/certificates/{certificate.id}/credential.jwt" download' in html
+    assert "/issuer/jwks.json" in html and "/verify/" in html
+
+
+def test_the_credential_page_is_the_holders_only_and_refused_once_revoked(
+    client, login_as, users, make_user
+):
+    from certificates import services
+
+    earned_token(login_as, users)
+    certificate = db.session.scalar(sa.select(Certificate))
+    post(client, "/account/logout")
+    make_user("nosy")
+    login(client, "nosy")
+    assert client.get(f"/certificates/{certificate.id}/credential").status_code == 403
+    assert client.get("/certificates/999999/credential").status_code == 404
+    post(client, "/account/logout")
+
+    services.revoke(certificate, db.session.merge(users["admin"]), "Ошибка в ведомости")
+    db.session.commit()
+    learner = login_as("learner")
+    refused = learner.get(f"/certificates/{certificate.id}/credential")
+    assert refused.status_code == 302 and refused.location.endswith("/certificates/")
+    page = learner.get("/certificates/").get_data(as_text=True)
+    assert "подписанное удостоверение для него не выдаётся" in page
+    assert f"/certificates/{certificate.id}/credential" not in page
