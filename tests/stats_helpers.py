@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import datetime
 from html.parser import HTMLParser
+
+from babel.dates import format_date
 
 from courses import learning
 from courses.models import Course
@@ -122,3 +126,42 @@ def figure_columns_are_numbers(rows: list[list[str]], first_figure: int) -> None
         for row in rows[1:]:
             if row[index]:
                 float(row[index])  # raises for "83%", "<5", "—"
+
+
+FIGURE = re.compile(r"-?\d+(\.\d+)?%?")
+
+
+def as_shown(cell) -> str:
+    """A spreadsheet cell as the page would print it (numbers by their own number format)."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_date(value.date(), "short", locale="en")
+    if isinstance(value, str):
+        return value
+    assert cell.data_type == "n", cell.coordinate
+    fmt = cell.number_format
+    if fmt.endswith("%"):
+        places = len(fmt.partition(".")[2]) - 1 if "." in fmt else 0
+        return f"{value * 100:.{places}f}%"
+    places = len(fmt.partition(".")[2])
+    return f"{value:.{places}f}"
+
+
+def assert_sheet_is_the_page(sheet, expected: list[list[str]]) -> None:
+    """Cell for cell the page's table; an empty cell with a note stands for a page's marker."""
+    shown = [[as_shown(cell) for cell in row] for row in sheet.iter_rows()]
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.comment is not None:
+                assert cell.value is None, cell.coordinate
+                r, c = cell.row - 1, cell.column - 1
+                assert expected[r][c] in ("—", "<5"), (cell.coordinate, expected[r][c])
+                shown[r][c] = expected[r][c]
+    assert shown == expected
+    assert sheet.freeze_panes == "A2"
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if FIGURE.fullmatch(expected[cell.row - 1][cell.column - 1]):
+                assert cell.data_type == "n", cell.coordinate  # a figure is never text

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from babel.dates import format_date
@@ -12,11 +11,10 @@ from openpyxl import load_workbook
 
 from tests.conftest import login
 from tests.download_helpers import download_name
-from tests.stats_helpers import page_tables
+from tests.stats_helpers import assert_sheet_is_the_page, page_tables
 from tests.test_stats_pages import crowd  # noqa: F401 - the same six north and two south
 from tests.test_stats_permissions import fetch
 
-FIGURE = re.compile(r"-?\d+(\.\d+)?%?")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAIRS = [
     ("/stats/", "/stats/overview.xlsx", 0, "overview"),
@@ -36,42 +34,6 @@ def workbook(response):
     assert response.status_code == 200
     assert response.mimetype == XLSX
     return load_workbook(io.BytesIO(response.data))
-
-
-def as_shown(cell) -> str:
-    """A spreadsheet cell as the page would print it (numbers by their own number format)."""
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return format_date(value.date(), "short", locale="en")
-    if isinstance(value, str):
-        return value
-    assert cell.data_type == "n", cell.coordinate
-    fmt = cell.number_format
-    if fmt.endswith("%"):
-        places = len(fmt.partition(".")[2]) - 1 if "." in fmt else 0
-        return f"{value * 100:.{places}f}%"
-    places = len(fmt.partition(".")[2])
-    return f"{value:.{places}f}"
-
-
-def assert_sheet_is_the_page(sheet, expected: list[list[str]]) -> None:
-    """Cell for cell the page's table; an empty cell with a note stands for a page's marker."""
-    shown = [[as_shown(cell) for cell in row] for row in sheet.iter_rows()]
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.comment is not None:
-                assert cell.value is None, cell.coordinate
-                r, c = cell.row - 1, cell.column - 1
-                assert expected[r][c] in ("—", "<5"), (cell.coordinate, expected[r][c])
-                shown[r][c] = expected[r][c]
-    assert shown == expected
-    assert sheet.freeze_panes == "A2"
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if FIGURE.fullmatch(expected[cell.row - 1][cell.column - 1]):
-                assert cell.data_type == "n", cell.coordinate  # a figure is never text
 
 
 def test_every_xlsx_equals_its_page(crowd, login_as, users):  # noqa: F811
