@@ -59,6 +59,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     quizzes.init_app(app)
     certificates.init_app(app)
     stats.init_app(app)
+
+    from training.address import check_when_serving, serving_from_flask_run
+
+    if serving_from_flask_run():  # `make run`; gunicorn.conf.py starts it for `make serve`
+        check_when_serving(app)
     return app
 
 

@@ -30,3 +30,11 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # ProtectHome) and be shared by two instances run by one user.
 control_socket_disable = True
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """Once the socket is bound: warn if PUBLIC_BASE_URL does not answer as this instance."""
+    from app import create_app
+    from training.address import check_when_serving
+
+    check_when_serving(create_app())

@@ -57,7 +57,7 @@ def certificate(rng: random.Random) -> CertificateData:
     return CertificateData(
         holder_name=name,
         course_title=rng.choice(COURSES),
-        hours=rng.choice(["4", "12", "1,5", "36"]),
+        duration=rng.choice(["4 ч.", "12 ч.", "1 ч. 30 мин", "45 мин"]),
         issued_on=issued,
         expires_on=rng.choice([None, issued + timedelta(days=3 * 365)]),
         organization="Профсоюз работников народного образования и науки",

@@ -612,7 +612,7 @@ def course_info(
         revision=revision.number,
         title=revision.title,
         # as certificates.services.issue_if_complete computes it without course settings
-        hours=round(course.duration_minutes / 30) / 2 or 0.5,
+        hours=round(course.duration_minutes / 60, 4),
     )
 
 

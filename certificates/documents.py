@@ -9,7 +9,7 @@ from flask import current_app, url_for
 
 from certificates.badges import BadgeData, build_credential, sign_credential
 from certificates.models import Certificate
-from certificates.pdf import LABELS, CertificateData, render_certificate_pdf
+from certificates.pdf import LABELS, CertificateData, duration_text, render_certificate_pdf
 from certificates.services import format_certificate_code
 from certificates.signing import KeyStore
 
@@ -25,11 +25,6 @@ def key_store() -> KeyStore:
     return KeyStore(Path(folder))
 
 
-def _hours(value: float, language: str) -> str:
-    text = f"{value:g}"
-    return text.replace(".", ",") if language == "ru" else text
-
-
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The printable PDF, in the course's language."""
     verify_url = public_url("certificates.verify", code=format_certificate_code(certificate.code))
@@ -42,7 +37,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         CertificateData(
             holder_name=holder,
             course_title=certificate.course_title,
-            hours=_hours(certificate.hours, certificate.course.language),
+            duration=duration_text(certificate.hours, language),
             issued_on=certificate.issued_at.date(),
             expires_on=certificate.expires_at.date() if certificate.expires_at else None,
             organization=certificate.issuer_name,
@@ -69,14 +64,33 @@ def badge_data(certificate: Certificate) -> BadgeData:
         issued_at=certificate.issued_at,
         expires_at=certificate.expires_at,
         issuer_id=public_url("certificates.issuer"),
-        issuer_name=certificate.issuer_name,
+        issuer_name=issuer_name(),
         status_url=public_url("certificates.status", code=code),
     )
 
 
 def signed_credential(certificate: Certificate) -> str:
-    """The certificate as an Open Badges 3.0 credential signed with the current key."""
-    return sign_credential(build_credential(badge_data(certificate)), key_store().current())
+    """The certificate as an Open Badges 3.0 credential signed with the current key.
+
+    The header's ``kid`` is ``<public JWK Set URL>#<thumbprint>``: a verifier holding only the
+    token fetches that address and picks the key named after the ``#``.
+    """
+    credential = build_credential(badge_data(certificate))
+    return sign_credential(credential, key_store().current(), jwks_url=jwks_url())
+
+
+def jwks_url() -> str:
+    """The public address of the JWK Set that every credential's ``kid`` points into."""
+    return public_url("certificates.jwks")
+
+
+def issuer_name() -> str:
+    """The issuer's name, the same in the profile at /issuer and in every credential.
+
+    One issuer id must carry one name: it is the configured PLATFORM_NAME, not the name of
+    the organization tree's root (that one is printed on the PDF as the organization).
+    """
+    return str(current_app.config["PLATFORM_NAME"])
 
 
 def issuer_profile() -> dict[str, Any]:
@@ -88,7 +102,7 @@ def issuer_profile() -> dict[str, Any]:
         ],
         "id": public_url("certificates.issuer"),
         "type": ["Profile"],
-        "name": current_app.config["PLATFORM_NAME"],
+        "name": issuer_name(),
         "url": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/",
-        "publicKeys": public_url("certificates.jwks"),
+        "publicKeys": jwks_url(),
     }

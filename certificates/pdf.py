@@ -23,7 +23,7 @@ class CertificateData:
 
     holder_name: str
     course_title: str
-    hours: str
+    duration: str  # e.g. "45 мин", "12 ч." (see duration_text)
     issued_on: date
     expires_on: date | None
     organization: str
@@ -43,6 +43,8 @@ LABELS: dict[str, dict[str, str]] = {
         "completed": "прошёл(а) обучение по курсу",
         "duration": "Объём:",
         "hours": "{hours} ч.",
+        "minutes": "{minutes} мин",
+        "hours_minutes": "{hours} ч. {minutes} мин",
         "issued": "Дата выдачи:",
         "expires": "Действителен до:",
         "trainer": "Тренер:",
@@ -57,6 +59,8 @@ LABELS: dict[str, dict[str, str]] = {
         "completed": "has completed the course",
         "duration": "Duration:",
         "hours": "{hours} h",
+        "minutes": "{minutes} min",
+        "hours_minutes": "{hours} h {minutes} min",
         "issued": "Date of issue:",
         "expires": "Valid until:",
         "trainer": "Trainer:",
@@ -66,6 +70,21 @@ LABELS: dict[str, dict[str, str]] = {
         "revoked": "REVOKED",
     },
 }
+
+
+def duration_text(hours: float, language: str) -> str:
+    """A certificate's hours as printed, to the minute: "45 мин", "2 ч.", "1 ч. 30 мин".
+
+    Never rounded to whole or half hours: a 45-minute course must not read as one hour.
+    """
+    labels = LABELS[language]
+    whole, minutes = divmod(round(hours * 60), 60)
+    if not whole:
+        return labels["minutes"].format(minutes=minutes)
+    if not minutes:
+        return labels["hours"].format(hours=whole)
+    return labels["hours_minutes"].format(hours=whole, minutes=minutes)
+
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FAMILY = "dejavu"
@@ -281,7 +300,7 @@ def render_certificate_pdf(data: CertificateData) -> bytes:
         raise ValueError(f"no certificate labels for language {data.language!r}") from None
     name, course = _clean(data.holder_name), _clean(data.course_title)
     organization, trainer = _clean(data.organization), _clean(data.trainer_name)
-    hours = labels["hours"].format(hours=data.hours.strip())
+    hours = _clean(data.duration)
     issued = data.issued_on.strftime(labels["date"])
     expires = data.expires_on.strftime(labels["date"]) if data.expires_on else ""
     verify = f"{labels['verify']} {data.verify_url}"

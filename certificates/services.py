@@ -101,7 +101,8 @@ def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
     root = db.session.scalar(
         sa.select(Organization.name).where(Organization.parent_id.is_(None)).limit(1)
     )
-    hours = settings.hours or round(course.duration_minutes / 30) / 2 or 0.5
+    # To the minute (45 min is 0.75 h): printed as «45 мин», credited as 0.75 in the credential.
+    hours = settings.hours or round(course.duration_minutes / 60, 4)
     certificate = Certificate(
         code=new_code(),
         user_id=user_id,

@@ -93,14 +93,40 @@ def pdf(certificate_id: int) -> Response:
     return file_response(data, f"certificate-{certificate.code}.pdf", "application/pdf")
 
 
+def _no_credential_if_revoked(certificate: Certificate) -> Response | None:
+    """Back to the list with a reason when revoked: a fresh signature would vouch for it again."""
+    if certificate.revoked_at is None:
+        return None
+    flash(_("This certificate has been revoked, so no signed credential is issued for it."))
+    return redirect(url_for(".mine"))
+
+
+@bp.route("/certificates/<int:certificate_id>/credential")
+@login_required
+def credential_page(certificate_id: int) -> str | Response:
+    """The holder's signed credential explained, to copy or download (never once revoked)."""
+    certificate = _mine(certificate_id)
+    if refused := _no_credential_if_revoked(certificate):
+        return refused
+    code = services.format_certificate_code(certificate.code)
+    return render_template(
+        "certificates/credential.html",
+        certificate=certificate,
+        state=certificate.status(utcnow()),
+        token=documents.signed_credential(certificate),
+        issuer=documents.issuer_name(),
+        jwks_url=documents.jwks_url(),
+        verify_url=documents.public_url("certificates.verify", code=code),
+    )
+
+
 @bp.route("/certificates/<int:certificate_id>/credential.jwt")
 @login_required
 def credential(certificate_id: int) -> Response:
     """The signed Open Badges 3.0 credential (VC-JWT) for wallets and offline checks."""
     certificate = _mine(certificate_id)
-    if certificate.revoked_at is not None:  # a fresh signature would vouch for it again
-        flash(_("This certificate has been revoked, so no signed credential is issued for it."))
-        return redirect(url_for(".mine"))
+    if refused := _no_credential_if_revoked(certificate):
+        return refused
     token = documents.signed_credential(certificate)
     return file_response(
         token.encode("ascii"), f"certificate-{certificate.code}.jwt", "application/vc+jwt"
@@ -253,15 +279,26 @@ def status(code: str) -> tuple[Response, int] | Response:
     return jsonify(body)
 
 
+def _public_json(body: object) -> Response:
+    """JSON that verifiers and wallets may read from any site (nothing personal in it)."""
+    response = jsonify(body)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.route("/issuer")
 def issuer() -> Response:
     """The issuer's Open Badges profile."""
-    return jsonify(documents.issuer_profile())
+    return _public_json(documents.issuer_profile())
 
 
+# The /.well-known/ address is the conventional fallback where verifiers look for an issuer's
+# keys. Decorators apply bottom-up, so /issuer/jwks.json is registered first and is the
+# address url_for builds, which every credential's kid points into.
+@bp.route("/.well-known/jwks.json")
 @bp.route("/issuer/jwks.json")
 def jwks() -> Response:
     """Every public key certificates were ever signed with (old ones stay for old credentials)."""
     store = documents.key_store()
     store.current()  # created on first use, so the set is never empty
-    return jsonify(store.public_jwks())
+    return _public_json(store.public_jwks())

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from courses.models import Course
+from courses.models import Course, CourseRevision
 from courses.packs import (
     PackError,
     course_to_pack,
@@ -24,7 +24,7 @@ from courses.packs import (
 )
 from training.accounts.models import Role, User, UserRole
 from training.accounts.services import find_user
-from training.events import LearningEvent, to_xapi
+from training.events import UNKNOWN_LANGUAGE, LearningEvent, to_xapi
 from training.extensions import db
 from training.transaction import commits
 
@@ -103,10 +103,23 @@ def events_export_command(since: str, output: Path | None) -> None:
         .where(LearningEvent.timestamp >= start)
         .order_by(LearningEvent.timestamp, LearningEvent.id)
     )
-    statements = [to_xapi(event, base) for event in events]
+    languages = course_languages()
+    statements = [
+        to_xapi(event, base, languages.get(event.course_id, UNKNOWN_LANGUAGE)) for event in events
+    ]
     text = json.dumps(statements, ensure_ascii=False, indent=2) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"{len(statements)} statements written to {output}.", err=True)
     else:
         sys.stdout.write(text)
+
+
+def course_languages() -> dict[int, str]:
+    """Each course's language, as learners see it: its published revision's, else the draft's."""
+    rows = db.session.execute(
+        sa.select(Course.id, Course.language, CourseRevision.language).outerjoin(
+            CourseRevision, CourseRevision.id == Course.published_revision_id
+        )
+    )
+    return {course_id: published or draft for course_id, draft, published in rows}

@@ -34,7 +34,7 @@ from operator import attrgetter
 
 from flask_babel import lazy_gettext
 
-from training.downloads import spreadsheet_safe
+from training.downloads import SheetCell, spreadsheet_safe
 
 TOO_HARD_BELOW = 0.2
 TOO_EASY_ABOVE = 0.95
@@ -365,6 +365,24 @@ def to_csv_rows(stats: QuizStats) -> list[list[str]]:
                 _number(q.discrimination),
                 "; ".join(q.flags),
                 spreadsheet_safe(options),
+            ]
+        )
+    return rows
+
+
+def to_sheet_rows(stats: QuizStats) -> list[list[SheetCell | str]]:
+    """The CSV's rows for a spreadsheet: counts and indices as numbers, three decimals shown."""
+    rows: list[list[SheetCell | str]] = []
+    for q in stats.questions:
+        options = "; ".join(f"{label}:{count}" for label, count in q.option_counts.items())
+        rows.append(
+            [
+                q.question,
+                SheetCell(q.attempts, "0"),
+                SheetCell(q.facility, "0.000"),
+                SheetCell(q.discrimination, "0.000"),
+                "; ".join(q.flags),
+                options,
             ]
         )
     return rows

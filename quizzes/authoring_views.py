@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from courses.authoring import editable_course
 from courses.models import Course
 from quizzes import bank, services
-from quizzes.analysis import FLAG_LABELS, analyse, to_csv_rows
+from quizzes.analysis import CSV_HEADER, FLAG_LABELS, analyse, to_csv_rows, to_sheet_rows
 from quizzes.forms import FixedSlotForm, GiftForm, QuestionForm, QuizForm, RandomSlotForm
 from quizzes.gift import GiftError, GiftResult, add_gift_items, bank_to_gift, parse_gift, to_gift
 from quizzes.models import Attempt, Question, QuestionCategory, Quiz, QuizSlot
@@ -19,7 +19,7 @@ from quizzes.reports import attempt_records, question_labels
 from quizzes.spec import QuestionSpec
 from quizzes.types import type_of
 from training.accounts.models import Role
-from training.downloads import csv_response, file_response
+from training.downloads import csv_response, file_response, xlsx_response
 from training.extensions import db
 from training.params import int_arg
 from training.permissions import roles_required
@@ -307,6 +307,20 @@ def analysis(slug: str, key: str) -> str | Response:
     if request.args.get("format") == "csv":
         header, *rows = to_csv_rows(stats)
         return csv_response(rows, f"{quiz.key}-analysis.csv", header=header)
+    if request.args.get("format") == "xlsx":
+        about = [
+            (_("Course"), course.title),
+            (_("Quiz"), quiz.title),
+            (_("Attempts"), _("First attempts only.") if first_only else _("All attempts.")),
+        ]
+        return xlsx_response(
+            to_sheet_rows(stats),
+            f"{quiz.key}-analysis.xlsx",
+            CSV_HEADER,
+            sheet=_("Item analysis"),
+            about=about,
+            about_sheet=_("Filters"),
+        )
     labels, choice_labels = question_labels(quiz)
     return render_template(
         "quizzes/author/analysis.html",

@@ -1,13 +1,25 @@
-"""What a dashboard shows: tables of cells with small counts hidden, as HTML and as CSV."""
+"""What a dashboard shows: tables of cells with small counts hidden, as HTML, CSV and XLSX."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import Response
+from flask_babel import gettext as _
 
-from training.downloads import csv_response
+from training.downloads import SheetCell, csv_response, xlsx_response
+
+# How shown figures read as data: whole numbers, decimals, percentages ...
+_NUMBER = re.compile(r"-?\d+(?:\.(\d+))?")
+_PERCENT = re.compile(r"(-?\d+(?:\.(\d+))?)%")
+# ... and the markers shown instead of a figure: a hidden small group ("<5"), or a rate or
+# mean that is not shown ("—"). Whatever decides to hide a cell, these are what it shows.
+_SMALL_GROUP = re.compile(r"[<‹]\s*(\d+)")
+NOT_SHOWN = "—"
 
 
 @dataclass(frozen=True)
@@ -35,10 +47,120 @@ class Table:
             self.rows.sort(key=lambda row: _sort_key(row[column]), reverse=descending)
 
     def csv_response(self, filename: str) -> Response:
-        """The table as a CSV download, exactly the texts the page shows."""
-        return csv_response(
-            ([cell.text for cell in row] for row in self.rows), filename, self.headers
+        """The table as CSV, equal to the page in meaning, every figure cell a plain number.
+
+        Percentages are written in percent points under a header ending in ", %"; a marker
+        shown instead of a figure ("<5", "—") goes to its own column next to the figure's.
+        """
+        columns = self._columns()
+        header: list[str] = []
+        for name, kind in zip(self.headers, columns, strict=False):
+            header.append(_("%(column)s, %%", column=name) if kind.percent else name)
+            if kind.markers:
+                header.append(_("%(column)s (not shown)", column=name))
+        rows = []
+        for row in self.rows:
+            out: list[str] = []
+            for cell, kind in zip(row, columns, strict=False):
+                if not kind.numeric:
+                    out.append(cell.text)
+                    continue
+                figure = read_figure(cell.text)
+                marker = figure is None
+                out.append("" if marker else _csv_number(cell.text, kind.percent))
+                if kind.markers:
+                    out.append(cell.text if marker else "")
+            rows.append(out)
+        return csv_response(rows, filename, header)
+
+    def xlsx_response(self, filename: str, about: Sequence[tuple[str, str]]) -> Response:
+        """The table as an Excel sheet: figures as numbers, hidden cells empty with a note."""
+        columns = self._columns()
+        rows = (
+            [_sheet_cell(cell, kind.numeric) for cell, kind in zip(row, columns, strict=False)]
+            for row in self.rows
         )
+        return xlsx_response(
+            rows,
+            filename,
+            self.headers,
+            sheet=self.caption,
+            about=about,
+            about_sheet=_("Filters"),
+        )
+
+    def _columns(self) -> list[ColumnKind]:
+        """Which columns hold figures (every cell a number, a marker or empty), and how."""
+        kinds = []
+        for index in range(len(self.headers)):
+            cells = [row[index] for row in self.rows if index < len(row)]
+            texts = [cell.text for cell in cells if cell.text != ""]
+            numeric = bool(cells) and all(
+                cell.numeric
+                and (cell.text == "" or read_figure(cell.text) is not None or is_marker(cell.text))
+                for cell in cells
+            )
+            kinds.append(
+                ColumnKind(
+                    numeric=numeric,
+                    percent=numeric and any(_PERCENT.fullmatch(text) for text in texts),
+                    markers=numeric and any(is_marker(text) for text in texts),
+                )
+            )
+        return kinds
+
+
+@dataclass(frozen=True)
+class ColumnKind:
+    """How a column exports: figures or text; percentages; markers beside the figures."""
+
+    numeric: bool
+    percent: bool = False
+    markers: bool = False
+
+
+def read_figure(text: str) -> tuple[float | int, str] | None:
+    """A shown figure as (value, number format): "83%" -> (0.83, "0%"), "1.5" -> (1.5, "0.0")."""
+    if match := _PERCENT.fullmatch(text):
+        places = len(match[2] or "")
+        return float(match[1]) / 100, "0" + ("." + "0" * places if places else "") + "%"
+    if match := _NUMBER.fullmatch(text):
+        if match[1] is None:
+            return int(text), "0"
+        return float(text), "0." + "0" * len(match[1])
+    return None
+
+
+def is_marker(text: str) -> bool:
+    """Whether a figure cell shows a marker instead of its number ("<5", "—")."""
+    return text == NOT_SHOWN or _SMALL_GROUP.fullmatch(text) is not None
+
+
+def marker_note(text: str) -> str:
+    """What a marker means, for the note on the empty spreadsheet cell."""
+    if match := _SMALL_GROUP.fullmatch(text):
+        return _(
+            "Fewer than %(threshold)s people: hidden so that no one can be singled out.",
+            threshold=match[1],
+        )
+    return _("Not shown: it would rest on a hidden small group, or there is nothing to count.")
+
+
+def _csv_number(text: str, percent: bool) -> str:
+    """A figure's text as a plain number: "83%" -> "83" (the header says %), "6" -> "6"."""
+    return text[:-1] if percent and text.endswith("%") else text
+
+
+def _sheet_cell(cell: Cell, numeric: bool) -> SheetCell | str:
+    """One shown cell as a spreadsheet cell."""
+    if numeric:
+        if is_marker(cell.text):
+            return SheetCell(None, note=marker_note(cell.text))
+        figure = read_figure(cell.text)
+        return SheetCell(figure[0], figure[1]) if figure else SheetCell(None)
+    if isinstance(cell.sort, date):
+        return SheetCell(cell.sort)  # a real date (the trend's weeks), shown as on the page
+    return cell.text
 
 
 def _sort_key(cell: Cell) -> tuple:

@@ -1,4 +1,4 @@
-"""Organizer dashboards: overview, tree, funnel, quizzes, learners — each also as CSV."""
+"""Organizer dashboards: overview, tree, funnel, quizzes, learners — each also as CSV and XLSX."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -18,6 +19,7 @@ from stats.queries import Scope
 from stats.tables import Privacy, Table
 from training.accounts.models import Role
 from training.audit import audit
+from training.db import utcnow
 from training.extensions import db
 from training.organizations.models import Organization
 from training.paging import continued_pager
@@ -26,8 +28,8 @@ from training.permissions import roles_required
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 VIEWERS = (Role.ORGANIZER, Role.ADMIN)
-# Each view answers as a page and as CSV. Decorators apply bottom-up, so the page's rule is
-# registered first and url_for(endpoint) without fmt builds the page's address.
+# Each view answers as a page, as CSV and as XLSX. Decorators apply bottom-up, so the page's
+# rule is registered first and url_for(endpoint) without fmt builds the page's address.
 
 
 @dataclass
@@ -79,14 +81,14 @@ def _trail(org: Organization) -> list[Organization]:
     return [found[i] for i in ids if i in found]
 
 
-def _dashboard(csv: bool) -> Dashboard:
+def _dashboard(download: bool) -> Dashboard:
     org = _scope_org()
     courses = queries.published_courses()
     form = FilterForm(request.args)
     form.course.choices = course_choices(courses)
     form.invalid = {}  # type: ignore[attr-defined]
     if not form.validate():
-        if csv:
+        if download:
             abort(400)
         errors = form.errors
         form = FilterForm()  # show the defaults, and say what was wrong
@@ -106,21 +108,48 @@ def _render(name: str, board: Dashboard, **context: Any) -> str:
     return render_template(f"stats/{name}.html", board=board, view=name, **context)
 
 
-def _csv(table: Table, name: str, board: Dashboard) -> Response:
+def _download(table: Table, name: str, board: Dashboard, fmt: str) -> Response:
+    """The table as a CSV or XLSX file named after the view, organization and period."""
     scope = board.scope
-    return table.csv_response(f"{name}-{scope.org.id}-{scope.start}-{scope.end}.csv")
+    filename = f"{name}-{scope.org.id}-{scope.start}-{scope.end}.{fmt}"
+    if fmt == "xlsx":
+        return table.xlsx_response(filename, _filters(board))
+    return table.csv_response(filename)
 
 
+def _filters(board: Dashboard) -> list[tuple[str, str]]:
+    """What the figures are of, for the spreadsheet's second sheet."""
+    form, scope = board.form, board.scope
+    start, end = board.period
+    language = {choice.value: choice.label for choice in form.language.choices}  # type: ignore[union-attr]
+    rows = [
+        (_("Organization"), " / ".join(org.name for org in board.trail) or scope.org.name),
+        (_("Period"), f"{start} – {end}"),
+        (_("Course"), scope.course.published_revision.title if scope.course else _("All courses")),
+        (_("Language"), str(language.get(scope.language, scope.language))),
+        (
+            _("Small groups"),
+            _(
+                "Counts from 1 to %(below)s are hidden, and rates built on them.",
+                below=board.privacy.threshold - 1,
+            ),
+        ),
+        (_("Exported"), format_datetime(utcnow(), "short")),
+    ]
+    return rows
+
+
+@bp.route("/overview.xlsx", defaults={"fmt": "xlsx"})
 @bp.route("/overview.csv", defaults={"fmt": "csv"})
 @bp.route("/", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def overview(fmt: str) -> str | Response:
     """Organizers and admins: headline figures per course and the weekly trend for a subtree."""
-    board = _dashboard(fmt == "csv")
+    board = _dashboard(fmt != "html")
     data = queries.overview(board.scope)
     courses = pages.course_table(data, board.privacy)
-    if fmt == "csv":
-        return _csv(courses, "overview", board)
+    if fmt != "html":
+        return _download(courses, "overview", board, fmt)
     return _render(
         "overview",
         board,
@@ -131,13 +160,14 @@ def overview(fmt: str) -> str | Response:
     )
 
 
-@bp.route("/trend.csv")
+@bp.route("/trend.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/trend.csv", defaults={"fmt": "csv"})
 @roles_required(*VIEWERS)
-def trend_csv() -> Response:
-    """Organizers and admins: the weekly trend of the overview as CSV."""
+def trend_csv(fmt: str) -> Response:
+    """Organizers and admins: the weekly trend of the overview as CSV or XLSX."""
     board = _dashboard(True)
     data = queries.overview(board.scope)
-    return _csv(pages.trend_table(data, board.privacy), "trend", board)
+    return _download(pages.trend_table(data, board.privacy), "trend", board, fmt)
 
 
 def _sorted(table: Table) -> tuple[int | None, bool]:
@@ -148,12 +178,13 @@ def _sorted(table: Table) -> tuple[int | None, bool]:
     return column, descending
 
 
+@bp.route("/tree.xlsx", defaults={"fmt": "xlsx"})
 @bp.route("/tree.csv", defaults={"fmt": "csv"})
 @bp.route("/tree", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def tree(fmt: str) -> str | Response:
     """Organizers and admins: the same figures for each organization one level down."""
-    board = _dashboard(fmt == "csv")
+    board = _dashboard(fmt != "html")
     rows = queries.breakdown(board.scope)
 
     def drill(org: Organization) -> str | None:
@@ -161,31 +192,33 @@ def tree(fmt: str) -> str | Response:
 
     table = pages.tree_table(rows, board.privacy, drill)
     sort, descending = _sorted(table)
-    if fmt == "csv":
-        return _csv(table, "organizations", board)
+    if fmt != "html":
+        return _download(table, "organizations", board, fmt)
     return _render("tree", board, table=table, sort=sort, descending=descending)
 
 
+@bp.route("/funnel.xlsx", defaults={"fmt": "xlsx"})
 @bp.route("/funnel.csv", defaults={"fmt": "csv"})
 @bp.route("/funnel", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def funnel(fmt: str) -> str | Response:
     """Organizers and admins: how far learners of one course get, step by step."""
-    board = _dashboard(fmt == "csv")
+    board = _dashboard(fmt != "html")
     course = board.scope.course or next(iter(board.scope.courses), None)
     steps = queries.funnel(board.scope, course) if course else []
     table, widths = pages.funnel_table(steps, board.privacy)
-    if fmt == "csv":
-        return _csv(table, "funnel", board)
+    if fmt != "html":
+        return _download(table, "funnel", board, fmt)
     return _render("funnel", board, course=course, table=table, widths=widths)
 
 
+@bp.route("/quizzes.xlsx", defaults={"fmt": "xlsx"})
 @bp.route("/quizzes.csv", defaults={"fmt": "csv"})
 @bp.route("/quizzes", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def quizzes(fmt: str) -> str | Response:
     """Organizers and admins: pass rates, attempts and the hardest questions per course."""
-    board = _dashboard(fmt == "csv")
+    board = _dashboard(fmt != "html")
 
     def analysis(row: queries.QuizFigures) -> str | None:
         course = row.quiz.course
@@ -204,13 +237,15 @@ def quizzes(fmt: str) -> str | Response:
     hard = pages.question_table(
         queries.difficult_questions(board.scope, board.privacy.threshold), question
     )
-    if fmt == "csv":
-        return _csv(table if request.args.get("table") != "questions" else hard, "quizzes", board)
+    if fmt != "html":
+        chosen = table if request.args.get("table") != "questions" else hard
+        return _download(chosen, "quizzes", board, fmt)
     return _render("quizzes", board, table=table, hard=hard)
 
 
 # The export is a POST (a button with CSRF), so nothing a page makes the browser load can
 # write an export row to the audit log in a staff member's name.
+@bp.route("/learners.xlsx", defaults={"fmt": "xlsx"}, methods=["POST"])
 @bp.route("/learners.csv", defaults={"fmt": "csv"}, methods=["POST"])
 @bp.route("/learners", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
@@ -219,25 +254,27 @@ def learners(fmt: str) -> str | Response:
 
     Usernames, names and progress only — never answers; every view and export is audited.
     """
-    board = _dashboard(fmt == "csv")
-    after = (request.args.get("after") or None) if fmt != "csv" else None
-    data = learner_rows(board.scope, after, None if fmt == "csv" else PAGE_SIZE)
+    board = _dashboard(fmt != "html")
+    whole_list = fmt != "html"
+    after = (request.args.get("after") or None) if not whole_list else None
+    data = learner_rows(board.scope, after, None if whole_list else PAGE_SIZE)
     scope = board.scope
     audit(
         current_user.id,
-        "stats.learners.export" if fmt == "csv" else "stats.learners.view",
+        "stats.learners.export" if whole_list else "stats.learners.view",
         "organization",
         scope.org.id,
         courses=scope.course_ids if scope.course else "all",
         language=scope.language or "all",
         period=f"{scope.start}..{scope.end}",
         after=after,
-        whole_list=fmt == "csv",
+        whole_list=whole_list,
+        file_format=fmt if whole_list else None,
         rows=len(data.rows),
     )
     table = pages.learner_table(data)
-    if fmt == "csv":
-        return _csv(table, "learners", board)
+    if fmt != "html":
+        return _download(table, "learners", board, fmt)
     page_links = continued_pager(
         after, data.next_after, lambda key: board.url("stats.learners", after=key)
     )

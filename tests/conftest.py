@@ -78,6 +78,7 @@ def extra_app(tmp_path: Path, **overrides: Any) -> Flask:
     settings = {
         "ENVIRONMENT": "testing",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'extra.sqlite3'}",
+        "INSTANCE_ID_FILE": str(tmp_path / "instance-id"),
         "RATELIMIT_STORAGE_URI": rate_limit_storage(worker),
         **overrides,
     }
@@ -127,8 +128,11 @@ def worker() -> int:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory, worker: int) -> Iterator[Flask]:
     """The app under test, its schema built by the real migrations."""
-    uri = make_database(f"w{worker}", tmp_path_factory.mktemp("db"))
-    application = create_app(app_config(uri, worker))
+    folder = tmp_path_factory.mktemp("db")
+    uri = make_database(f"w{worker}", folder)
+    settings = app_config(uri, worker)
+    settings["INSTANCE_ID_FILE"] = str(folder / "instance-id")
+    application = create_app(settings)
     application.test_client_class = FreshContextClient
     with application.app_context():
         flask_migrate.upgrade()

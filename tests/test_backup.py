@@ -40,6 +40,7 @@ def installation(tmp_path: Path, name: str):
         SQLALCHEMY_DATABASE_URI=make_database(f"w{worker}_{name}", folder),
         MEDIA_ROOT=str(folder / "media"),
         SIGNING_KEYS_DIR=str(folder / "keys"),
+        INSTANCE_ID_FILE=str(folder / "instance-id"),
         PUBLIC_BASE_URL="http://127.0.0.1:9",  # nothing answers there: "not running"
     )
 

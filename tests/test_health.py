@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.conftest import extra_app
 
 
-def test_healthz_answers_without_the_database(client):
+def test_healthz_answers_without_the_database(app, client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json == {"status": "ok"}
+    instance = Path(app.config["INSTANCE_ID_FILE"]).read_text().strip()
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "instance": instance}
     assert "Set-Cookie" not in response.headers  # probes leave no sessions behind
 
 

@@ -185,6 +185,20 @@ def test_attempts_list_and_item_analysis_with_csv(login_as, users, make_user):
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][0] == "question" and len(rows) == 1 + 6
 
+    # the same rows as a spreadsheet: counts and indices are numbers there
+    from openpyxl import load_workbook
+
+    response = client.get(f"/author/info-work/quizzes/{quiz.key}/analysis?format=xlsx")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.worksheets[0]
+    assert book.sheetnames[1] == "Фильтры"
+    for row, line in zip(sheet.iter_rows(min_row=2), rows[1:], strict=True):
+        assert row[0].value == line[0].lstrip("'")  # the CSV guards formula signs, text is text
+        assert row[1].value == int(line[1])
+        for cell, shown in zip(row[2:4], line[2:4], strict=True):
+            assert (cell.value is None) if not shown else f"{cell.value:.3f}" == shown
+
 
 def test_quiz_pages_are_for_the_courses_authors_only(login_as, users, make_user):
     from tests.conftest import login

@@ -12,7 +12,15 @@ from tests.conftest import count_queries, login
 from tests.course_helpers import build_course
 from tests.download_helpers import download_name
 from tests.quiz_helpers import build_quiz
-from tests.stats_helpers import csv_rows, finish_lessons, page_links, page_tables, take_quiz
+from tests.stats_helpers import (
+    csv_as_shown,
+    csv_rows,
+    figure_columns_are_numbers,
+    finish_lessons,
+    page_links,
+    page_tables,
+    take_quiz,
+)
 from tests.test_stats_permissions import fetch
 from training.accounts.models import Role
 from training.audit import AuditEvent
@@ -90,21 +98,38 @@ def test_every_csv_matches_its_page(crowd, login_as, users):
     build_quiz  # noqa: B018 - the crowd's course has no quiz; the quizzes page is checked below
     client = login_as("admin")
     pairs = [
-        ("/stats/", "/stats/overview.csv", 0, "overview"),
-        ("/stats/", "/stats/trend.csv", 1, "trend"),
-        ("/stats/tree", "/stats/tree.csv", 0, "organizations"),
-        ("/stats/funnel", "/stats/funnel.csv", 0, "funnel"),
-        ("/stats/learners", "/stats/learners.csv", 0, "learners"),
+        ("/stats/", "/stats/overview.csv", 0, "overview", 1),
+        ("/stats/", "/stats/trend.csv", 1, "trend", 1),
+        ("/stats/tree", "/stats/tree.csv", 0, "organizations", 1),
+        ("/stats/funnel", "/stats/funnel.csv", 0, "funnel", 1),
+        ("/stats/learners", "/stats/learners.csv", 0, "learners", 7),
     ]
     root = users["admin"].organization_id
-    for page, export, index, name in pairs:
-        for query in ("", "?period=all", "?period=4&language=ru"):
+    for page, export, index, name, first_figure in pairs:
+        for query in ("", "?period=all", "?period=4&language=ru", "?org=" + str(root)):
             html = client.get(page + query).get_data(as_text=True)
             response = fetch(client, export + query)
             assert response.status_code == 200
             assert response.mimetype == "text/csv"
             assert download_name(response).startswith(f"{name}-{root}-")
-            assert csv_rows(response) == page_tables(html)[index], (export, query)
+            rows = csv_rows(response)
+            assert csv_as_shown(rows) == page_tables(html)[index], (export, query)
+            figure_columns_are_numbers(rows, first_figure)
+
+
+def test_csv_keeps_markers_out_of_the_figure_cells(crowd, login_as):
+    """The southern region's two learners are hidden: numbers empty, "<5" in its own column."""
+    client = login_as("admin")
+    rows = csv_rows(fetch(client, "/stats/tree.csv"))
+    assert rows[0][:4] == ["Organization", "Learners", "Learners (not shown)", "Active in 30 days"]
+    assert rows[0][-2:] == ["Completion rate, %", "Completion rate (not shown)"]
+    north, south = (
+        next(r for r in rows if r[0] == "Северная"),
+        next(r for r in rows if r[0] == "Южная"),
+    )
+    assert north[1:3] == ["6", ""] and north[-2:] == ["83", ""]
+    assert south[1:3] == ["", "<5"] and south[-2:] == ["", "—"]
+    figure_columns_are_numbers(rows, 1)
 
 
 def test_tree_drills_down_to_a_primary_organization(crowd, login_as, org_tree):

@@ -6,7 +6,8 @@ import pytest
 
 from tests.conftest import csrf_token, login
 
-POST_ONLY = {"/stats/learners.csv"}  # exports that write an audit row are buttons (POST)
+# Exports that write an audit row are buttons (POST).
+POST_ONLY = {"/stats/learners.csv", "/stats/learners.xlsx"}
 
 
 def fetch(client, url: str):
@@ -17,11 +18,11 @@ def fetch(client, url: str):
 
 
 def stats_paths(app) -> list[str]:
-    """Every statistics address, pages and CSV exports alike (found from the URL map)."""
+    """Every statistics address, pages and CSV and XLSX exports alike (from the URL map)."""
     paths = sorted(
         rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("stats.")
     )
-    assert len(paths) >= 11  # five pages, six exports
+    assert len(paths) >= 17  # five pages, six exports in two formats each
     return paths
 
 
@@ -43,6 +44,7 @@ def test_an_organizer_is_refused_every_other_branch_however_the_url_is_changed(
                 response = fetch(client, path + query)
                 assert response.status_code == 403, (path, query)
                 assert "text/csv" not in response.content_type
+                assert "spreadsheetml" not in response.content_type
         # several org parameters: the first one counts, and it is checked
         assert (
             fetch(

@@ -18,7 +18,6 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from training.address import answering_instance, instance_id, public_health_url
 from training.db import keep_private
 from training.extensions import db
 
@@ -144,7 +144,8 @@ def backup(target: Path) -> dict[str, Any]:
 
 
 def app_is_running() -> str | None:
-    """Why the platform looks live (another connection, or its address answers), else None."""
+    """Why the platform looks live (another connection, or its address answers as this
+    installation), else None."""
     if _kind() == "postgresql":
         others = db.session.scalar(
             sa.text(
@@ -155,14 +156,11 @@ def app_is_running() -> str | None:
         db.session.rollback()
         if others:
             return f"{others} other connection(s) to the database"
-    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/healthz"
-    if url.startswith(("http://", "https://")):
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own address
-                if response.status == 200:
-                    return f"the platform answers at {url}"
-        except OSError:
-            pass
+    # Its own identity, not just any answer: another installation at that address (a proxy
+    # still pointing at the old server, say) does not make this one live.
+    url = public_health_url(current_app)
+    if answering_instance(url) == instance_id(current_app):
+        return f"the platform answers at {url}"
     return None
 
 

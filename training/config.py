@@ -90,8 +90,12 @@ class Defaults:
     VERIFY_LIMIT_PER_IP = "30 per minute;300 per hour"
 
     # Address of the platform as seen by learners; used in exported xAPI statements,
-    # certificate QR codes and signed credentials.
+    # certificate QR codes and signed credentials. When serving (`make run`, gunicorn) the app
+    # warns if this address does not answer as this installation (see training/address.py).
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # File holding this installation's random instance id (instance/instance-id unless set);
+    # not secret, not backed up. Nodes serving one installation should share it.
+    INSTANCE_ID_FILE = ""
 
     # Number of reverse proxies (nginx, a load balancer) in front of the app whose
     # X-Forwarded-For/-Proto headers are trusted; 0 when clients connect directly.

@@ -121,13 +121,34 @@ def anonymise_actor(actor_id: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def to_xapi(event: LearningEvent, base_url: str, language: str = "ru") -> dict[str, Any]:
+# BCP 47 "undetermined": the language of a name whose course is gone from the database.
+UNKNOWN_LANGUAGE = "und"
+
+
+def xapi_actor_name(event: LearningEvent) -> str:
+    """The opaque account name of the event's person in exported statements.
+
+    An account's number while it exists; after anonymisation the person's own random
+    reference, so an LRS still counts each anonymised person once (and never two as one).
+    An event cut loose with neither (never done by this platform) stands alone.
+    """
+    if event.actor_id is not None:
+        return str(event.actor_id)
+    if event.actor_ref:
+        return event.actor_ref  # 32 hex characters: no account number is that long
+    return f"unlinked-{event.statement_id}"
+
+
+def to_xapi(
+    event: LearningEvent, base_url: str, language: str = UNKNOWN_LANGUAGE
+) -> dict[str, Any]:
     """The event as an xAPI 1.0.3 statement for a Learning Record Store.
 
-    The actor is an account on this platform identified by an opaque number, never a name.
+    The actor is an account on this platform identified by an opaque name, never a person's
+    name. `language` tags the object's name: the language of the course it belongs to.
     """
     base = base_url.rstrip("/")
-    actor_name = str(event.actor_id) if event.actor_id is not None else "anonymous"
+    actor_name = xapi_actor_name(event)
     statement: dict[str, Any] = {
         "id": event.statement_id,
         "actor": {

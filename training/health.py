@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
+from training.address import instance_id
 from training.extensions import db, limiter
 
 bp = Blueprint("health", __name__)
@@ -14,8 +15,12 @@ bp = Blueprint("health", __name__)
 @bp.route("/healthz")
 @limiter.exempt
 def healthz() -> Response:
-    """Process up: answers without touching the database (for liveness checks)."""
-    return jsonify(status="ok")
+    """Process up: answers without touching the database (for liveness checks).
+
+    With this installation's instance id, so a check of PUBLIC_BASE_URL can tell whether the
+    address answers as this installation or as another one.
+    """
+    return jsonify(status="ok", instance=instance_id(current_app))
 
 
 @bp.route("/readyz")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.login_helpers import log_in
 
 
-def test_earn_download_verify_revoke(live_app, live_server, new_page, shot, tmp_path):
+def test_earn_download_verify_revoke(live_app, live_server, browser, new_page, shot, tmp_path):
     learner = new_page(locale="en-US")
     log_in(learner, live_server, "learner")
     learner.goto(live_server + "/courses/news-first-steps")
@@ -34,10 +34,20 @@ def test_earn_download_verify_revoke(live_app, live_server, new_page, shot, tmp_
     assert "Лев Слушатель" in text and code in text
     assert f"{live_server}/verify/{code}" in text  # the address the QR code opens
 
+    learner.get_by_role("link", name="Digital credential (Open Badges)").click()
+    expect(learner.get_by_role("heading", name="Digital credential")).to_be_visible()
+    token = learner.get_by_label("Signed credential (JWT)").input_value()
+    learner.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    learner.get_by_role("button", name="Copy").click()  # shown only because JavaScript runs
+    expect(learner.get_by_role("status")).to_have_text("Copied.")
+    assert learner.evaluate("navigator.clipboard.readText()") == token
+    shot(learner, "credential-page")
     with learner.expect_download() as info:
-        learner.get_by_role("link", name="Digital credential (Open Badges)").click()
+        learner.get_by_role("link", name="Download the file (.jwt)").click()
     credential = tmp_path / "certificate.jwt"
     info.value.save_as(credential)
+    assert credential.read_text().split(".")[0] == token.split(".")[0]  # same key and kid
+    without_javascript(browser, live_server, shot)
     runner = live_app.test_cli_runner()
     checked = runner.invoke(args=["certificates", "verify", str(credential)])
     assert checked.exit_code == 0 and "signature: valid" in checked.output, checked.output
@@ -66,3 +76,21 @@ def test_earn_download_verify_revoke(live_app, live_server, new_page, shot, tmp_
     assert re.search(
         r"status:\s+http", runner.invoke(args=["certificates", "verify", str(credential)]).output
     )
+
+
+def without_javascript(browser, live_server: str, shot) -> None:
+    """The credential page still works with scripts off: plain selectable text, no dead button."""
+    context = browser.new_context(locale="en-US", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "learner")
+        page.goto(live_server + "/certificates/")
+        page.get_by_role("link", name="Digital credential (Open Badges)").click()
+        field = page.get_by_label("Signed credential (JWT)")
+        expect(field).to_have_attribute("readonly", "")
+        assert field.input_value().count(".") == 2
+        expect(page.get_by_role("button", name="Copy")).to_be_hidden()
+        expect(page.get_by_text("The signature is like a seal")).to_be_visible()
+        shot(page, "credential-no-js")
+    finally:
+        context.close()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from tests.browser.login_helpers import log_in
+from tests.stats_helpers import assert_sheet_is_the_page, csv_as_shown
 from training.extensions import db
 from training.organizations.models import Organization
 
@@ -65,7 +67,13 @@ def test_regional_organizer_dashboards(live_app, live_server, new_page, shot, tm
     raw = path.read_bytes()
     assert raw.startswith("\ufeff".encode())
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        assert list(csv.reader(handle)) == shown
+        assert csv_as_shown(list(csv.reader(handle))) == shown
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download XLSX (Excel)").click()
+    workbook = tmp_path / "tree.xlsx"
+    info.value.save_as(workbook)
+    sheet = load_workbook(workbook).worksheets[0]
+    assert_sheet_is_the_page(sheet, shown)
     shot(page, "stats-primary-4-weeks")
 
     response = page.goto(f"{live_server}/stats/tree?org={south}")
