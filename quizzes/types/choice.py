@@ -45,14 +45,15 @@ class ChoiceType(QuestionType):
         check_weights(weights, "choice question")
         lines = []
         for option, equal in zip(spec.options, self._equals(weights), strict=True):
-            text = answer_text(option.text, "choice question")
+            text = answer_text(option.text, "choice question", option.text_format, spec.text_format)
             default = 1.0 if equal else 0.0
             # An explicit weight also protects a text that starts with "%".
             if option.weight == default and not text.startswith("%"):
                 percent = ""
             else:
                 percent = f"%{format_percent(option.weight)}%"
-            lines.append(f"{'=' if equal else '~'}{percent}{text}{feedback(option.feedback)}")
+            remark = feedback(option.feedback, option.feedback_format, spec.text_format)
+            lines.append(f"{'=' if equal else '~'}{percent}{text}{remark}")
         return answer_block(lines, general)
 
     def _equals(self, weights: list[float]) -> list[bool]:
@@ -68,7 +69,9 @@ class ChoiceType(QuestionType):
             if weight is None:
                 weight = 1.0 if answer.marker == "=" else 0.0
             text, remark = gift.text_and_feedback(block, answer, text_start)
-            options.append(Option(f"o{number}", text, weight, remark))
+            options.append(
+                Option(f"o{number}", text.text, weight, remark.text, text.format, remark.format)
+            )
         if len(options) < 2:
             raise block.error(brace, _("A multiple-choice question needs at least two answers."))
         gift.require_positive(block, [option.weight for option in options], brace)
