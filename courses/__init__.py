@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     """Register the course pages, commands, the home-page section and the starter courses."""
     from courses.authoring import bp as authoring_bp
     from courses.cli import courses_cli, events_cli
+    from courses.media_refs import publish_problems
     from courses.privacy import erase_course_data, export_course_data
     from courses.starter import load_starter_courses
     from courses.views import bp as courses_bp
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     hooks.navigation.register(
         app, hooks.NavLink(_l("Authoring"), "authoring.index", 20, hooks.holding("trainer"))
     )
+    hooks.publish_checks.register(app, publish_problems)
     hooks.demo_loaders.register(app, load_starter_courses)
     hooks.personal_data_exporters.register(app, export_course_data)
     hooks.personal_data_erasers.register(app, erase_course_data)

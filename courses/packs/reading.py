@@ -20,6 +20,7 @@ from courses.packs.checks import (
     check_files,
     key_message,
     locate,
+    media_reference_issues,
     tidy,
     validation_issues,
 )
@@ -115,7 +116,8 @@ class _Reader:
         if "title" not in front:
             self.add(file, ("title",), _("The front matter has no title."), 2)
         body = "\n".join(lines[end + 1 :]).rstrip()
-        return PackLesson(key, front.get("title", ""), body, front.get("required", True))
+        # The body starts on the line after the closing "---" (file line end + 2).
+        return PackLesson(key, front.get("title", ""), body, front.get("required", True), end + 2)
 
     def validate(self, model: type[BaseModel], data: dict, file: str) -> None:
         """Check `data` against a pydantic model, noting each problem at its YAML path."""
@@ -258,7 +260,7 @@ def _parse(files: dict[str, bytes], problems: list[PackProblem]) -> CoursePack:
     else:
         pack.media, pack.quizzes = found.media, quizzes
         pack.course_node = reader.nodes.get(COURSE_FILE, (None, 0))[0]
-        checks = check(pack)
+        checks = check(pack) + media_reference_issues(pack)
     problems = [
         *problems,
         *locate(reader.issues, reader.nodes, set()),
