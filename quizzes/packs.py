@@ -220,6 +220,16 @@ OUT_OF_RANGE = {
 }
 
 
+# The quiz services' field names -> the keys of a quiz entry in course.yaml.
+SETTING_KEYS = {
+    "title": "title",
+    "pass_mark": "pass_mark",
+    "time_limit": "time_limit_minutes",
+    "module": "module",
+    "key": "key",
+}
+
+
 def _message(error: ErrorDetails) -> str:
     """The trainer's words for a pydantic error, by where it is and what kind it is."""
     loc = error["loc"]
@@ -232,6 +242,9 @@ def _message(error: ErrorDetails) -> str:
         return _("Unknown quiz setting “%(name)s”.", name=name)
     if error["type"] in OUT_OF_RANGE:
         return _("The value of “%(name)s” is out of range.", name=name)
+    if error["type"] == "pack_choice":
+        values = (error.get("ctx") or {}).get("values", "")
+        return _("“%(name)s” must be one of: %(values)s.", name=name, values=values)
     return _("“%(name)s” has the wrong type.", name=name)
 
 
@@ -259,7 +272,9 @@ def _apply_quiz(
             if message:
                 return [_problem(pack, (*where, "questions", j), message)]
     except ServiceError as error:
-        return [_problem(pack, where, error.message)]
+        # At the setting the service names, when it names one (the entry's line otherwise).
+        key = SETTING_KEYS.get(error.field or "")
+        return [_problem(pack, (*where, key) if key else where, error.message)]
     db.session.flush()
     return []
 

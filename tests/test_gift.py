@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quizzes.gift import GiftError, GiftItem, GiftSkipped, parse_gift, to_gift
+from quizzes.gift import GiftError, GiftItem, GiftLoss, GiftSkipped, parse_gift, to_gift
 from quizzes.gift.text import KNOWN_MARKER_RE
 from quizzes.gift.write import format_number, format_percent
 from quizzes.spec import TEXT_FORMATS, NumericAnswer, Option, Pair, QuestionSpec, TextAnswer
@@ -722,7 +722,11 @@ def test_to_gift_protects_texts_that_would_read_as_syntax() -> None:
         spec(
             "single",
             "Percent",
-            options=[Option("o1", "%50% off", 1.0), Option("o2", "%none", 0.0)],
+            options=[
+                Option("o1", "%50% off", 1.0),
+                Option("o2", "%none", 0.0),
+                Option("o3", "ok", 1.0),
+            ],
         ),
         spec("shortanswer", "Arrow", answers=[TextAnswer("a-b"), TextAnswer("%50")]),
         spec("shortanswer", "Stars", answers=[TextAnswer("a*b\\*"), TextAnswer("*", 0.0)]),
@@ -737,7 +741,8 @@ def test_to_gift_protects_texts_that_would_read_as_syntax() -> None:
     written = to_gift([("", item) for item in tricky])
     assert "[moodle]// not a comment" in written
     assert "[moodle][html] is a tag name" in written
-    assert "=%100%%50% off" in written
+    assert "~%100%%50% off" in written  # Moodle reads no weight after "="
+    assert "~%0%%none" in written
     assert "=a\\*b\\\\\\*\n" in written  # a star is a wildcard in Moodle unless escaped
     assert "=%0%*\n" in written
     assert "=[moodle][html]<b>\n" in written
@@ -748,13 +753,19 @@ def test_to_gift_protects_texts_that_would_read_as_syntax() -> None:
 
 def test_to_gift_single_choice_markers() -> None:
     all_right = spec("single", "Q", options=[Option("o1", "a", 1.0), Option("o2", "b", 1.0)])
-    no_full_marks = spec("single", "Q", options=[Option("o1", "a", 0.5), Option("o2", "b", 0.5)])
-    assert "=a\n\t~%100%b" in to_gift([("", all_right)])
-    assert "=%50%a\n\t~%50%b" in to_gift([("", no_full_marks)])
-    assert [i.spec for i in parse_gift(to_gift([("", all_right), ("", no_full_marks)])).items] == [
+    partial = spec("single", "Q", options=[Option("o1", "a", 1.0), Option("o2", "b", 0.5)])
+    assert "=a\n\t~%100%b" in to_gift([("", all_right)])  # one "~" keeps it from short answer
+    assert "=a\n\t~%50%b" in to_gift([("", partial)])
+    assert [i.spec for i in parse_gift(to_gift([("", all_right), ("", partial)])).items] == [
         all_right,
-        no_full_marks,
+        partial,
     ]
+    # Moodle gives "=" full marks whatever follows, and all-"~" is multiple choice.
+    no_full_marks = spec("single", "Q", options=[Option("o1", "a", 0.5), Option("o2", "b", 0.5)])
+    with pytest.raises(GiftLoss, match="single-choice"):
+        to_gift([("", no_full_marks)])
+    # Our reader still takes "=%50%" (older exports wrote it).
+    assert one("Q {=%50%a ~%50%b}") == no_full_marks
 
 
 @pytest.mark.parametrize(
@@ -971,6 +982,10 @@ def questions(draw: st.DrawFn) -> QuestionSpec:
     }
     if type_ in ("single", "multiple"):
         fields["options"] = draw(choice_options)
+        if type_ == "single":  # GIFT marks single choice by a full-marks `=` answer
+            first = fields["options"][0]  # type: ignore[index]
+            first.weight = 1.0
+            first.text = "x" + first.text if first.text.startswith("%") else first.text
     elif type_ == "truefalse":
         fields.update(
             truth=draw(st.booleans()),

@@ -25,7 +25,14 @@ from courses.packs.checks import (
     validation_issues,
 )
 from courses.packs.format import COURSE_FILE, CoursePack, PackLesson, PackModule
-from courses.packs.yaml_reader import MAX_DEPTH, MAX_NODES, MAX_VALUE, YamlRefused, read_yaml
+from courses.packs.yaml_reader import (
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_VALUE,
+    YamlRefused,
+    quote_left_open,
+    read_yaml,
+)
 
 
 def refusal_message(reason: str) -> str:
@@ -72,9 +79,13 @@ class _Reader:
             self.add(file, (), refusal_message(error.reason), line)
             return False, None
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
+            mark = quote_left_open(text, error)
+            if mark is not None:
+                message = _("YAML syntax error: the quote opened on this line is not closed.")
+            else:
+                mark = error.problem_mark or error.context_mark
+                message = _("YAML syntax error: %(error)s.", error=error.problem or error.context)
             line = mark.line + 1 + offset if mark else None
-            message = _("YAML syntax error: %(error)s.", error=error.problem or error.context)
             self.add(file, (), message, line)
             return False, None
         except yaml.YAMLError as error:
