@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from courses.authoring import bp as authoring_bp
     from courses.cli import courses_cli, events_cli
     from courses.learning import record_completions
+    from courses.media_refs import publish_problems
     from courses.privacy import erase_course_data, export_course_data
     from courses.starter import load_starter_courses
     from courses.views import bp as courses_bp
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     hooks.navigation.register(
         app, hooks.NavLink(_l("Authoring"), "authoring.index", 20, hooks.holding("trainer"))
     )
+    hooks.publish_checks.register(app, publish_problems)
     hooks.demo_loaders.register(app, load_starter_courses)
     # weak=False: the receiver is a module function; connecting twice is a no-op. Connected
     # before certificates' receiver, so "completed" is logged before "certified".

@@ -40,10 +40,10 @@ def export_command(slug: str, path: Path) -> None:
     course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
     if course is None:
         raise click.ClickException(f"No course {slug!r}.")
-    pack = course_to_pack(course)
     if path.exists() and path.is_dir() and any(path.iterdir()):
         raise click.ClickException(f"{path} exists and is not empty.")
     try:
+        pack = course_to_pack(course)  # the quizzes' exporter refuses what GIFT cannot hold
         if path.suffix == ".zip":
             path.write_bytes(write_pack_zip(pack))
         else:

@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     """Register the quiz pages and commands, and their places in the course pages."""
     from quizzes.authoring_views import author_links
     from quizzes.authoring_views import bp as quiz_authoring_bp
-    from quizzes.bank import media_used_by_questions
+    from quizzes.bank import media_used_by_questions, missing_media_problems
     from quizzes.cli import quizzes_cli
     from quizzes.packs import export_quizzes, import_quizzes
     from quizzes.privacy import erase_quiz_data, export_quiz_data
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     hooks.author_course_links.register(app, author_links)
     hooks.public_media_uses.register(app, media_used_by_questions)
     hooks.publish_checks.register(app, publish_problems)
+    hooks.publish_checks.register(app, missing_media_problems)
     hooks.pack_exporters.register(app, export_quizzes)
     hooks.pack_importers.register(app, import_quizzes)
     hooks.personal_data_exporters.register(app, export_quiz_data)

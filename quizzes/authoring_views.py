@@ -13,7 +13,15 @@ from courses.models import Course
 from quizzes import bank, services
 from quizzes.analysis import CSV_HEADER, FLAG_LABELS, analyse, to_csv_rows, to_sheet_rows
 from quizzes.forms import FixedSlotForm, GiftForm, QuestionForm, QuizForm, RandomSlotForm
-from quizzes.gift import GiftError, GiftResult, add_gift_items, bank_to_gift, parse_gift, to_gift
+from quizzes.gift import (
+    GiftError,
+    GiftResult,
+    add_gift_items,
+    bank_to_gift,
+    gift_problem,
+    parse_gift,
+    to_gift,
+)
 from quizzes.models import Attempt, Question, QuestionCategory, Quiz, QuizSlot
 from quizzes.reports import attempt_records, question_labels
 from quizzes.spec import QuestionSpec
@@ -70,12 +78,16 @@ def question_bank(slug: str) -> str | Response:
                 if outcome.ok:
                     _report_import(parsed)
                     return redirect(url_for(".question_bank", slug=slug))
+    questions = bank.bank(course)
+    # Said before the download: which questions a GIFT export leaves out, and why.
+    not_in_gift = {q.id: gift_problem(q.current_version.spec) for q in questions}
     return render_template(
         "quizzes/author/bank.html",
         course=course,
         form=form,
         problems=problems,
-        questions=bank.bank(course),
+        questions=questions,
+        not_in_gift={qid: reason for qid, reason in not_in_gift.items() if reason},
         categories=bank.categories(course),
     ), 422 if problems else form_status(form)
 
@@ -97,9 +109,10 @@ def export_gift(slug: str) -> Response:
     course = editable_course(slug)
     category_id = int_arg("category")
     questions = bank.bank(course, category_id)
-    text = bank_to_gift(questions)
+    # What GIFT cannot hold is listed on the bank page and at the top of the file.
+    export = bank_to_gift(questions)
     name = f"{course.slug}.gift"
-    return file_response(text.encode("utf-8"), name, "text/plain")
+    return file_response(export.text.encode("utf-8"), name, "text/plain")
 
 
 @bp.route("/<slug>/bank/new", methods=["GET", "POST"])
@@ -112,10 +125,13 @@ def edit_question(slug: str, question_id: int | None = None) -> str | Response:
     if question is not None and not type_of(question.current_version.type).in_gift:
         abort(404)  # this editor is GIFT; a type GIFT cannot express has no page to edit it
     if request.method == "GET" and question is not None:
-        form = QuestionForm(
-            gift=to_gift([("", question.current_version.spec)]).strip(),
-            category=question.category.name,
-        )
+        spec = question.current_version.spec
+        if problem := gift_problem(spec):
+            # Nothing to start from: the author writes the question anew in GIFT.
+            form = QuestionForm(category=question.category.name)
+            form.gift.errors = [problem]
+        else:
+            form = QuestionForm(gift=to_gift([("", spec)]).strip(), category=question.category.name)
     else:
         form = QuestionForm()
     if form.validate_on_submit():

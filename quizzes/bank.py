@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from courses import media_refs
+from courses.media import course_media
 from courses.models import Course
 from courses.publishing import media_base
 from quizzes.models import Question, QuestionCategory, QuestionVersion
-from quizzes.render import render_spec
+from quizzes.render import render_spec, render_text
 from quizzes.spec import TEXT_FORMATS, QuestionSpec
 from quizzes.types.base import type_of
 from training.accounts.models import User
@@ -136,3 +138,27 @@ def media_used_by_questions(course: Course, filename: str) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+def missing_media_problems(course: Course) -> list[str]:
+    """Questions of the bank that show a `media/…` file the course does not have (a warning
+    on the publish page)."""
+    files = {media.filename for media in course_media(course)}
+    problems = []
+    for question in bank(course):
+        spec = question.current_version.spec
+        for text, text_format in spec.texts():
+
+            def render(raw: str, base: str, text_format: str = text_format) -> str:
+                return render_text(raw, text_format, base)
+
+            for name, _line in media_refs.missing(text, render, files):
+                problems.append(
+                    _(
+                        "The question “%(question)s” shows media/%(name)s, which is not among "
+                        "the course's files.",
+                        question=spec.name or spec.text[:60],
+                        name=name,
+                    )
+                )
+    return list(dict.fromkeys(problems))

@@ -53,5 +53,8 @@ def export_gift_command(slug: str, path: Path) -> None:
     """Write a course's question bank as GIFT."""
     course = _course(slug)
     questions = bank.bank(course)
-    path.write_text(bank_to_gift(questions), encoding="utf-8")
-    click.echo(f"Exported {len(questions)} questions to {path}.")
+    export = bank_to_gift(questions)
+    path.write_text(export.text, encoding="utf-8")
+    click.echo(f"Exported {len(questions) - len(export.left_out)} questions to {path}.")
+    for note in export.left_out:
+        click.echo(f"Left out: {note}", err=True)

@@ -6,14 +6,27 @@ is the right shape, and the importer only asks the database what the YAML cannot
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from quizzes.models import DONE_RULES, REVIEW_MODES
 from quizzes.services import QuizSettings
 
 MAX_MINUTES = 366 * 24 * 60
 MAX_DRAW = 1000
+
+
+def one_of(values: tuple[str, ...]) -> AfterValidator:
+    """Refuse a text that is not one of `values` (pydantic error type "pack_choice")."""
+
+    def check(value: Any) -> Any:
+        if value not in values:
+            raise PydanticCustomError("pack_choice", "", {"values": ", ".join(values)})
+        return value
+
+    return AfterValidator(check)
 
 
 class FileLine(BaseModel):
@@ -54,8 +67,8 @@ class QuizEntry(BaseModel):
     shuffle_questions: bool = False
     shuffle_options: bool = True
     questions_per_page: int = Field(1, ge=0)
-    review: str = "feedback"
-    done_when: str = "passed"
+    review: Annotated[str, one_of(REVIEW_MODES)] = "feedback"
+    done_when: Annotated[str, one_of(DONE_RULES)] = "passed"
     questions: Annotated[
         list[Annotated[FileLine | DrawLine, Field(union_mode="left_to_right")]] | None,
         Field(strict=False),

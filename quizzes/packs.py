@@ -16,13 +16,15 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from courses import media_refs
 from courses.models import Course
 from courses.packs import CoursePack, PackError, PackProblem
 from courses.packs.checks import line_of, shorten
 from quizzes import bank, services
-from quizzes.gift import GiftError, bank_to_gift, parse_gift
+from quizzes.gift import GiftError, GiftResult, bank_to_gift, parse_gift
 from quizzes.models import Question, QuestionCategory, Quiz
 from quizzes.pack_entries import DrawLine, FileLine, QuizEntry
+from quizzes.render import render_text
 from training.accounts.models import User
 from training.errors import ServiceError
 from training.extensions import db
@@ -34,16 +36,27 @@ BANK_FILE = "bank.gift"
 
 
 def export_quizzes(course: Course, pack: CoursePack) -> None:
-    """Put the course's bank and quizzes into the pack (deterministic, for byte-equal packs)."""
+    """Put the course's bank and quizzes into the pack (deterministic, for byte-equal packs).
+
+    A question GIFT cannot hold refuses the export (PackError naming it): a pack that quietly
+    lost a question would import as a different course.
+    """
     questions = bank.bank(course)
     in_quiz_files: set[int] = set()
+    problems: list[PackProblem] = []
+
+    def write(name: str, chosen: list[Question]) -> None:
+        export = bank_to_gift(chosen)
+        pack.quizzes[name] = export.text
+        problems.extend(PackProblem(f"quizzes/{name}", None, note) for note in export.left_out)
+
     for quiz in services.quizzes_of(course):
         lines: list[dict[str, Any]] = []
         fixed = [slot.question for slot in quiz.slots if slot.question is not None]
         fixed = [q for q in fixed if q.retired_at is None]
         if fixed:
             name = f"{quiz.key}.gift"
-            pack.quizzes[name] = bank_to_gift(fixed)
+            write(name, fixed)
             in_quiz_files.update(q.id for q in fixed)
             lines.append({"file": name})
         for slot in quiz.slots:
@@ -52,7 +65,9 @@ def export_quizzes(course: Course, pack: CoursePack) -> None:
         pack.quiz_settings.append({"key": quiz.key, **_settings_of(quiz), "questions": lines})
     rest = [q for q in questions if q.id not in in_quiz_files]
     if rest:
-        pack.quizzes[BANK_FILE] = bank_to_gift(rest)
+        write(BANK_FILE, rest)
+    if problems:
+        raise PackError(problems)
 
 
 def _settings_of(quiz: Quiz) -> dict[str, Any]:
@@ -104,6 +119,9 @@ def import_quizzes(course: Course, pack: CoursePack, user: User) -> None:
         except GiftError as error:
             problems.append(PackProblem(f"quizzes/{name}", error.line, error.message))
             continue
+        # A pack says what it means: an item GIFT reads but the bank cannot hold is an error.
+        problems += [PackProblem(f"quizzes/{name}", s.line, s.reason) for s in parsed.skipped]
+        problems += _missing_media(pack, name, parsed)
         default_category = PurePosixPath(name).stem
         questions = []
         for item in parsed.items:
@@ -126,6 +144,30 @@ def import_quizzes(course: Course, pack: CoursePack, user: User) -> None:
             problems += _apply_quiz(course, pack, index, entry, by_file)
     if problems:
         raise PackError(problems)
+
+
+def _missing_media(pack: CoursePack, name: str, parsed: GiftResult) -> list[PackProblem]:
+    """Every reference of the file's questions to a `media/…` file the pack lacks."""
+    lines = pack.quizzes[name].split("\n")
+    problems = []
+    for item in parsed.items:
+        for text, text_format in item.spec.texts():
+
+            def render(raw: str, base: str, text_format: str = text_format) -> str:
+                return render_text(raw, text_format, base)
+
+            for missing, _line in media_refs.missing(text, render, pack.media):
+                # The first line of the question that names the file.
+                at = next(
+                    (
+                        n
+                        for n in range(item.line, len(lines) + 1)
+                        if f"media/{missing}" in lines[n - 1]
+                    ),
+                    item.line,
+                )
+                problems.append(PackProblem(f"quizzes/{name}", at, media_refs.not_in_pack(missing)))
+    return list(dict.fromkeys(problems))
 
 
 def _existing(course: Course) -> dict[tuple[str, Any], Question]:
@@ -178,6 +220,16 @@ OUT_OF_RANGE = {
 }
 
 
+# The quiz services' field names -> the keys of a quiz entry in course.yaml.
+SETTING_KEYS = {
+    "title": "title",
+    "pass_mark": "pass_mark",
+    "time_limit": "time_limit_minutes",
+    "module": "module",
+    "key": "key",
+}
+
+
 def _message(error: ErrorDetails) -> str:
     """The trainer's words for a pydantic error, by where it is and what kind it is."""
     loc = error["loc"]
@@ -190,6 +242,9 @@ def _message(error: ErrorDetails) -> str:
         return _("Unknown quiz setting “%(name)s”.", name=name)
     if error["type"] in OUT_OF_RANGE:
         return _("The value of “%(name)s” is out of range.", name=name)
+    if error["type"] == "pack_choice":
+        values = (error.get("ctx") or {}).get("values", "")
+        return _("“%(name)s” must be one of: %(values)s.", name=name, values=values)
     return _("“%(name)s” has the wrong type.", name=name)
 
 
@@ -217,7 +272,9 @@ def _apply_quiz(
             if message:
                 return [_problem(pack, (*where, "questions", j), message)]
     except ServiceError as error:
-        return [_problem(pack, where, error.message)]
+        # At the setting the service names, when it names one (the entry's line otherwise).
+        key = SETTING_KEYS.get(error.field or "")
+        return [_problem(pack, (*where, key) if key else where, error.message)]
     db.session.flush()
     return []
 

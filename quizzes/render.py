@@ -30,22 +30,15 @@ def inline(html_text: str) -> str:
 
 
 def render_spec(spec: QuestionSpec, media_base: str | None = None) -> dict[str, str]:
-    """Every text of a question mapped to its HTML: {raw text: html}."""
-    fmt = spec.text_format
-    texts = [
-        spec.text,
-        spec.text_after,
-        spec.general_feedback,
-        spec.feedback_true,
-        spec.feedback_false,
-    ]
-    texts += [o.text for o in spec.options] + [o.feedback for o in spec.options]
-    texts += [a.feedback for a in spec.answers] + [n.feedback for n in spec.numeric]
-    texts += [p.left for p in spec.pairs] + [p.right for p in spec.pairs]
+    """Every text of a question mapped to its HTML in its own format: {raw text: html}.
+
+    The same raw text in two formats (rare: one answer `[html]`, another plain) renders as
+    the first one met.
+    """
     rendered = {}
-    for text in texts:
-        if text and text not in rendered:
-            rendered[text] = inline(render_text(text, fmt, media_base))
+    for text, text_format in spec.texts():
+        if text not in rendered:
+            rendered[text] = inline(render_text(text, text_format, media_base))
     if spec.text:
-        rendered[spec.text] = render_text(spec.text, fmt, media_base)  # the stem keeps its blocks
+        rendered[spec.text] = render_text(spec.text, spec.text_format, media_base)  # blocks kept
     return rendered

@@ -41,3 +41,12 @@ def build_course(owner: User, slug: str = "info-work", publish: bool = True) -> 
         publishing.publish(course, db.session.merge(owner), "Первая версия")
     db.session.commit()
     return course
+
+
+def add_scheme(course: Course) -> None:
+    """Give the course the image its lesson "reach" shows (media/scheme.png); needs MEDIA_ROOT."""
+    from courses.media import store_media
+    from tests.test_course_media import tiny_png
+
+    store_media(course, "scheme.png", tiny_png(), None, exact_name=True)
+    db.session.commit()

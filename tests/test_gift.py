@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quizzes.gift import GiftError, GiftItem, GiftSkipped, parse_gift, to_gift
+from quizzes.gift import GiftError, GiftItem, GiftLoss, GiftSkipped, parse_gift, to_gift
+from quizzes.gift.text import KNOWN_MARKER_RE
 from quizzes.gift.write import format_number, format_percent
 from quizzes.spec import TEXT_FORMATS, NumericAnswer, Option, Pair, QuestionSpec, TextAnswer
 
@@ -141,7 +142,9 @@ def test_no_marker_means_moodle_format_and_brackets_that_are_no_marker_are_text(
     assert one("[ст. 81 ТК РФ] Увольнение по инициативе работодателя {T}").text == (
         "[ст. 81 ТК РФ] Увольнение по инициативе работодателя"
     )
-    assert one("Вопрос {=[html]<b>ответ</b>}").answers == [TextAnswer("[html]<b>ответ</b>")]
+    # A short answer drops its marker (Moodle does too): it is compared, never shown.
+    assert one("Вопрос {=[html]<b>ответ</b>}").answers == [TextAnswer("<b>ответ</b>")]
+    assert one("Вопрос {=[sic] ответ}").answers == [TextAnswer("[sic] ответ")]
 
 
 def test_escapes_in_every_text() -> None:
@@ -393,29 +396,30 @@ def test_general_feedback() -> None:
     assert one("Q {=a#fb ~b #####general}").general_feedback == "general"
 
 
+DESCRIPTION = "Descriptions (text without “{…}”) are not imported."
+ESSAY = "Essay questions (an empty “{}”) are not imported: this platform has no essays yet."
+
+
 def test_essay_is_skipped() -> None:
     result = parse_gift("Текст\n\n::Эссе:: Опишите роль профсоюза. {}\n\nWrite {\n####hint\n}")
     assert result.items == []
     assert result.skipped == [
-        GiftSkipped(1, "Description items are not imported."),
-        GiftSkipped(3, "Essay questions are not supported."),
-        GiftSkipped(5, "Essay questions are not supported."),
+        GiftSkipped(1, DESCRIPTION),
+        GiftSkipped(3, ESSAY),
+        GiftSkipped(5, ESSAY),
     ]
 
 
 def test_description_is_skipped() -> None:
     result = parse_gift("::Введение:: Следующие вопросы — о колдоговоре.\n\nВопрос {T}")
-    assert result.skipped == [GiftSkipped(1, "Description items are not imported.")]
+    assert result.skipped == [GiftSkipped(1, DESCRIPTION)]
     assert [item.line for item in result.items] == [3]
 
 
-def test_numeric_feedback_for_any_other_answer_is_skipped() -> None:
-    result = parse_gift("Pi? {#\n=3.14:0.01\n~#Wrong\n}")
-    assert result.items == []
-    assert result.skipped == [
-        GiftSkipped(
-            1, "Numeric questions with feedback for any other answer (“~”) are not supported."
-        )
+def test_numeric_feedback_for_any_other_answer_is_read() -> None:
+    assert one("Pi? {#\n=3.14:0.01\n~#Wrong\n}").numeric == [
+        NumericAnswer(value=3.14, tolerance=0.01),
+        NumericAnswer(weight=0.0, feedback="Wrong"),
     ]
 
 
@@ -461,7 +465,11 @@ def test_moodle_export_reads_back() -> None:
         ("Question {\n=a -> b\n=c -> d\n=e\n}", 4, "“left -> right”"),
         ("Question {=a -> b}", 1, "at least two pairs."),
         ("Question {=a -> b #fb =c -> d}", 1, "cannot have “#feedback”"),
-        ("Question {=a -> =c -> d}", 1, "Both sides"),
+        ("Question {=a -> =c -> d}", 1, "right side of a matching pair needs text"),
+        ("Question {=a -> b = -> c}", 1, "at least two pairs."),
+        ("Pi? {#3.14 ~2#Wrong}", 1, "one “~#feedback”"),
+        ("Pi? {#3.14 ~#Wrong ~#Worse}", 1, "one “~#feedback”"),
+        ("Pi? {#~#Wrong}", 1, "no answers"),
         ("Question {#\n=3.14:0.01\n=abc\n}", 3, "“abc” is not a number."),
         ("Question {#3,14}", 1, "“3,14” is not a number (use a point for decimals)."),
         ("Question {#1:x}", 1, "“x” is not a number."),
@@ -499,7 +507,7 @@ def assert_sentence(message: str) -> None:
 
 
 def test_skip_reasons_are_sentences() -> None:
-    result = parse_gift("Intro\n\nEssay {}\n\nPi? {#=3.14:0.01 ~#Wrong}")
+    result = parse_gift("Intro\n\nEssay {}\n\nStar {=ab*c}")
     assert len(result.skipped) == 3
     for skipped in result.skipped:
         assert_sentence(skipped.reason)
@@ -610,9 +618,9 @@ def test_realistic_file() -> None:
     result = parse_gift(REALISTIC)
     assert len(result.items) == 16
     assert result.skipped == [
-        GiftSkipped(26, "Description items are not imported."),
-        GiftSkipped(51, "Essay questions are not supported."),
-        GiftSkipped(84, "Essay questions are not supported."),
+        GiftSkipped(26, DESCRIPTION),
+        GiftSkipped(51, ESSAY),
+        GiftSkipped(84, ESSAY),
     ]
     assert [item.line for item in result.items] == [
         6,
@@ -714,28 +722,50 @@ def test_to_gift_protects_texts_that_would_read_as_syntax() -> None:
         spec(
             "single",
             "Percent",
-            options=[Option("o1", "%50% off", 1.0), Option("o2", "%none", 0.0)],
+            options=[
+                Option("o1", "%50% off", 1.0),
+                Option("o2", "%none", 0.0),
+                Option("o3", "ok", 1.0),
+            ],
         ),
-        spec("shortanswer", "Arrow", answers=[TextAnswer("a->b"), TextAnswer("%50")]),
-        spec("matching", "M", pairs=[Pair("p1", "x->y", "z->w"), Pair("p2", "end-", ">start")]),
+        spec("shortanswer", "Arrow", answers=[TextAnswer("a-b"), TextAnswer("%50")]),
+        spec("shortanswer", "Stars", answers=[TextAnswer("a*b\\*"), TextAnswer("*", 0.0)]),
+        spec("shortanswer", "Marker", answers=[TextAnswer("[html]<b>"), TextAnswer("[1]")]),
+        spec("matching", "M", pairs=[Pair("p1", "xy", "z->w"), Pair("p2", "end-", ">start")]),
+        spec(
+            "single",
+            "Markers",
+            options=[Option("o1", "[plain]x", 1.0, "[html]y"), Option("o2", "[b]", 0.0)],
+        ),
     ]
     written = to_gift([("", item) for item in tricky])
     assert "[moodle]// not a comment" in written
     assert "[moodle][html] is a tag name" in written
-    assert "=%100%%50% off" in written
-    assert "=a-\\>b" in written
+    assert "~%100%%50% off" in written  # Moodle reads no weight after "="
+    assert "~%0%%none" in written
+    assert "=a\\*b\\\\\\*\n" in written  # a star is a wildcard in Moodle unless escaped
+    assert "=%0%*\n" in written
+    assert "=[moodle][html]<b>\n" in written
+    assert "=[moodle][plain]x#[moodle][html]y" in written
+    assert "=xy -> z->w" in written
     assert [item.spec for item in parse_gift(written).items] == tricky
 
 
 def test_to_gift_single_choice_markers() -> None:
     all_right = spec("single", "Q", options=[Option("o1", "a", 1.0), Option("o2", "b", 1.0)])
-    no_full_marks = spec("single", "Q", options=[Option("o1", "a", 0.5), Option("o2", "b", 0.5)])
-    assert "=a\n\t~%100%b" in to_gift([("", all_right)])
-    assert "=%50%a\n\t~%50%b" in to_gift([("", no_full_marks)])
-    assert [i.spec for i in parse_gift(to_gift([("", all_right), ("", no_full_marks)])).items] == [
+    partial = spec("single", "Q", options=[Option("o1", "a", 1.0), Option("o2", "b", 0.5)])
+    assert "=a\n\t~%100%b" in to_gift([("", all_right)])  # one "~" keeps it from short answer
+    assert "=a\n\t~%50%b" in to_gift([("", partial)])
+    assert [i.spec for i in parse_gift(to_gift([("", all_right), ("", partial)])).items] == [
         all_right,
-        no_full_marks,
+        partial,
     ]
+    # Moodle gives "=" full marks whatever follows, and all-"~" is multiple choice.
+    no_full_marks = spec("single", "Q", options=[Option("o1", "a", 0.5), Option("o2", "b", 0.5)])
+    with pytest.raises(GiftLoss, match="single-choice"):
+        to_gift([("", no_full_marks)])
+    # Our reader still takes "=%50%" (older exports wrote it).
+    assert one("Q {=%50%a ~%50%b}") == no_full_marks
 
 
 @pytest.mark.parametrize(
@@ -839,6 +869,10 @@ FRAGMENTS = [
     "TRUE",
     "https://example.org",
     "\u00a0",
+    "*",
+    "\\*",
+    "[plain]",
+    "[HTML]",
 ]
 # GIFT trims every text, so generated texts have no surrounding spaces or tabs.
 texts = st.lists(st.sampled_from(FRAGMENTS), max_size=8).map(
@@ -851,13 +885,20 @@ decimals = st.integers(-100_000, 100_000).map(lambda n: n / 100)
 tolerances = st.integers(0, 1_000).map(lambda n: n / 1000)
 
 
+own_formats = st.sampled_from(["", *TEXT_FORMATS])
+# Moodle reads any "->" among short answers as matching, and splits a pair at its first "->".
+no_arrow = texts.filter(lambda text: "->" not in text)
+no_arrow_filled = no_arrow.filter(bool)
+
+
 def options(weights: st.SearchStrategy[list[float]]) -> st.SearchStrategy[list[Option]]:
-    """Options o1, o2, ... with the given weights."""
+    """Options o1, o2, ... with the given weights, each text in its own format or not."""
+    one_option = st.tuples(filled, texts, own_formats, own_formats)
     return weights.flatmap(
-        lambda ws: st.tuples(*(st.tuples(filled, texts) for _ in ws)).map(
-            lambda pairs: [
-                Option(f"o{i}", text, weight, feedback)
-                for i, (weight, (text, feedback)) in enumerate(zip(ws, pairs, strict=True), 1)
+        lambda ws: st.tuples(*(one_option for _ in ws)).map(
+            lambda parts: [
+                Option(f"o{i}", *part[:1], weight, *part[1:])
+                for i, (weight, part) in enumerate(zip(ws, parts, strict=True), 1)
             ]
         )
     )
@@ -869,31 +910,61 @@ choice_options = options(
     st.lists(all_weights, min_size=2, max_size=5).filter(lambda ws: max(ws) > 0)
 )
 text_answers = st.lists(
-    st.builds(TextAnswer, filled, plain_weights, texts), min_size=1, max_size=4
-).filter(lambda answers: any(a.weight > 0 for a in answers))
-numeric_answers = st.lists(
-    st.one_of(
-        st.builds(
-            lambda v, t, w, f: NumericAnswer(value=v, tolerance=t, weight=w, feedback=f),
-            decimals,
-            tolerances,
-            plain_weights,
-            texts,
-        ),
-        st.builds(
-            lambda lo, width, w, f: NumericAnswer(low=lo, high=lo + width, weight=w, feedback=f),
-            decimals,
-            tolerances,
-            plain_weights,
-            texts,
-        ),
-    ),
+    st.builds(TextAnswer, no_arrow_filled, plain_weights, no_arrow, own_formats),
     min_size=1,
     max_size=4,
 ).filter(lambda answers: any(a.weight > 0 for a in answers))
-pairs = st.lists(st.tuples(filled, filled), min_size=2, max_size=4).map(
-    lambda sides: [Pair(f"p{i}", left, right) for i, (left, right) in enumerate(sides, 1)]
+numeric_answers = st.tuples(
+    st.lists(
+        st.one_of(
+            st.builds(
+                lambda v, t, w, f: NumericAnswer(value=v, tolerance=t, weight=w, feedback=f),
+                decimals,
+                tolerances,
+                plain_weights,
+                texts,
+            ),
+            st.builds(
+                lambda lo, width, w, f: NumericAnswer(
+                    low=lo, high=lo + width, weight=w, feedback=f
+                ),
+                decimals,
+                tolerances,
+                plain_weights,
+                texts,
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    ).filter(lambda answers: any(a.weight > 0 for a in answers)),
+    st.lists(st.builds(lambda f: NumericAnswer(weight=0.0, feedback=f), texts), max_size=1),
+).map(lambda parts: parts[0] + parts[1])
+# Rights are plain text: one that starts like a format marker is refused (GiftLoss, tested apart).
+rights = filled.filter(lambda text: not KNOWN_MARKER_RE.match(text))
+pairs = st.tuples(
+    st.lists(st.tuples(no_arrow_filled, rights, own_formats), min_size=2, max_size=4),
+    st.lists(rights, max_size=2),
+).map(
+    lambda sides: [
+        Pair(f"p{i}", left, right, fmt)
+        for i, (left, right, fmt) in enumerate(sides[0] + [("", r, "") for r in sides[1]], 1)
+    ]
 )
+
+
+def as_read(question: QuestionSpec) -> QuestionSpec:
+    """The question as the reader gives it: no own format for an empty text or one that is the
+    question's."""
+    items = [question, *question.options, *question.answers, *question.numeric, *question.pairs]
+    for item in items:
+        for name in [n for n in vars(item) if n.endswith("_format") and n != "text_format"]:
+            if not getattr(item, name.removesuffix("_format"), "") and name != "left_format":
+                setattr(item, name, "")
+        if isinstance(item, Pair) and not item.left:
+            item.left_format = ""
+        if isinstance(item, Option) and not item.feedback:
+            item.feedback_format = ""
+    return question.without_default_formats()
 
 
 @st.composite
@@ -907,12 +978,21 @@ def questions(draw: st.DrawFn) -> QuestionSpec:
         "text_format": draw(st.sampled_from(TEXT_FORMATS)),
         "text_after": draw(texts),
         "general_feedback": draw(texts),
+        "general_feedback_format": draw(own_formats),
     }
     if type_ in ("single", "multiple"):
         fields["options"] = draw(choice_options)
+        if type_ == "single":  # GIFT marks single choice by a full-marks `=` answer
+            first = fields["options"][0]  # type: ignore[index]
+            first.weight = 1.0
+            first.text = "x" + first.text if first.text.startswith("%") else first.text
     elif type_ == "truefalse":
         fields.update(
-            truth=draw(st.booleans()), feedback_true=draw(texts), feedback_false=draw(texts)
+            truth=draw(st.booleans()),
+            feedback_true=draw(texts),
+            feedback_false=draw(texts),
+            feedback_true_format=draw(own_formats),
+            feedback_false_format=draw(own_formats),
         )
     elif type_ == "shortanswer":
         fields["answers"] = draw(text_answers)
@@ -920,7 +1000,7 @@ def questions(draw: st.DrawFn) -> QuestionSpec:
         fields["numeric"] = draw(numeric_answers)
     else:
         fields["pairs"] = draw(pairs)
-    return QuestionSpec(type=type_, text=draw(texts), **fields)  # type: ignore[arg-type]
+    return as_read(QuestionSpec(type=type_, text=draw(texts), **fields))  # type: ignore[arg-type]
 
 
 categories = st.sampled_from(["", "Курс", "Курс/Модуль 1", "Trade unions/Law", "Ёлки: зима"])

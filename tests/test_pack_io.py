@@ -19,7 +19,7 @@ from courses.packs import (
     write_pack_zip,
 )
 from tests.conftest import post
-from tests.course_helpers import build_course
+from tests.course_helpers import add_scheme, build_course
 from tests.test_course_media import tiny_png
 from training.extensions import db
 
@@ -102,7 +102,7 @@ def test_conflicting_media_refuses_the_whole_pack(ctx, users, media_root):
 
 
 def test_cli_export_and_import(app, users, tmp_path, media_root):
-    build_course(users["trainer"])
+    add_scheme(build_course(users["trainer"]))
     runner = app.test_cli_runner()
     folder = tmp_path / "pack"
     r = runner.invoke(args=["courses", "export", "info-work", str(folder)])
@@ -143,7 +143,7 @@ def test_cli_names_file_and_line_of_every_problem(app, users, tmp_path, media_ro
 
 
 def test_trainer_uploads_and_downloads_packs_in_the_browser(login_as, users, media_root):
-    build_course(users["trainer"])
+    add_scheme(build_course(users["trainer"]))
     client = login_as("trainer")
     download = client.get("/author/info-work/export")
     assert download.headers["Content-Type"] == "application/zip"

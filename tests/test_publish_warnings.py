@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from courses import services as course_services
 from courses.models import CourseRevision
 from quizzes import bank, services
 from tests.conftest import post
+from tests.course_helpers import add_scheme
 from tests.quiz_helpers import build_quiz, sample_specs
 from training.extensions import db
 
@@ -16,10 +18,16 @@ def add_quiz(course, title: str, **settings):
     return services.create_quiz(course, services.QuizSettings(title=title, **settings))
 
 
+@pytest.fixture
+def media_root(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+
+
 def test_the_publish_page_lists_closed_and_empty_required_quizzes_and_empty_modules(
-    login_as, users
+    login_as, users, media_root
 ):
     course, quiz = build_quiz(users["trainer"])
+    add_scheme(course)
     closed = add_quiz(course, "Закрытый", is_open=False, module_key="izmereniia")
     services.add_fixed(closed, quiz.slots[0].question)
     add_quiz(course, "Пустой", is_open=True)  # the final quiz, without questions
@@ -47,8 +55,8 @@ def test_the_publish_page_lists_closed_and_empty_required_quizzes_and_empty_modu
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseRevision)) == 2
 
 
-def test_a_sound_course_publishes_without_warnings(login_as, users):
-    build_quiz(users["trainer"])
+def test_a_sound_course_publishes_without_warnings(login_as, users, media_root):
+    add_scheme(build_quiz(users["trainer"])[0])
     client = login_as("trainer")
     client.set_cookie("lang", "en")
     page = client.get("/author/info-work/publish").get_data(as_text=True)

@@ -13,6 +13,7 @@ from courses.packs import PackError, course_to_pack, import_pack, read_pack_zip,
 from quizzes import bank, services
 from quizzes.models import Question, Quiz, QuizSlot
 from quizzes.spec import QuestionSpec
+from tests.course_helpers import add_scheme
 from tests.quiz_helpers import build_quiz
 from training.extensions import db
 
@@ -28,6 +29,7 @@ def count(model) -> int:
 
 def quiz_course(users):
     course, _quiz = build_quiz(users["trainer"], pass_mark=80, attempts_allowed=3)
+    add_scheme(course)
     extra = bank.add_question(
         course,
         QuestionSpec(type="truefalse", text="Лид — первый абзац.", truth=True),

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
+from courses import media_refs
 from courses.keys import KEY_RE, SLUG_RE
 from courses.media_types import extension_fits, is_safe_filename, sniff_media_type
 from courses.packs.archive import PackProblem
@@ -274,6 +275,22 @@ def check_files(media: object, quizzes: object, issues: list[Issue]) -> None:
             issues.append(Issue(file, (), _filename_message() + " " + _("Quizzes end in .gift.")))
         elif not isinstance(text, str):
             issues.append(Issue(file, (), _("A quiz must be text.")))
+
+
+def media_reference_issues(pack: CoursePack) -> list[Issue]:
+    """Every lesson's reference to a `media/…` file the pack lacks, at its line of the file."""
+    media = pack.media if isinstance(pack.media, dict) else {}
+    issues = []
+    for module in pack.modules if isinstance(pack.modules, list) else []:
+        for lesson in module.lessons:
+            if not isinstance(lesson.body, str):
+                continue
+            for name, line in media_refs.missing(lesson.body, media_refs.markdown, media):
+                at = line + lesson.body_line - 1 if lesson.body_line else None
+                issues.append(
+                    Issue(f"lessons/{lesson.key}.md", (), media_refs.not_in_pack(name), at)
+                )
+    return issues
 
 
 def _filename_message() -> str:

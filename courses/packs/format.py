@@ -23,6 +23,8 @@ class PackLesson:
     title: str
     body: str
     required: bool = True
+    # The file line the body starts on, when read from a file (for problems' line numbers).
+    body_line: int | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -20,11 +20,19 @@ from courses.packs.checks import (
     check_files,
     key_message,
     locate,
+    media_reference_issues,
     tidy,
     validation_issues,
 )
 from courses.packs.format import COURSE_FILE, CoursePack, PackLesson, PackModule
-from courses.packs.yaml_reader import MAX_DEPTH, MAX_NODES, MAX_VALUE, YamlRefused, read_yaml
+from courses.packs.yaml_reader import (
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_VALUE,
+    YamlRefused,
+    quote_left_open,
+    read_yaml,
+)
 
 
 def refusal_message(reason: str) -> str:
@@ -71,9 +79,13 @@ class _Reader:
             self.add(file, (), refusal_message(error.reason), line)
             return False, None
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
+            mark = quote_left_open(text, error)
+            if mark is not None:
+                message = _("YAML syntax error: the quote opened on this line is not closed.")
+            else:
+                mark = error.problem_mark or error.context_mark
+                message = _("YAML syntax error: %(error)s.", error=error.problem or error.context)
             line = mark.line + 1 + offset if mark else None
-            message = _("YAML syntax error: %(error)s.", error=error.problem or error.context)
             self.add(file, (), message, line)
             return False, None
         except yaml.YAMLError as error:
@@ -115,7 +127,8 @@ class _Reader:
         if "title" not in front:
             self.add(file, ("title",), _("The front matter has no title."), 2)
         body = "\n".join(lines[end + 1 :]).rstrip()
-        return PackLesson(key, front.get("title", ""), body, front.get("required", True))
+        # The body starts on the line after the closing "---" (file line end + 2).
+        return PackLesson(key, front.get("title", ""), body, front.get("required", True), end + 2)
 
     def validate(self, model: type[BaseModel], data: dict, file: str) -> None:
         """Check `data` against a pydantic model, noting each problem at its YAML path."""
@@ -258,7 +271,7 @@ def _parse(files: dict[str, bytes], problems: list[PackProblem]) -> CoursePack:
     else:
         pack.media, pack.quizzes = found.media, quizzes
         pack.course_node = reader.nodes.get(COURSE_FILE, (None, 0))[0]
-        checks = check(pack)
+        checks = check(pack) + media_reference_issues(pack)
     problems = [
         *problems,
         *locate(reader.issues, reader.nodes, set()),

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
+from yaml.parser import ParserError
 
 MAX_NODES = 20_000  # the largest starter course.yaml has about 400
 MAX_DEPTH = 20  # course.yaml nests 5 deep
@@ -63,3 +64,28 @@ def read_yaml(text: str) -> tuple[yaml.Node | None, Any]:
         return node, (loader.construct_document(node) if node is not None else None)
     finally:
         loader.dispose()
+
+
+def quote_left_open(text: str, error: yaml.MarkedYAMLError) -> yaml.Mark | None:
+    """Where a quote opens that most likely caused `error`, or None.
+
+    An unclosed quote makes the reader run on to the end of the file (or to the next quote,
+    several lines on) and fail there; the mistake is where the quote opened.
+    """
+    if error.context and "quoted scalar" in error.context and error.context_mark:
+        return error.context_mark
+    if not isinstance(error, ParserError) or error.problem_mark is None:
+        return None
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= error.problem_mark.index:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
+                found = token
+    except yaml.YAMLError:
+        pass  # the tokens before the error are all there is
+    # Only a quoted value that ran from an earlier line onto the line of the error explains it.
+    if found is None or found.start_mark.line == found.end_mark.line:
+        return None
+    return found.start_mark if found.end_mark.line == error.problem_mark.line else None

@@ -8,17 +8,26 @@ bank in and out of GIFT). Each question type writes and reads its own answer blo
 from __future__ import annotations
 
 from quizzes.gift.read import GiftItem, GiftResult, GiftSkipped, parse_gift
-from quizzes.gift.service import add_gift_items, bank_to_gift, import_gift
+from quizzes.gift.service import (
+    GiftExport,
+    add_gift_items,
+    bank_to_gift,
+    gift_problem,
+    import_gift,
+)
 from quizzes.gift.text import GiftError
-from quizzes.gift.write import to_gift
+from quizzes.gift.write import GiftLoss, to_gift
 
 __all__ = [
     "GiftError",
+    "GiftExport",
     "GiftItem",
+    "GiftLoss",
     "GiftResult",
     "GiftSkipped",
     "add_gift_items",
     "bank_to_gift",
+    "gift_problem",
     "import_gift",
     "parse_gift",
     "to_gift",

@@ -17,6 +17,14 @@ _WEIGHT_RE = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
 @dataclass
+class Marked:
+    """A text and the format its `[html]`-style marker named ("" without a marker)."""
+
+    format: str
+    text: str
+
+
+@dataclass
 class Answer:
     """One answer of a block: its `=`/`~` marker ("" when unmarked) and its source span."""
 
@@ -102,19 +110,19 @@ def weight(block: Block, answer: Answer) -> tuple[float | None, int]:
     return float(Decimal(raw) / 100), close + 1
 
 
-def text_and_feedback(block: Block, answer: Answer, start: int) -> tuple[str, str]:
-    """An answer's text (required) and its #feedback."""
+def text_and_feedback(block: Block, answer: Answer, start: int) -> tuple[Marked, Marked]:
+    """An answer's text (required) and its #feedback, each with the format its marker names."""
     stop = text_end(block, answer)
-    text = block.value(start, stop)
-    if not text:
+    text = Marked(*block.formatted(start, stop))
+    if not text.text:
         raise block.error(answer.pos, _("An answer has no text."))
     return text, feedback(block, answer)
 
 
-def feedback(block: Block, answer: Answer) -> str:
-    """An answer's #feedback, or ""."""
+def feedback(block: Block, answer: Answer) -> Marked:
+    """An answer's #feedback with its format, or an empty one."""
     stop = text_end(block, answer)
-    return block.value(stop + 1, answer.end) if stop < answer.end else ""
+    return Marked(*block.formatted(stop + 1, answer.end)) if stop < answer.end else Marked("", "")
 
 
 def require_positive(block: Block, weights: list[float], brace: int) -> None:

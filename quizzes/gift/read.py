@@ -12,8 +12,12 @@ Reading follows Moodle's importer (question/format/gift), with these choices:
   missing blank line between two questions, so it is an error.
 * No format marker means `text_format="moodle"`; `to_gift` omits the marker for "moodle" unless
   the text itself starts like a marker. `[word]` with letters only is a marker, and an unknown
-  one is an error; anything else in brackets (`[1]`, `[ст. 81]`) is text. Answers and feedback
-  keep any marker as text.
+  one is an error; anything else in brackets (`[1]`, `[ст. 81]`) is text.
+* Answers, feedback (general too) and matching sides take a marker of their own as in Moodle
+  (`~[plain]blue # [html]<b>no</b>`): the marker is stripped and the text has that format
+  (the question's format without one; `[Word]` in any case, an unknown one stays text). Short
+  and numeric answers drop it (they are compared, not shown), and matching rights are plain
+  text whatever the marker said (a select shows them), so learners never see the brackets.
 * Choice questions: any `=` answer makes "single" (Moodle's "one answer only"), all-`~` makes
   "multiple"; `=%n%` and `~%n%` weights work in both. Weights may be -100..100 in every type.
 * True/false `{T#first#second}`: Moodle shows the first feedback to a wrong answer and the
@@ -21,8 +25,13 @@ Reading follows Moodle's importer (question/format/gift), with these choices:
   `{F}` first -> feedback_true, second -> feedback_false.
 * `$CATEGORY: $course$/top/A/B` gives "A/B": the `$...$/` context and Moodle's hidden "top"
   root are dropped. A `$CATEGORY:` line ends the question before it even without a blank line.
-* `\\>` is accepted as an escape for `>`; `to_gift` writes "->" as "-\\>" where a bare arrow
-  would change the meaning (matching left sides, short answers). Moodle has no such escape.
+* There is no escape for ">" (nor in Moodle): a "->" inside a matching left side or a short
+  answer cannot be written, and `to_gift` says so (GiftLoss) instead of writing another question.
+* Matching `= -> extra` (an empty left side) is a distractor: one more wrong right side.
+* Short answer `=%0%*#feedback`: "*" alone is any other response; `\\*` is a literal star and a
+  star inside an answer (Moodle's wildcard) skips the question. Numeric `~#feedback` is the
+  feedback for any other number.
+* Essays (`{}`) and descriptions (no braces) are skipped, each with its line and reason.
 """
 
 from __future__ import annotations
@@ -130,7 +139,9 @@ def _question(block: Block, category: str) -> GiftItem | GiftSkipped:
     brace = block.find("{", pos, end)
     close = block.find("}", pos, end)
     if brace == -1 and close == -1:
-        return GiftSkipped(block.first_line, _("Description items are not imported."))
+        return GiftSkipped(
+            block.first_line, _("Descriptions (text without “{…}”) are not imported.")
+        )
     if close != -1 and (brace == -1 or close < brace):
         raise block.error(close, _("“}” without “{”."))
     if close == -1 or block.find("{", brace + 1, close) != -1:
@@ -140,7 +151,10 @@ def _question(block: Block, category: str) -> GiftItem | GiftSkipped:
     general = block.rfind("####", brace + 1, close)
     answers_start, answers_end = block.trim(brace + 1, close if general == -1 else general)
     if answers_start == answers_end:
-        return GiftSkipped(block.first_line, _("Essay questions are not supported."))
+        return GiftSkipped(
+            block.first_line,
+            _("Essay questions (an empty “{}”) are not imported: this platform has no essays yet."),
+        )
     spec = parse_answers(block, answers_start, answers_end, brace)
     if isinstance(spec, str):
         return GiftSkipped(block.first_line, spec)
@@ -148,8 +162,9 @@ def _question(block: Block, category: str) -> GiftItem | GiftSkipped:
     spec.text_format = text_format
     spec.text = block.value(pos, brace)
     spec.text_after = block.value(close + 1, end)
-    spec.general_feedback = block.value(general + 4, close) if general != -1 else ""
-    return GiftItem(category, spec, block.first_line)
+    if general != -1:
+        spec.general_feedback_format, spec.general_feedback = block.formatted(general + 4, close)
+    return GiftItem(category, spec.without_default_formats(), block.first_line)
 
 
 def _check_tail(block: Block, close: int, end: int) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-# What a backslash escapes. `\>` is our addition (Moodle has none): the writer needs it to put
-# "->" into a matching left side or a short answer, where a bare "->" reads as a matching arrow.
+# What a backslash escapes, as in Moodle (which has no escape for ">" or "[").
 UNESCAPES = {
     "~": "~",
     "=": "=",
@@ -17,9 +16,8 @@ UNESCAPES = {
     ":": ":",
     "\\": "\\",
     "n": "\n",
-    ">": ">",
 }
-_ESCAPE_RE = re.compile(r"\\[~=#{}:\\n>]")
+_ESCAPE_RE = re.compile(r"\\[~=#{}:\\n]")
 _ESCAPES = str.maketrans(
     {
         "\\": "\\\\",
@@ -34,6 +32,8 @@ _ESCAPES = str.maketrans(
 )
 # A format marker at the start of a question text: `[markdown]`, and `[word]` in general.
 MARKER_RE = re.compile(r"\[([A-Za-z]+)\]")
+# A known format marker at the start of any other text (answers, feedback, matching sides).
+KNOWN_MARKER_RE = re.compile(r"\[(markdown|html|plain|moodle)\]", re.IGNORECASE)
 # Whitespace GIFT trims around every text; other spaces (no-break, ideographic) are content.
 WHITESPACE = " \t\n\r\f\v"
 
@@ -52,10 +52,9 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def escape(text: str, *, arrows: bool = False) -> str:
-    """Text as GIFT source; `arrows` also escapes "->" (matching lefts, short answers)."""
-    escaped = normalise_newlines(text).translate(_ESCAPES)
-    return escaped.replace("->", "-\\>") if arrows else escaped
+def escape(text: str) -> str:
+    """Text as GIFT source."""
+    return normalise_newlines(text).translate(_ESCAPES)
 
 
 def unescape(raw: str) -> str:
@@ -128,3 +127,14 @@ class Block:
     def value(self, start: int, end: int) -> str:
         """The trimmed, unescaped text of start..end."""
         return unescape(self.raw(start, end))
+
+    def formatted(self, start: int, end: int) -> tuple[str, str]:
+        """The format a leading `[html]`-style marker names ("" without one) and the text after
+        it, trimmed and unescaped (Moodle's rule for answers, feedback and matching sides; an
+        unknown `[word]` is text)."""
+        raw = self.raw(start, end)
+        marker = KNOWN_MARKER_RE.match(raw)
+        if marker is None:
+            return "", unescape(raw)
+        text = unescape(raw[marker.end() :].strip(WHITESPACE))
+        return (marker[1].lower() if text else ""), text

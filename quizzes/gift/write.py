@@ -6,9 +6,18 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from quizzes.gift.text import MARKER_RE, WHITESPACE, escape
+from quizzes.gift.text import KNOWN_MARKER_RE, MARKER_RE, WHITESPACE, escape
 from quizzes.spec import TEXT_FORMATS, QuestionSpec
 from quizzes.types.base import REGISTRY
+
+
+class GiftLoss(ValueError):
+    """Something a question holds that GIFT, as Moodle reads it, cannot; `message` says what,
+    in the trainer's words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def to_gift(items: list[tuple[str, QuestionSpec]]) -> str:
@@ -49,7 +58,8 @@ def write_question(spec: QuestionSpec) -> str:
         text = f"[{spec.text_format}]{text}"
     if text:
         head.append(text)
-    head.append(kind.to_gift(spec, escape(spec.general_feedback)))
+    general = marked(spec.general_feedback, spec.general_feedback_format, spec.text_format)
+    head.append(kind.to_gift(spec, general))
     if spec.text_after:
         head.append(escape(spec.text_after))
     return " ".join(head)
@@ -77,17 +87,33 @@ def check_weights(weights: list[float], what: str) -> None:
         raise ValueError(f"{what}: no answer has a positive weight")
 
 
-def answer_text(text: str, what: str, *, arrows: bool = False) -> str:
-    """An answer's escaped text, which must not be empty."""
-    escaped = escape(text, arrows=arrows)
-    if not escaped.strip(WHITESPACE):
-        raise ValueError(f"{what}: an answer has no text")
+def marked(text: str, own: str, default: str) -> str:
+    """A text as GIFT source with a `[format]` marker when its format is not `default` (the
+    question's) or the text itself starts like a marker; nothing for an empty text."""
+    if not text:
+        return ""
+    escaped = escape(text)
+    text_format = own or default
+    if text_format != default or KNOWN_MARKER_RE.match(escaped):
+        return f"[{text_format}]{escaped}"
     return escaped
 
 
-def feedback(text: str) -> str:
-    """`#feedback`, or nothing."""
-    return f"#{escape(text)}" if text else ""
+def answer_text(text: str, what: str, own: str = "", default: str = "moodle") -> str:
+    """An answer's text as GIFT source (marked as `marked` does), which must not be empty."""
+    if not has_text(text):
+        raise ValueError(f"{what}: an answer has no text")
+    return marked(text, own, default)
+
+
+def has_text(text: str) -> bool:
+    """Whether a text survives GIFT's trimming (an escaped newline does)."""
+    return bool(escape(text).strip(WHITESPACE))
+
+
+def feedback(text: str, own: str = "", default: str = "moodle") -> str:
+    """`#feedback` (marked as `marked` does), or nothing."""
+    return f"#{marked(text, own, default)}" if text else ""
 
 
 def weight_prefix(weight: float, text: str) -> str:

@@ -10,7 +10,14 @@ from werkzeug.datastructures import MultiDict
 
 from quizzes.gift import answers as gift
 from quizzes.gift.text import Block
-from quizzes.gift.write import answer_block, answer_text, check_weights, feedback, format_percent
+from quizzes.gift.write import (
+    GiftLoss,
+    answer_block,
+    answer_text,
+    check_weights,
+    feedback,
+    format_percent,
+)
 from quizzes.spec import Option, QuestionSpec
 from quizzes.types.base import GradeResult, InvalidResponse, QuestionType, clamp, require
 
@@ -38,25 +45,32 @@ class ChoiceType(QuestionType):
         require(max(o.weight for o in spec.options) > 0, _("At least one option must earn marks."))
 
     def to_gift(self, spec: QuestionSpec, general: str) -> str:
-        """`=right`, `~wrong`, `~%50%partial`."""
+        """`=right`, `~wrong`, `~%50%partial`, `~%100%right` (Moodle reads a weight only after
+        `~`: `=%50%x` would be a right answer with the text "%50%x")."""
         weights = [option.weight for option in spec.options]
         if len(weights) < 2:
             raise ValueError("a choice question needs at least two options")
         check_weights(weights, "choice question")
+        texts = [
+            answer_text(option.text, "choice question", option.text_format, spec.text_format)
+            for option in spec.options
+        ]
         lines = []
-        for option, equal in zip(spec.options, self._equals(weights), strict=True):
-            text = answer_text(option.text, "choice question")
-            default = 1.0 if equal else 0.0
-            # An explicit weight also protects a text that starts with "%".
-            if option.weight == default and not text.startswith("%"):
-                percent = ""
-            else:
-                percent = f"%{format_percent(option.weight)}%"
-            lines.append(f"{'=' if equal else '~'}{percent}{text}{feedback(option.feedback)}")
+        for option, text, equal in zip(
+            spec.options, texts, self._equals(weights, texts), strict=True
+        ):
+            if equal:
+                marker = "="
+            elif option.weight == 0 and not text.startswith("%"):
+                marker = "~"
+            else:  # an explicit weight also protects a text that starts with "%"
+                marker = f"~%{format_percent(option.weight)}%"
+            remark = feedback(option.feedback, option.feedback_format, spec.text_format)
+            lines.append(f"{marker}{text}{remark}")
         return answer_block(lines, general)
 
-    def _equals(self, weights: list[float]) -> list[bool]:
-        """Which options GIFT marks with `=` rather than `~`."""
+    def _equals(self, weights: list[float], texts: list[str]) -> list[bool]:
+        """Which options GIFT marks with `=` (full marks) rather than `~`."""
         return [False] * len(weights)
 
     def from_gift(self, block: Block, start: int, end: int, brace: int) -> QuestionSpec:
@@ -68,7 +82,9 @@ class ChoiceType(QuestionType):
             if weight is None:
                 weight = 1.0 if answer.marker == "=" else 0.0
             text, remark = gift.text_and_feedback(block, answer, text_start)
-            options.append(Option(f"o{number}", text, weight, remark))
+            options.append(
+                Option(f"o{number}", text.text, weight, remark.text, text.format, remark.format)
+            )
         if len(options) < 2:
             raise block.error(brace, _("A multiple-choice question needs at least two answers."))
         gift.require_positive(block, [option.weight for option in options], brace)
@@ -105,13 +121,20 @@ class SingleChoice(ChoiceType):
     def full_marks(self, spec: QuestionSpec) -> str:
         return max(spec.options, key=lambda o: o.weight).id
 
-    def _equals(self, weights: list[float]) -> list[bool]:
-        # `=` is what makes it "single" and full marks read best as `=`; without a full-marks
-        # option the best one gets `=%n%`. At least one `~` must stay, or it reads as short answer.
-        if 1.0 in weights and weights.count(1.0) < len(weights):
-            return [weight == 1.0 for weight in weights]
-        equals = [False] * len(weights)
-        equals[weights.index(max(weights))] = True
+    def _equals(self, weights: list[float], texts: list[str]) -> list[bool]:
+        # An `=` is what makes it "single" in GIFT, and it means full marks: `=` for each 100%
+        # option whose text cannot be taken for a weight. At least one `~` must stay, or the
+        # block reads as short answers.
+        equals = [w == 1.0 and not t.startswith("%") for w, t in zip(weights, texts, strict=True)]
+        if all(equals):
+            equals[-1] = False
+        if not any(equals):
+            raise GiftLoss(
+                _(
+                    "GIFT marks a single-choice question by an answer worth full marks; without "
+                    "one Moodle reads it as multiple choice."
+                )
+            )
         return equals
 
 

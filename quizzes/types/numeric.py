@@ -10,7 +10,14 @@ from flask_babel import gettext as _
 
 from quizzes.gift import answers as gift
 from quizzes.gift.text import Block
-from quizzes.gift.write import answer_block, check_weights, feedback, format_number, weight_prefix
+from quizzes.gift.write import (
+    GiftLoss,
+    answer_block,
+    check_weights,
+    feedback,
+    format_number,
+    weight_prefix,
+)
 from quizzes.spec import NumericAnswer, QuestionSpec
 from quizzes.types.base import (
     GradeResult,
@@ -48,6 +55,8 @@ class Numeric(QuestionType):
         if value is None:
             return GradeResult(0.0)
         matches = [a for a in spec.numeric if _matches(a, value)]
+        # The answer for any other number counts only when no other answer matches.
+        matches = matches or [a for a in spec.numeric if a.any_other]
         label = (f"{value:g}",)
         if not matches:
             return GradeResult(0.0, (), label)
@@ -57,7 +66,7 @@ class Numeric(QuestionType):
     def correct_answer(self, spec: QuestionSpec) -> list[str]:
         result = []
         for a in spec.numeric:
-            if a.weight < 1:
+            if a.weight < 1 or a.any_other:
                 continue
             if a.low is not None and a.high is not None:
                 result.append(f"{a.low:g}…{a.high:g}")
@@ -68,20 +77,31 @@ class Numeric(QuestionType):
         return result
 
     def full_marks(self, spec: QuestionSpec) -> str:
-        best = max(spec.numeric, key=lambda a: a.weight)
+        best = max((a for a in spec.numeric if not a.any_other), key=lambda a: a.weight)
         return str(best.value if best.value is not None else best.low)
 
     def check_spec(self, spec: QuestionSpec) -> None:
-        accepted = any(a.weight > 0 for a in spec.numeric)
+        accepted = any(a.weight > 0 for a in spec.numeric if not a.any_other)
         require(accepted, _("A numeric question needs an accepted answer."))
+        require(
+            sum(a.any_other for a in spec.numeric) <= 1,
+            _("Only one answer may be for any other number."),
+        )
 
     def to_gift(self, spec: QuestionSpec, general: str) -> str:
         """`{#3.14:0.01}`, or one `=%50%1..5#feedback` a line."""
-        check_weights([answer.weight for answer in spec.numeric], "numeric question")
+        answers = [a for a in spec.numeric if not a.any_other]
+        check_weights([answer.weight for answer in answers], "numeric question")
+        default = spec.text_format
         lines = [
-            f"={weight_prefix(a.weight, '')}{_gift_value(a)}{feedback(a.feedback)}"
-            for a in spec.numeric
+            f"={weight_prefix(a.weight, '')}{_gift_value(a)}"
+            f"{feedback(a.feedback, a.feedback_format, default)}"
+            for a in answers
         ]
+        for other in (a for a in spec.numeric if a.any_other):
+            if other.weight != 0:
+                raise GiftLoss(_("GIFT gives no marks for “any other number” (“~#feedback”)."))
+            lines.append(f"~{feedback(other.feedback, other.feedback_format, default)}")
         if len(lines) == 1 and not general and not lines[0].startswith("=%"):
             lines = [lines[0][1:]]  # inline, the `=` is not needed: `{#3.14:0.01}`
         return answer_block(lines, general, "{#")
@@ -89,11 +109,18 @@ class Numeric(QuestionType):
     def from_gift(self, block: Block, start: int, end: int, brace: int) -> QuestionSpec | str:
         """`{#3.14:0.01}`, `{#1..5}`, `{#=3.14:0 =%50%3.1:0.1#feedback}`."""
         start += 1  # past the `#`
-        if block.positions("~", start, end):
-            # Moodle's `~#feedback` is feedback for "any other answer", which the spec cannot hold.
-            return _(
-                "Numeric questions with feedback for any other answer (“~”) are not supported."
-            )
+        tildes = block.positions("~", start, end)
+        other = None
+        if tildes:
+            # Moodle's `~#feedback`: the feedback for any other number, after the answers.
+            catch_all = gift.Answer("~", tildes[0], tildes[0] + 1, end)
+            if len(tildes) > 1 or block.raw(catch_all.start, gift.text_end(block, catch_all)):
+                raise block.error(
+                    tildes[0], _("Write one “~#feedback” for any other number, after the answers.")
+                )
+            remark = gift.feedback(block, catch_all)
+            other = NumericAnswer(weight=0.0, feedback=remark.text, feedback_format=remark.format)
+            end = tildes[0]
         answers = gift.split(block, start, end, "=", unmarked=True)
         if not answers:
             raise block.error(brace, _("The answer block has no answers."))
@@ -102,9 +129,12 @@ class Numeric(QuestionType):
             weight, body = gift.weight(block, answer)
             number = _read_answer(block, answer.pos, block.raw(body, gift.text_end(block, answer)))
             number.weight = 1.0 if weight is None else weight
-            number.feedback = gift.feedback(block, answer)
+            remark = gift.feedback(block, answer)
+            number.feedback, number.feedback_format = remark.text, remark.format
             result.append(number)
         gift.require_positive(block, [answer.weight for answer in result], brace)
+        if other is not None:
+            result.append(other)
         return QuestionSpec(type="numeric", text="", numeric=result)
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from quizzes.gift.text import Block
-from quizzes.gift.text import escape as gift_escape
+from quizzes.gift.write import marked
 from quizzes.spec import QuestionSpec
 from quizzes.types.base import GradeResult, InvalidResponse, QuestionType, require
 
@@ -65,14 +65,14 @@ class TrueFalse(QuestionType):
         """`{TRUE#feedback when wrong#feedback when right}` on one line, the order Moodle uses."""
         if spec.truth is None:
             raise ValueError("a true/false question needs `truth`")
+        default = spec.text_format
+        on_true = marked(spec.feedback_true, spec.feedback_true_format, default)
+        on_false = marked(spec.feedback_false, spec.feedback_false_format, default)
         if spec.truth:
-            word, wrong, right = "TRUE", spec.feedback_false, spec.feedback_true
+            word, wrong, right = "TRUE", on_false, on_true
         else:
-            word, wrong, right = "FALSE", spec.feedback_true, spec.feedback_false
-        if right:
-            answer = f"{word}#{gift_escape(wrong)}#{gift_escape(right)}"
-        else:
-            answer = f"{word}#{gift_escape(wrong)}" if wrong else word
+            word, wrong, right = "FALSE", on_true, on_false
+        answer = word + (f"#{wrong}" if wrong or right else "") + (f"#{right}" if right else "")
         return "{" + answer + (f"####{general}" if general else "") + "}"
 
     def from_gift(self, block: Block, start: int, end: int, brace: int) -> QuestionSpec:
@@ -85,15 +85,18 @@ class TrueFalse(QuestionType):
         if len(hashes) > 2:
             raise block.error(hashes[2], _("A true/false answer has at most two “#” feedbacks."))
         bounds = [*hashes, end]
-        remarks = [block.value(bounds[i] + 1, bounds[i + 1]) for i in range(len(hashes))]
-        wrong, right = [*remarks, "", ""][:2]
+        remarks = [block.formatted(bounds[i] + 1, bounds[i + 1]) for i in range(len(hashes))]
+        wrong, right = [*remarks, ("", ""), ("", "")][:2]
         # Moodle shows the first feedback to a wrong answer and the second to a right one.
+        on_true, on_false = (right, wrong) if truth else (wrong, right)
         return QuestionSpec(
             type="truefalse",
             text="",
             truth=truth,
-            feedback_true=right if truth else wrong,
-            feedback_false=wrong if truth else right,
+            feedback_true=on_true[1],
+            feedback_false=on_false[1],
+            feedback_true_format=on_true[0],
+            feedback_false_format=on_false[0],
         )
 
 
