@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response
+from flask_babel import gettext as _
 
 from training.downloads import csv_response
 
@@ -46,32 +48,43 @@ def _sort_key(cell: Cell) -> tuple:
 
 
 class Privacy:
-    """Hides counts from 1 to threshold-1, and rates built on them, so no one is singled out."""
+    """Hides small counts, the cells the suppression rule adds, and rates built on either.
 
-    def __init__(self, threshold: int):
+    `hidden` holds the (organization, measure) keys stats/suppression.py decided to hide; a
+    count given without a key is hidden only when it is small. Every hidden count reads the
+    same, whatever the reason: a different mark for the added ones would tell a reader that
+    they are not small, and with the total that can pin the small one down.
+    """
+
+    def __init__(self, threshold: int, hidden: Collection[Hashable] = frozenset()):
         self.threshold = max(1, threshold)
+        self.keys = hidden
 
-    def hidden(self, value: int) -> bool:
-        return 0 < value < self.threshold
+    def hidden(self, value: int, key: Hashable | None = None) -> bool:
+        return 0 < value < self.threshold or (key is not None and key in self.keys)
 
-    def count(self, value: int) -> Cell:
-        if self.hidden(value):
-            # Sorted as just under the threshold: the order must not reveal 1 vs 4.
-            return Cell(f"<{self.threshold}", self.threshold - 0.5, numeric=True)
+    def count(self, value: int, key: Hashable | None = None) -> Cell:
+        if self.hidden(value, key):
+            # All hidden cells sort as one value: the order must not reveal 1 vs 4 (or vs 40).
+            return Cell(_("hidden"), self.threshold - 0.5, numeric=True)
         return Cell(str(value), value, numeric=True)
 
-    def shown(self, value: int) -> int | None:
+    def shown(self, value: int, key: Hashable | None = None) -> int | None:
         """The value for a chart: None where it must stay hidden."""
-        return None if self.hidden(value) else value
+        return None if self.hidden(value, key) else value
 
-    def rate(self, part: int, whole: int) -> Cell:
-        if whole == 0 or self.hidden(part) or self.hidden(whole):
+    def rate(
+        self, part: int, whole: int, part_key: Hashable = None, whole_key: Hashable = None
+    ) -> Cell:
+        if whole == 0 or self.hidden(part, part_key) or self.hidden(whole, whole_key):
             return Cell("—", None, numeric=True)
         percent = 100 * part / whole
         return Cell(f"{percent:.0f}%", percent, numeric=True)
 
-    def ratio(self, part: int, whole: int) -> Cell:
-        """A mean such as attempts per learner; hidden when either side is small."""
-        if whole == 0 or self.hidden(part) or self.hidden(whole):
+    def ratio(
+        self, part: int, whole: int, part_key: Hashable = None, whole_key: Hashable = None
+    ) -> Cell:
+        """A mean such as attempts per learner; hidden when either side is."""
+        if whole == 0 or self.hidden(part, part_key) or self.hidden(whole, whole_key):
             return Cell("—", None, numeric=True)
         return Cell(f"{part / whole:.1f}", part / whole, numeric=True)
