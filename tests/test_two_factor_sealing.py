@@ -3,6 +3,7 @@ opened with any configured key and re-sealed with the newest by one command."""
 
 from __future__ import annotations
 
+import subprocess
 import tarfile
 
 import flask_migrate
@@ -16,6 +17,7 @@ from tests.test_backup import installation, run
 from training.accounts import two_factor
 from training.accounts.models import Role, User, UserSession
 from training.accounts.services import create_user
+from training.backup import _program
 from training.extensions import db
 from training.organizations.models import OrgKind
 from training.organizations.services import create_organization
@@ -119,9 +121,21 @@ def test_a_backup_holds_no_plain_secret(tmp_path):
     assert made.exit_code == 0, made.output
     with tarfile.open(archive) as tar:
         members = [m for m in tar.getmembers() if m.isfile()]
-        assert any(m.name.endswith((".sqlite3", ".db", ".sqlite", ".dump")) for m in members)
+        names = {m.name for m in members}
+        assert names & {"database.sqlite3", "database.pgdump"}
         for member in members:
             content = tar.extractfile(member).read()
+            if member.name == "database.pgdump":  # compressed: read it back as SQL text
+                dump = tmp_path / "database.pgdump"
+                dump.write_bytes(content)
+                with app.app_context():
+                    program = _program("pg_restore")
+                content = subprocess.run(
+                    [program, "--data-only", "-f", "-", str(dump)],
+                    check=True,
+                    capture_output=True,
+                ).stdout
+                assert b"COPY public.users" in content
             assert secret.encode() not in content, member.name
     with app.app_context():
         db.engine.dispose()
@@ -131,30 +145,37 @@ def test_the_migration_seals_existing_secrets_and_its_downgrade_opens_them(tmp_p
     app = installation(tmp_path, "migrated")
     plain = pyotp.random_base32()
     with app.app_context():
-        flask_migrate.upgrade(revision="b7c4e1a9d2f3")
-        with db.engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO organizations (id, name, kind, path, created_at)"
-                    " VALUES (1, 'Профсоюз', 'federal', '/1/', CURRENT_TIMESTAMP)"
-                )
+        try:
+            _migrate_there_and_back(plain)
+        finally:
+            db.engine.dispose()
+
+
+def _migrate_there_and_back(plain: str) -> None:
+    """Up to the revision before, plain secrets in, up to the head, and back down."""
+    flask_migrate.upgrade(revision="b7c4e1a9d2f3")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO organizations (id, name, kind, path, created_at)"
+                " VALUES (1, 'Профсоюз', 'federal', '/1/', CURRENT_TIMESTAMP)"
             )
-            conn.execute(
-                sa.text(
-                    "INSERT INTO users (id, username, password_hash, display_name, email,"
-                    " organization_id, active, auth_version, created_at, totp_secret)"
-                    " VALUES (1, 'old', 'x', '', NULL, 1, 1, 1, CURRENT_TIMESTAMP, :s),"
-                    " (2, 'none', 'x', '', NULL, 1, 1, 1, CURRENT_TIMESTAMP, NULL)"
-                ),
-                {"s": plain},
-            )
-        flask_migrate.upgrade()
-        with db.engine.connect() as conn:
-            rows = dict(conn.execute(sa.text("SELECT username, totp_secret FROM users")).all())
-        assert rows["none"] is None
-        assert plain not in rows["old"] and two_factor.open_secret(rows["old"]) == plain
-        flask_migrate.downgrade(revision="b7c4e1a9d2f3")
-        with db.engine.connect() as conn:
-            back = conn.execute(sa.text("SELECT totp_secret FROM users WHERE id = 1")).scalar()
-        assert back == plain
-        db.engine.dispose()
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, username, password_hash, display_name, email,"
+                " organization_id, active, auth_version, created_at, totp_secret)"
+                " VALUES (1, 'old', 'x', '', NULL, 1, TRUE, 1, CURRENT_TIMESTAMP, :s),"
+                " (2, 'none', 'x', '', NULL, 1, TRUE, 1, CURRENT_TIMESTAMP, NULL)"
+            ),
+            {"s": plain},
+        )
+    flask_migrate.upgrade()
+    with db.engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT username, totp_secret FROM users")).all())
+    assert rows["none"] is None
+    assert plain not in rows["old"] and two_factor.open_secret(rows["old"]) == plain
+    flask_migrate.downgrade(revision="b7c4e1a9d2f3")
+    with db.engine.connect() as conn:
+        back = conn.execute(sa.text("SELECT totp_secret FROM users WHERE id = 1")).scalar()
+    assert back == plain
