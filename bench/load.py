@@ -40,6 +40,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -312,6 +314,8 @@ def main() -> None:
     env = {
         "TRAINING_ENVIRONMENT": "production",
         "SECRET_KEY": SECRET,
+        # Production refuses to start without a key sealing two-factor secrets.
+        "TRAINING_TWO_FACTOR_ENCRYPTION_KEYS": json.dumps([Fernet.generate_key().decode()]),
         "DATABASE_URL": url,
         "REDIS_URL": args.redis_url,
         "TRAINING_SESSION_COOKIE_SECURE": "false",  # plain http on loopback

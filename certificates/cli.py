@@ -1,8 +1,10 @@
-"""Shell commands: `flask --app app certificates verify FILE` and `rotate-key`."""
+"""Shell commands: `flask --app app certificates verify FILE [--online]` and `rotate-key`."""
 
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import click
@@ -15,6 +17,17 @@ from certificates.services import find_by_code
 
 certificates_cli = AppGroup("certificates", help="Signed certificates: offline checks and keys.")
 
+#: Exit status when the issuer's status could not be read: not "invalid" (1), not "valid" (0).
+UNCHECKED = 3
+STATUS_TIMEOUT = 10  # seconds
+STATUS_MAX_BYTES = 64 * 1024
+
+
+class StatusUnavailable(click.ClickException):
+    """The issuer could not be asked (offline, unreachable, an answer that is not a status)."""
+
+    exit_code = UNCHECKED
+
 
 @certificates_cli.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -24,10 +37,16 @@ certificates_cli = AppGroup("certificates", help="Signed certificates: offline c
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A JWK set file (as published at /issuer/jwks.json); default: this installation's keys.",
 )
-def verify_command(path: Path, keys_path: Path | None) -> None:
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also ask the issuer's status address (credentialStatus) whether it was revoked.",
+)
+def verify_command(path: Path, keys_path: Path | None, online: bool) -> None:
     """Check a downloaded credential's signature and validity; exit 1 unless it is valid.
 
-    With this installation's keys (the default) its database also tells revocations.
+    With this installation's keys (the default) its database also tells revocations; with
+    --online the issuer's status address does (exit 3 when it cannot be reached).
     """
     token = path.read_text(encoding="utf-8").strip()
     if keys_path:
@@ -47,7 +66,54 @@ def verify_command(path: Path, keys_path: Path | None) -> None:
         raise click.ClickException(f"the credential is {result.reason} ({result.expires_at})")
     if keys_path is None and (revoked := _revocation_here(result.credential or {})):
         raise click.ClickException(f"the certificate was revoked: {revoked}")
+    if online:
+        _check_online(result.status_url)
     click.echo("valid")
+
+
+def _check_online(url: str | None) -> None:
+    """Ask the issuer's status address; raise when revoked, unknown or not answerable."""
+    if not url or not url.startswith(("https://", "http://")):
+        raise StatusUnavailable(f"the credential names no status address to ask ({url or '—'})")
+    status = _fetch_status(url)
+    if status.get("revoked") is True or status.get("status") == "revoked":
+        reason = status.get("reason") or "no reason given"
+        click.echo(f"online:  revoked ({reason})")
+        raise click.ClickException(f"the issuer says the certificate was revoked: {reason}")
+    state = status.get("status")
+    click.echo(f"online:  {state or 'not revoked'}")
+    if state not in (None, "valid"):
+        raise click.ClickException(f"the issuer says the certificate is {state}")
+
+
+def _fetch_status(url: str) -> dict:
+    # Only http(s) addresses get here (_check_online), never file: or other schemes.
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=STATUS_TIMEOUT) as response:  # noqa: S310
+            body = response.read(STATUS_MAX_BYTES + 1)
+    except urllib.error.HTTPError as error:
+        error.close()  # it holds the answer's connection
+        if error.code == 404:
+            raise click.ClickException(
+                f"the issuer does not know this certificate ({url} answers 404): "
+                "it may have been deleted"
+            ) from None
+        raise StatusUnavailable(
+            f"the issuer's status address answers {error.code}: {url}"
+        ) from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise StatusUnavailable(f"could not reach the issuer at {url}: {reason}") from None
+    if len(body) > STATUS_MAX_BYTES:
+        raise StatusUnavailable(f"the issuer's answer is too large to be a status: {url}")
+    try:
+        status = json.loads(body)
+    except ValueError:
+        raise StatusUnavailable(f"the issuer's answer is not a status (not JSON): {url}") from None
+    if not isinstance(status, dict):
+        raise StatusUnavailable(f"the issuer's answer is not a status: {url}")
+    return status
 
 
 def _revocation_here(credential: dict) -> str | None:

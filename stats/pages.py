@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -10,7 +10,9 @@ from flask_babel import gettext as _
 from stats.charts import Chart, bar_list, column_chart
 from stats.counting import DAY_BUCKETS, MORE_THAN_A_YEAR
 from stats.learners import LearnerPage
-from stats.queries import DifficultQuestion, Figures, Overview, QuizFigures, Step
+from stats.protect import total_measure
+from stats.queries import DifficultQuestion, Figures, Overview, QuizFigures, Scope, Step
+from stats.suppression import Key
 from stats.tables import Cell, Privacy, Table
 from training.organizations.models import Organization
 
@@ -27,21 +29,27 @@ def _figure_headers() -> list[str]:
     ]
 
 
-def _figure_cells(figures: Figures, privacy: Privacy) -> list[Cell]:
+#: The cell key of a row's figure, by figure name ("learners", "active" or a flow metric).
+Keys = Callable[[str], Key]
+PEOPLE = ("learners", "active")
+
+
+def figure_keys(org_id: int, flow: Callable[[str], Hashable], active_scope: str) -> Keys:
+    """Keys of one row: flow metrics as `flow` names them, learners in `active_scope`."""
+    return lambda name: (org_id, (name, active_scope) if name in PEOPLE else flow(name))
+
+
+def _figure_cells(figures: Figures, privacy: Privacy, key: Keys) -> list[Cell]:
+    names = (*PEOPLE, "enrolled", "started", "completed", "certified")
     return [
-        privacy.count(figures.learners),
-        privacy.count(figures.active),
-        privacy.count(figures.enrolled),
-        privacy.count(figures.started),
-        privacy.count(figures.completed),
-        privacy.count(figures.certified),
-        privacy.rate(figures.completed, figures.enrolled),
+        *(privacy.count(getattr(figures, name), key(name)) for name in names),
+        privacy.rate(figures.completed, figures.enrolled, key("completed"), key("enrolled")),
     ]
 
 
-def _median_cell(figures: Figures, privacy: Privacy) -> Cell:
+def _median_cell(figures: Figures, privacy: Privacy, key: Keys) -> Cell:
     median = figures.median_days
-    if median is None or privacy.hidden(figures.certified):
+    if median is None or privacy.hidden(figures.certified, key("certified")):
         return Cell("—", None, numeric=True)
     return Cell(days_label(median), median, numeric=True)
 
@@ -54,22 +62,29 @@ def days_label(bucket: int) -> str:
     return str(bucket) if lower == bucket else f"{lower}–{bucket}"
 
 
-def course_table(data: Overview, privacy: Privacy) -> Table:
+def course_table(data: Overview, privacy: Privacy, scope: Scope) -> Table:
     """Per course and in total: learners, activity, the flow to certificates, time to finish."""
     table = Table(
         _("Courses"),
         [_("Course"), *_figure_headers(), _("Median days to certificate")],
     )
+    org_id = scope.org.id
     for course, figures in data.by_course:
         title = course.published_revision.title if course.published_revision else course.title
+        key = figure_keys(org_id, lambda m, c=course.id: (c, m, ""), f"c:{course.id}")
         table.rows.append(
-            [Cell(title), *_figure_cells(figures, privacy), _median_cell(figures, privacy)]
+            [
+                Cell(title),
+                *_figure_cells(figures, privacy, key),
+                _median_cell(figures, privacy, key),
+            ]
         )
+    key = figure_keys(org_id, lambda m: total_measure(scope, m), scope.active_scope)
     table.rows.append(
         [
             Cell(_("Total")),
-            *_figure_cells(data.total, privacy),
-            _median_cell(data.total, privacy),
+            *_figure_cells(data.total, privacy, key),
+            _median_cell(data.total, privacy, key),
         ]
     )
     return table
@@ -82,22 +97,31 @@ def trend_labels() -> list[str]:
     return [_("Enrolled"), _("Completed"), _("Certified")]
 
 
-def trend_table(data: Overview, privacy: Privacy) -> Table:
+def trend_table(data: Overview, privacy: Privacy, scope: Scope) -> Table:
     """Week by week: enrollments, completions, certificates."""
     table = Table(_("Week by week"), [_("Week from"), *trend_labels()])
     for i, week in enumerate(data.weeks):
         table.rows.append(
             [
                 Cell(format_date(week, "short"), week),
-                *(privacy.count(data.trend[m][i]) for m in TREND),
+                *(
+                    privacy.count(data.trend[m][i], (scope.org.id, ("week", week, m)))
+                    for m in TREND
+                ),
             ]
         )
     return table
 
 
-def trend_chart(data: Overview, privacy: Privacy) -> Chart:
+def trend_chart(data: Overview, privacy: Privacy, scope: Scope) -> Chart:
     labels = [format_date(week, "d MMM") for week in data.weeks]
-    series = [[privacy.shown(v) for v in data.trend[m]] for m in TREND]
+    series = [
+        [
+            privacy.shown(v, (scope.org.id, ("week", week, m)))
+            for week, v in zip(data.weeks, data.trend[m], strict=True)
+        ]
+        for m in TREND
+    ]
     every = max(1, len(labels) // 8)
     return column_chart(labels, series, every, f"<{privacy.threshold}")
 
@@ -105,16 +129,22 @@ def trend_chart(data: Overview, privacy: Privacy) -> Chart:
 def tree_table(
     rows: list[tuple[Organization, Figures]],
     privacy: Privacy,
+    scope: Scope,
     drill: Callable[[Organization], str | None],
 ) -> Table:
     """One row per organization below the scope, each linking one level further down."""
     table = Table(_("By organization"), [_("Organization"), *_figure_headers()], sortable=True)
     for org, figures in rows:
-        table.rows.append([Cell(org.name, org.name, drill(org)), *_figure_cells(figures, privacy)])
+        key = figure_keys(org.id, lambda m: total_measure(scope, m), scope.active_scope)
+        table.rows.append(
+            [Cell(org.name, org.name, drill(org)), *_figure_cells(figures, privacy, key)]
+        )
     return table
 
 
-def funnel_table(steps: list[Step], privacy: Privacy) -> tuple[Table, list[float]]:
+def funnel_table(
+    steps: list[Step], privacy: Privacy, keys: Callable[[Step], Key]
+) -> tuple[Table, list[float]]:
     """Each step with its share of enrollments and the drop-off from the step before."""
     names = {"enrolled": _("Enrolled"), "started": _("Started"), "certified": _("Certified")}
     table = Table(
@@ -122,7 +152,8 @@ def funnel_table(steps: list[Step], privacy: Privacy) -> tuple[Table, list[float
         [_("Step"), _("Learners"), _("Share of enrolled"), _("Lost since the previous step")],
     )
     first = steps[0].value if steps else 0
-    previous = None
+    first_key = keys(steps[0]) if steps else None
+    previous, previous_key = None, None
     for step in steps:
         if step.key == "module":
             label = _("Module done: %(title)s", title=step.label)
@@ -130,21 +161,31 @@ def funnel_table(steps: list[Step], privacy: Privacy) -> tuple[Table, list[float
             label = _("Final quiz passed: %(title)s", title=step.label)
         else:
             label = names[step.key]
-        lost = (
-            privacy.rate(max(0, previous - step.value), previous)
-            if previous is not None
-            else Cell("", None, numeric=True)
-        )
+        key = keys(step)
+        if previous is None:
+            lost = Cell("", None, numeric=True)
+        elif privacy.hidden(step.value, key):  # the drop would give the hidden step away
+            lost = Cell("—", None, numeric=True)
+        else:
+            lost = privacy.rate(max(0, previous - step.value), previous, None, previous_key)
         table.rows.append(
-            [Cell(label), privacy.count(step.value), privacy.rate(step.value, first), lost]
+            [
+                Cell(label),
+                privacy.count(step.value, key),
+                privacy.rate(step.value, first, key, first_key),
+                lost,
+            ]
         )
-        previous = step.value
-    widths = bar_list([privacy.shown(step.value) for step in steps])
+        previous, previous_key = step.value, key
+    widths = bar_list([privacy.shown(step.value, keys(step)) for step in steps])
     return table, widths
 
 
 def quiz_table(
-    rows: list[QuizFigures], privacy: Privacy, analysis: Callable[[QuizFigures], str | None]
+    rows: list[QuizFigures],
+    privacy: Privacy,
+    org_id: int,
+    analysis: Callable[[QuizFigures], str | None],
 ) -> Table:
     """Attempts, pass rate and mean attempts per quiz."""
     table = Table(
@@ -162,15 +203,19 @@ def quiz_table(
     for row in rows:
         course = row.quiz.course
         title = course.published_revision.title if course.published_revision else course.title
+        attempts, attempters, passers = (
+            (org_id, (course.id, metric, row.quiz.key))
+            for metric in ("attempts", "attempters", "passers")
+        )
         table.rows.append(
             [
                 Cell(title),
                 Cell(row.quiz.title, href=analysis(row)),
-                privacy.count(row.attempts),
-                privacy.count(row.attempters),
-                privacy.count(row.passers),
-                privacy.rate(row.passers, row.attempters),
-                privacy.ratio(row.attempts, row.attempters),
+                privacy.count(row.attempts, attempts),
+                privacy.count(row.attempters, attempters),
+                privacy.count(row.passers, passers),
+                privacy.rate(row.passers, row.attempters, passers, attempters),
+                privacy.ratio(row.attempts, row.attempters, attempts, attempters),
             ]
         )
     return table

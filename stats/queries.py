@@ -206,6 +206,7 @@ class Step:
     label: str
     key: str
     value: int
+    measure: tuple = ()  # (course id, metric, item): the counter the step reads
 
 
 def funnel(scope: Scope, course: Course) -> list[Step]:
@@ -220,18 +221,21 @@ def funnel(scope: Scope, course: Course) -> list[Step]:
     ):
         values[(metric, item)] += int(value)
     revision = course.published_revision
-    steps = [Step("enrolled", "enrolled", values[("enrolled", "")])]
-    steps.append(Step("started", "started", values[("started", "")]))
+
+    def step(label: str, key: str, metric: str, item: str = "") -> Step:
+        return Step(label, key, values[(metric, item)], (course.id, metric, item))
+
+    steps = [step("enrolled", "enrolled", "enrolled"), step("started", "started", "started")]
     for module in revision.outline if revision else []:
-        steps.append(Step(module["title"], "module", values[("module", module["key"])]))
+        steps.append(step(module["title"], "module", "module", module["key"]))
     final = db.session.scalar(
         sa.select(Quiz)
         .where(Quiz.course_id == course.id, Quiz.module_key.is_(None))
         .order_by(Quiz.key)
     )
     if final is not None:
-        steps.append(Step(final.title, "final", values[("passers", final.key)]))
-    steps.append(Step("certified", "certified", values[("certified", "")]))
+        steps.append(step(final.title, "final", "passers", final.key))
+    steps.append(step("certified", "certified", "certified"))
     return steps
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,6 +30,7 @@ class Cell:
     sort: Any = None
     href: str | None = None
     numeric: bool = False
+    hidden: bool = False  # a count the privacy rule hides (its text is the "hidden" mark)
 
 
 @dataclass
@@ -97,14 +98,14 @@ class Table:
             texts = [cell.text for cell in cells if cell.text != ""]
             numeric = bool(cells) and all(
                 cell.numeric
-                and (cell.text == "" or read_figure(cell.text) is not None or is_marker(cell.text))
+                and (cell.text == "" or read_figure(cell.text) is not None or _marked(cell))
                 for cell in cells
             )
             kinds.append(
                 ColumnKind(
                     numeric=numeric,
                     percent=numeric and any(_PERCENT.fullmatch(text) for text in texts),
-                    markers=numeric and any(is_marker(text) for text in texts),
+                    markers=numeric and any(_marked(cell) for cell in cells),
                 )
             )
         return kinds
@@ -136,8 +137,17 @@ def is_marker(text: str) -> bool:
     return text == NOT_SHOWN or _SMALL_GROUP.fullmatch(text) is not None
 
 
-def marker_note(text: str) -> str:
+def _marked(cell: Cell) -> bool:
+    return cell.hidden or is_marker(cell.text)
+
+
+def marker_note(text: str, hidden: bool = False) -> str:
     """What a marker means, for the note on the empty spreadsheet cell."""
+    if hidden:
+        return _(
+            "Hidden: a group too small to show, or a figure that would give one away by "
+            "subtraction."
+        )
     if match := _SMALL_GROUP.fullmatch(text):
         return _(
             "Fewer than %(threshold)s people: hidden so that no one can be singled out.",
@@ -154,8 +164,8 @@ def _csv_number(text: str, percent: bool) -> str:
 def _sheet_cell(cell: Cell, numeric: bool) -> SheetCell | str:
     """One shown cell as a spreadsheet cell."""
     if numeric:
-        if is_marker(cell.text):
-            return SheetCell(None, note=marker_note(cell.text))
+        if _marked(cell):
+            return SheetCell(None, note=marker_note(cell.text, cell.hidden))
         figure = read_figure(cell.text)
         return SheetCell(figure[0], figure[1]) if figure else SheetCell(None)
     if isinstance(cell.sort, date):
@@ -168,32 +178,43 @@ def _sort_key(cell: Cell) -> tuple:
 
 
 class Privacy:
-    """Hides counts from 1 to threshold-1, and rates built on them, so no one is singled out."""
+    """Hides small counts, the cells the suppression rule adds, and rates built on either.
 
-    def __init__(self, threshold: int):
+    `hidden` holds the (organization, measure) keys stats/suppression.py decided to hide; a
+    count given without a key is hidden only when it is small. Every hidden count reads the
+    same, whatever the reason: a different mark for the added ones would tell a reader that
+    they are not small, and with the total that can pin the small one down.
+    """
+
+    def __init__(self, threshold: int, hidden: Collection[Hashable] = frozenset()):
         self.threshold = max(1, threshold)
+        self.keys = hidden
 
-    def hidden(self, value: int) -> bool:
-        return 0 < value < self.threshold
+    def hidden(self, value: int, key: Hashable | None = None) -> bool:
+        return 0 < value < self.threshold or (key is not None and key in self.keys)
 
-    def count(self, value: int) -> Cell:
-        if self.hidden(value):
-            # Sorted as just under the threshold: the order must not reveal 1 vs 4.
-            return Cell(f"<{self.threshold}", self.threshold - 0.5, numeric=True)
+    def count(self, value: int, key: Hashable | None = None) -> Cell:
+        if self.hidden(value, key):
+            # All hidden cells sort as one value: the order must not reveal 1 vs 4 (or vs 40).
+            return Cell(_("hidden"), self.threshold - 0.5, numeric=True, hidden=True)
         return Cell(str(value), value, numeric=True)
 
-    def shown(self, value: int) -> int | None:
+    def shown(self, value: int, key: Hashable | None = None) -> int | None:
         """The value for a chart: None where it must stay hidden."""
-        return None if self.hidden(value) else value
+        return None if self.hidden(value, key) else value
 
-    def rate(self, part: int, whole: int) -> Cell:
-        if whole == 0 or self.hidden(part) or self.hidden(whole):
+    def rate(
+        self, part: int, whole: int, part_key: Hashable = None, whole_key: Hashable = None
+    ) -> Cell:
+        if whole == 0 or self.hidden(part, part_key) or self.hidden(whole, whole_key):
             return Cell("—", None, numeric=True)
         percent = 100 * part / whole
         return Cell(f"{percent:.0f}%", percent, numeric=True)
 
-    def ratio(self, part: int, whole: int) -> Cell:
-        """A mean such as attempts per learner; hidden when either side is small."""
-        if whole == 0 or self.hidden(part) or self.hidden(whole):
+    def ratio(
+        self, part: int, whole: int, part_key: Hashable = None, whole_key: Hashable = None
+    ) -> Cell:
+        """A mean such as attempts per learner; hidden when either side is."""
+        if whole == 0 or self.hidden(part, part_key) or self.hidden(whole, whole_key):
             return Cell("—", None, numeric=True)
         return Cell(f"{part / whole:.1f}", part / whole, numeric=True)

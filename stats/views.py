@@ -12,9 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from stats import pages, queries
+from courses.models import Course
+from stats import pages, protect, queries
+from stats.counting import FLOW
 from stats.forms import FilterForm, course_choices
-from stats.learners import PAGE_SIZE, learner_rows
+from stats.learners import PAGE_SIZE, LearnerPage, learner_rows
+from stats.protect import Shield
 from stats.queries import Scope
 from stats.tables import Privacy, Table
 from training.accounts.models import Role
@@ -40,6 +43,13 @@ class Dashboard:
     scope: Scope
     privacy: Privacy
     trail: list[Organization]
+    courses: list[Course]  # every published course: the suppression rule settles them all
+
+    def protect(self, weeks: bool = False) -> Shield:
+        """Decide which cells this page hides (stats/suppression.py) and apply it."""
+        shield = protect.shield(self.scope, self.courses, self.privacy.threshold, weeks)
+        self.privacy = Privacy(self.privacy.threshold, shield.hidden)
+        return shield
 
     def url(self, endpoint: str, **changes: Any) -> str:
         """A link to a dashboard keeping the current filters, with some changed."""
@@ -101,7 +111,8 @@ def _dashboard(download: bool) -> Dashboard:
     )
     start, end = form.period_dates()
     scope = Scope(org, selected, start, end, course, language)
-    return Dashboard(form, scope, Privacy(current_app.config["STATS_MIN_GROUP"]), _trail(org))
+    privacy = Privacy(current_app.config["STATS_MIN_GROUP"])
+    return Dashboard(form, scope, privacy, _trail(org), courses)
 
 
 def _render(name: str, board: Dashboard, **context: Any) -> str:
@@ -146,18 +157,28 @@ def _filters(board: Dashboard) -> list[tuple[str, str]]:
 def overview(fmt: str) -> str | Response:
     """Organizers and admins: headline figures per course and the weekly trend for a subtree."""
     board = _dashboard(fmt != "html")
-    data = queries.overview(board.scope)
-    courses = pages.course_table(data, board.privacy)
+    data = _overview(board, weeks=fmt == "html")
+    courses = pages.course_table(data, board.privacy, board.scope)
     if fmt != "html":
         return _download(courses, "overview", board, fmt)
     return _render(
         "overview",
         board,
         courses=courses,
-        trend=pages.trend_table(data, board.privacy),
-        chart=pages.trend_chart(data, board.privacy),
+        trend=pages.trend_table(data, board.privacy, board.scope),
+        chart=pages.trend_chart(data, board.privacy, board.scope),
         series=pages.trend_labels(),
     )
+
+
+def _overview(board: Dashboard, weeks: bool) -> queries.Overview:
+    """The overview's figures, its total being the same counter the tree shows for the scope."""
+    shield = board.protect(weeks)
+    data = queries.overview(board.scope)
+    for metric in FLOW:
+        value = shield.value((board.scope.org.id, protect.total_measure(board.scope, metric)))
+        setattr(data.total, metric, value)
+    return data
 
 
 @bp.route("/trend.xlsx", defaults={"fmt": "xlsx"})
@@ -166,8 +187,8 @@ def overview(fmt: str) -> str | Response:
 def trend_csv(fmt: str) -> Response:
     """Organizers and admins: the weekly trend of the overview as CSV or XLSX."""
     board = _dashboard(True)
-    data = queries.overview(board.scope)
-    return _download(pages.trend_table(data, board.privacy), "trend", board, fmt)
+    data = _overview(board, weeks=True)
+    return _download(pages.trend_table(data, board.privacy, board.scope), "trend", board, fmt)
 
 
 def _sorted(table: Table) -> tuple[int | None, bool]:
@@ -185,12 +206,13 @@ def _sorted(table: Table) -> tuple[int | None, bool]:
 def tree(fmt: str) -> str | Response:
     """Organizers and admins: the same figures for each organization one level down."""
     board = _dashboard(fmt != "html")
+    board.protect()
     rows = queries.breakdown(board.scope)
 
     def drill(org: Organization) -> str | None:
         return None if org.id == board.scope.org.id else board.url("stats.tree", org=org.id)
 
-    table = pages.tree_table(rows, board.privacy, drill)
+    table = pages.tree_table(rows, board.privacy, board.scope, drill)
     sort, descending = _sorted(table)
     if fmt != "html":
         return _download(table, "organizations", board, fmt)
@@ -204,9 +226,11 @@ def tree(fmt: str) -> str | Response:
 def funnel(fmt: str) -> str | Response:
     """Organizers and admins: how far learners of one course get, step by step."""
     board = _dashboard(fmt != "html")
+    board.protect()
     course = board.scope.course or next(iter(board.scope.courses), None)
     steps = queries.funnel(board.scope, course) if course else []
-    table, widths = pages.funnel_table(steps, board.privacy)
+    org_id = board.scope.org.id
+    table, widths = pages.funnel_table(steps, board.privacy, lambda s: (org_id, s.measure))
     if fmt != "html":
         return _download(table, "funnel", board, fmt)
     return _render("funnel", board, course=course, table=table, widths=widths)
@@ -233,7 +257,9 @@ def quizzes(fmt: str) -> str | Response:
             "quiz_authoring.edit_question", slug=row.course.slug, question_id=row.question_id
         )
 
-    table = pages.quiz_table(queries.quiz_figures(board.scope), board.privacy, analysis)
+    board.protect()
+    figures = queries.quiz_figures(board.scope)
+    table = pages.quiz_table(figures, board.privacy, board.scope.org.id, analysis)
     hard = pages.question_table(
         queries.difficult_questions(board.scope, board.privacy.threshold), question
     )
@@ -257,8 +283,15 @@ def learners(fmt: str) -> str | Response:
     board = _dashboard(fmt != "html")
     whole_list = fmt != "html"
     after = (request.args.get("after") or None) if not whole_list else None
-    data = learner_rows(board.scope, after, None if whole_list else PAGE_SIZE)
     scope = board.scope
+    shield = board.protect()
+    # Where the scope's own count of learners is hidden, a list of names would count them.
+    people = (scope.org.id, ("learners", scope.active_scope))
+    withheld = board.privacy.hidden(shield.value(people), people)
+    if withheld:
+        data = LearnerPage([], after, None)
+    else:
+        data = learner_rows(scope, after, None if whole_list else PAGE_SIZE)
     audit(
         current_user.id,
         "stats.learners.export" if whole_list else "stats.learners.view",
@@ -278,4 +311,4 @@ def learners(fmt: str) -> str | Response:
     page_links = continued_pager(
         after, data.next_after, lambda key: board.url("stats.learners", after=key)
     )
-    return _render("learners", board, table=table, page_links=page_links)
+    return _render("learners", board, table=table, page_links=page_links, withheld=withheld)

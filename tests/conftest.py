@@ -26,7 +26,7 @@ from app import create_app
 from tests.two_factor_state import RECOVERY_CODES  # for logins that run out of TOTP steps
 from training.accounts.models import Role, User, normalise_username
 from training.accounts.services import create_user
-from training.accounts.two_factor import enable_two_factor, two_factor_required
+from training.accounts.two_factor import enable_two_factor, open_secret, two_factor_required
 from training.db import Clock, utcnow
 from training.db import clock as platform_clock
 from training.errors import ServiceError
@@ -299,7 +299,7 @@ def second_factor_code(username: str) -> str:
         sa.select(User.totp_secret, User.totp_last_step).where(User.username == username)
     ).one()
     assert secret, f"{username} has no two-factor secret"
-    totp = pyotp.TOTP(secret)
+    totp = pyotp.TOTP(open_secret(secret))
     now = totp.timecode(utcnow())
     for step in (now, now + 1):  # the server accepts one step of drift either way
         if last_step is None or step > last_step:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 
 from courses.models import Course
 from courses.starter import STARTER
@@ -83,7 +84,12 @@ def test_demo_load_is_idempotent(app, database):
 def test_demo_is_refused_in_production(tmp_path):
     from tests.conftest import extra_app
 
-    app = extra_app(tmp_path, ENVIRONMENT="production", SECRET_KEY="q" * 40)
+    app = extra_app(
+        tmp_path,
+        ENVIRONMENT="production",
+        SECRET_KEY="q" * 40,
+        TWO_FACTOR_ENCRYPTION_KEYS=[Fernet.generate_key().decode()],
+    )
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0
     assert "not loaded in production" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 
 from tests.conftest import extra_app
@@ -45,8 +46,13 @@ def test_production_refuses_the_development_default_and_short_keys(clean_env):
             make(clean_env, ENVIRONMENT="production", SECRET_KEY=key)
 
 
+KEY = Fernet.generate_key().decode()
+
+
 def test_production_starts_with_a_real_secret_and_secure_cookies(clean_env):
-    app = make(clean_env, ENVIRONMENT="production", SECRET_KEY="x" * 40)
+    app = make(
+        clean_env, ENVIRONMENT="production", SECRET_KEY="x" * 40, TWO_FACTOR_ENCRYPTION_KEYS=[KEY]
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -105,3 +111,33 @@ def test_redis_url_moves_rate_limits_to_redis(clean_env, monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     app = layered(clean_env / "instance", ENVIRONMENT="development")
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+
+def test_production_refuses_to_start_without_two_factor_keys(clean_env):
+    with pytest.raises(SystemExit) as exc:
+        make(clean_env, ENVIRONMENT="production", SECRET_KEY="x" * 40)
+    assert str(exc.value.code).startswith("Configuration error: TWO_FACTOR_ENCRYPTION_KEYS")
+    for bad in (["not-a-key"], [KEY, "short"]):
+        with pytest.raises(SystemExit) as exc:
+            make(
+                clean_env,
+                ENVIRONMENT="production",
+                SECRET_KEY="x" * 40,
+                TWO_FACTOR_ENCRYPTION_KEYS=bad,
+            )
+        assert "is not a Fernet key" in str(exc.value.code)
+
+
+def test_two_factor_keys_read_as_a_list_or_comma_separated_and_derived_in_development(
+    clean_env,
+):
+    other = Fernet.generate_key().decode()
+    app = layered(ENVIRONMENT="testing", TWO_FACTOR_ENCRYPTION_KEYS=f" {KEY}, {other} ")
+    assert app.config["TWO_FACTOR_ENCRYPTION_KEYS"] == (KEY, other)
+    derived = layered(ENVIRONMENT="development", SECRET_KEY="a" * 32)
+    again = layered(ENVIRONMENT="development", SECRET_KEY="a" * 32)
+    changed = layered(ENVIRONMENT="development", SECRET_KEY="b" * 32)
+    keys = derived.config["TWO_FACTOR_ENCRYPTION_KEYS"]
+    assert len(keys) == 1 and Fernet(keys[0])  # a valid key, the same for the same SECRET_KEY
+    assert again.config["TWO_FACTOR_ENCRYPTION_KEYS"] == keys
+    assert changed.config["TWO_FACTOR_ENCRYPTION_KEYS"] != keys

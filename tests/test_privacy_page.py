@@ -30,7 +30,7 @@ def test_it_states_the_shipped_settings(app, client, database, monkeypatch):
             monkeypatch.setitem(app.config, name, getattr(Defaults, name))
     page = english(client)
     assert f"After {Defaults.PRIVACY_RETENTION_DAYS} days without a login" in page
-    assert f"Any number from 1 to {Defaults.STATS_MIN_GROUP - 1} is shown as “&lt;5”" in page
+    assert f"Any number from 1 to {Defaults.STATS_MIN_GROUP - 1} is hidden" in page
     idle, absolute = (
         Defaults.SESSION_IDLE_TIMEOUT // 86400,
         Defaults.SESSION_ABSOLUTE_TIMEOUT // 86400,
@@ -47,7 +47,7 @@ def test_it_states_the_shipped_settings(app, client, database, monkeypatch):
     ("setting", "value", "expected"),
     [
         ("PRIVACY_RETENTION_DAYS", 365, "After 365 days without a login"),
-        ("STATS_MIN_GROUP", 10, "Any number from 1 to 9 is shown as “&lt;10”"),
+        ("STATS_MIN_GROUP", 10, "Any number from 1 to 9 is hidden"),
         ("SESSION_IDLE_TIMEOUT", 3600, "A login ends after 1 hour without activity"),
         ("SESSION_IDLE_TIMEOUT", 12 * 3600, "A login ends after 12 hours without activity"),
         ("SESSION_ABSOLUTE_TIMEOUT", 86400, "at the latest 1 day after you logged in"),
@@ -64,7 +64,7 @@ def test_changing_the_configuration_changes_the_page(
 
 def test_without_small_group_suppression_the_sentence_goes(app, client, database, monkeypatch):
     monkeypatch.setitem(app.config, "STATS_MIN_GROUP", 1)
-    assert "is shown as" not in english(client)
+    assert "is hidden, and so is" not in english(client)
 
 
 def test_it_is_linked_from_every_page_and_the_registration_form(client, database):

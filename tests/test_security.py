@@ -79,9 +79,16 @@ def test_session_cookie_flags(client, users):
 
 
 def test_production_cookie_is_secure(tmp_path):
+    from cryptography.fernet import Fernet
+
     from tests.conftest import extra_app
 
-    app = extra_app(tmp_path, ENVIRONMENT="production", SECRET_KEY="p" * 40)
+    app = extra_app(
+        tmp_path,
+        ENVIRONMENT="production",
+        SECRET_KEY="p" * 40,
+        TWO_FACTOR_ENCRYPTION_KEYS=[Fernet.generate_key().decode()],
+    )
     assert app.config["SESSION_COOKIE_SECURE"]
     response = app.test_client().get(
         "/account/login"

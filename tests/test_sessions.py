@@ -113,6 +113,7 @@ def test_sessions_page_lists_both_clients(app, users):
         "last_seen_at",
         "browser",
         "system",
+        "pending_totp_secret",  # sealed, only while two-factor is being set up
     }
 
 

@@ -64,7 +64,8 @@ def code_step(client, code: str, **kwargs):
 
 
 def secret_of(username: str) -> str:
-    return db.session.scalar(sa.select(User.totp_secret).where(User.username == username))
+    sealed = db.session.scalar(sa.select(User.totp_secret).where(User.username == username))
+    return two_factor.open_secret(sealed)
 
 
 def recovery_rows(user_id: int) -> list[RecoveryCode]:
@@ -100,7 +101,8 @@ def test_learner_enrols_with_a_code_from_the_key_shown(app, client, users):
     codes = RECOVERY_RE.findall(page)
     assert len(codes) == 10 and len(set(codes)) == 10
     user = fresh(users["learner"].id)
-    assert user.two_factor_enabled and user.totp_secret == secret
+    assert user.two_factor_enabled and two_factor.open_secret(user.totp_secret) == secret
+    assert secret not in user.totp_secret  # stored sealed (tests/test_two_factor_sealing.py)
     # Recovery codes are stored hashed only.
     rows = recovery_rows(user.id)
     assert len(rows) == 10
@@ -228,7 +230,7 @@ def test_a_used_code_cannot_be_used_again(client, users):
 def test_drift_window_and_replay_rules(ctx, users):
     with force_locale("en"):  # the messages are matched in English
         user = db.session.get(User, users["trainer"].id)
-        totp = pyotp.TOTP(user.totp_secret)
+        totp = pyotp.TOTP(two_factor.open_secret(user.totp_secret))
         later = utcnow() + timedelta(hours=1)  # past every step used while enrolling
         step = totp.timecode(later)
         for offset in (-2, 2, 3):

@@ -82,6 +82,18 @@ def set_password_command(username: str) -> None:
     click.echo(f"Password of {user.username} changed.")
 
 
+@users_cli.command("rotate-two-factor-key")
+@commits
+def rotate_two_factor_key_command() -> None:
+    """Seal every two-factor secret with the first of TWO_FACTOR_ENCRYPTION_KEYS."""
+    from training.accounts.two_factor import rotate_secrets
+
+    count = rotate_secrets()
+    click.echo(
+        f"{count} two-factor secrets sealed with the first key; keys after it can now be removed."
+    )
+
+
 @users_cli.command("reset-two-factor")
 @click.argument("username")
 @commits

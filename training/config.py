@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from typing import Any
@@ -17,6 +19,10 @@ class Defaults:
 
     ENVIRONMENT = "production"  # development | testing | production
     SECRET_KEY = DEFAULT_SECRET_KEY
+    # Fernet keys sealing two-factor secrets in the database: the first seals, every one
+    # opens (rotation: put a new key first, run `users rotate-two-factor-key`, drop the old).
+    # Required in production; development and testing derive one from SECRET_KEY.
+    TWO_FACTOR_ENCRYPTION_KEYS: list[str] = []
     SQLALCHEMY_DATABASE_URI = ""  # filled in by load_config: sqlite file under instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -152,6 +158,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["SESSION_COOKIE_SECURE"] = False
     check_two_factor_roles(app)
     check_secret_key(app)
+    check_two_factor_keys(app)
 
 
 def normalise_database_url(url: str) -> str:
@@ -197,3 +204,35 @@ def check_secret_key(app: Flask) -> None:
             "SECRET_KEY is missing or is the development default: set SECRET_KEY "
             "(32+ random characters) in the environment or instance/config.py."
         )
+
+
+def check_two_factor_keys(app: Flask) -> None:
+    """Normalise TWO_FACTOR_ENCRYPTION_KEYS to a tuple of Fernet keys; refuse bad or none.
+
+    Outside production a missing list is derived from SECRET_KEY, so development and tests
+    need no setting; production refuses to start without it, as without SECRET_KEY.
+    A plain string is read as a comma-separated list.
+    """
+    from cryptography.fernet import Fernet
+
+    value = app.config.get("TWO_FACTOR_ENCRYPTION_KEYS") or ()
+    keys = value.split(",") if isinstance(value, str) else list(value)
+    keys = [str(key).strip() for key in keys if str(key).strip()]
+    if not keys:
+        if app.config["ENVIRONMENT"] not in ("development", "testing"):
+            raise ConfigError(
+                "TWO_FACTOR_ENCRYPTION_KEYS is missing: set it to a list of Fernet keys "
+                "(make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')."
+            )
+        digest = hashlib.sha256(b"two-factor secrets:" + str(app.config["SECRET_KEY"]).encode())
+        keys = [base64.urlsafe_b64encode(digest.digest()).decode()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                f"TWO_FACTOR_ENCRYPTION_KEYS: key {position} is not a Fernet key "
+                "(32 bytes in URL-safe base64)."
+            ) from None
+    app.config["TWO_FACTOR_ENCRYPTION_KEYS"] = tuple(keys)

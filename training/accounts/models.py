@@ -64,7 +64,8 @@ class User(UserMixin, db.Model):
     # Two-factor authentication (TOTP, RFC 6238): the shared secret, set only once a code
     # proved the authenticator app has it, and the last accepted time step, so that a code
     # works once (a step at or before it is refused as a replay).
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # Sealed (training.accounts.two_factor.seal_secret): never the plain secret.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
 
@@ -159,5 +160,7 @@ class UserSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     browser: Mapped[str] = mapped_column(sa.String(40), default="")
     system: Mapped[str] = mapped_column(sa.String(40), default="")
+    # The TOTP secret being enrolled in this browser, sealed, until a code confirms it.
+    pending_totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
 
     user: Mapped[User] = relationship()

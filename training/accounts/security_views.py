@@ -5,7 +5,7 @@ Registered on the accounts blueprint (see the end of training/accounts/views.py)
 
 from __future__ import annotations
 
-from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -18,7 +18,7 @@ from training.accounts.forms import (
     TwoFactorSetupForm,
 )
 from training.accounts.models import UserSession
-from training.accounts.views import SETUP_KEY, bp, sign_out, two_factor_limits
+from training.accounts.views import bp, sign_out, two_factor_limits
 from training.extensions import db
 from training.transaction import render_form, service_errors
 
@@ -58,25 +58,16 @@ def two_factor_overview() -> str:
     )
 
 
-def _setup_secret() -> str:
-    """The secret being enrolled in this browser: kept in the session until confirmed."""
-    pending = session.get(SETUP_KEY)
-    if isinstance(pending, dict) and pending.get("user") == current_user.id:
-        secret = pending.get("secret")
-        if isinstance(secret, str) and secret:
-            return secret
-    secret = two_factor.new_secret()
-    session[SETUP_KEY] = {"user": current_user.id, "secret": secret}
-    return secret
-
-
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
 @login_required
 def two_factor_setup() -> str | Response:
     """Enrol an authenticator app: show its secret and QR code, then check one code."""
     if current_user.two_factor_enabled:
         return redirect(url_for(".two_factor_overview"))
-    secret = _setup_secret()
+    row = sessions.current_session()
+    if row is None:  # a login always has its row; without one there is nowhere to keep it
+        abort(403)
+    secret = two_factor.pending_secret(row)
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
         with service_errors(form) as outcome:
@@ -84,7 +75,6 @@ def two_factor_setup() -> str | Response:
                 current_user, secret, form.code.data, keep=sessions.current_session()
             )
         if outcome.ok:
-            session.pop(SETUP_KEY, None)
             flash(_("Two-factor authentication is on."), "success")
             # Shown once, in this response only: they are stored hashed.
             return render_template("accounts/recovery_codes.html", codes=codes, form=None)

@@ -1,5 +1,7 @@
 """Two-factor authentication: TOTP codes (RFC 6238) and one-time recovery codes.
 
+TOTP secrets are stored sealed (Fernet, keys from TWO_FACTOR_ENCRYPTION_KEYS): a copy of the
+database or of a backup does not give away anyone's second factor without the key.
 Services flush, never commit. A TOTP code is accepted for the current 30-second step and
 one step either side (clock drift); the accepted step is stored and that step or an earlier
 one is refused afterwards, so an overheard code cannot be used again.
@@ -16,6 +18,7 @@ from datetime import datetime
 import pyotp
 import segno
 import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -39,6 +42,53 @@ def two_factor_required(user: User) -> bool:
     """True when one of the user's roles is in TWO_FACTOR_REQUIRED_ROLES."""
     required = {Role(name) for name in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]}
     return bool(user.roles & required)
+
+
+def _box() -> MultiFernet:
+    keys = current_app.config["TWO_FACTOR_ENCRYPTION_KEYS"]
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def seal_secret(secret: str) -> str:
+    """A TOTP secret as stored: encrypted and authenticated with the first configured key."""
+    return _box().encrypt(secret.encode()).decode()
+
+
+def open_secret(sealed: str) -> str:
+    """The TOTP secret in `sealed`, opened with any configured key."""
+    try:
+        return _box().decrypt(sealed.encode()).decode()
+    except InvalidToken:
+        raise RuntimeError(
+            "A two-factor secret cannot be opened with TWO_FACTOR_ENCRYPTION_KEYS: "
+            "was a key removed before `users rotate-two-factor-key` ran?"
+        ) from None
+
+
+def rotate_secrets() -> int:
+    """Seal every stored secret (enrolled and being enrolled) with the first key; how many."""
+    box = _box()
+    count = 0
+    for user in db.session.scalars(sa.select(User).where(User.totp_secret.is_not(None))):
+        user.totp_secret = box.rotate(user.totp_secret.encode()).decode()
+        count += 1
+    pending = sa.select(UserSession).where(UserSession.pending_totp_secret.is_not(None))
+    for row in db.session.scalars(pending):
+        row.pending_totp_secret = box.rotate(row.pending_totp_secret.encode()).decode()
+        count += 1
+    db.session.flush()
+    return count
+
+
+def pending_secret(row: UserSession) -> str:
+    """The secret being enrolled in this login session: kept sealed on its server-side row,
+    never in the cookie, and made on first use."""
+    if row.pending_totp_secret:
+        return open_secret(row.pending_totp_secret)
+    secret = new_secret()
+    row.pending_totp_secret = seal_secret(secret)
+    db.session.flush()
+    return secret
 
 
 def new_secret() -> str:
@@ -151,7 +201,7 @@ def verify_second_factor(user: User, raw_code: str, now: datetime | None = None)
         raise ServiceError(_("Two-factor authentication is not turned on for this account."))
     code = _normalise_code(raw_code)
     if _TOTP_RE.fullmatch(code):
-        _accept_totp(user, user.totp_secret, code, now or utcnow())
+        _accept_totp(user, open_secret(user.totp_secret), code, now or utcnow())
         db.session.flush()
         return "totp"
     if len(code) != _RECOVERY_LENGTH:
@@ -190,10 +240,12 @@ def enable_two_factor(
             ),
             "code",
         )
-    user.totp_secret = secret
+    user.totp_secret = seal_secret(secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = _replace_recovery_codes(user)
+    if keep is not None:
+        keep.pending_totp_secret = None
     end_sessions(user, keep=keep)
     audit(user.id, "two_factor.enable", "user", user.id)
     db.session.flush()
