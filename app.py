@@ -34,10 +34,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _install_request_handling(app)
 
     from training.accounts.views import bp as accounts_bp
+    from training.admin.people_views import bp as people_bp
     from training.admin.views import bp as admin_bp
     from training.cli import register_cli
     from training.health import bp as health_bp
+    from training.mail import init_app as init_mail
     from training.main import bp as main_bp
+    from training.notifications import init_app as init_notifications
     from training.organizations.views import bp as organizations_bp
     from training.privacy import init_app as init_privacy
 
@@ -46,8 +49,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(people_bp)
     register_cli(app)
     init_privacy(app)
+    init_mail(app)
+    init_notifications(app)
 
     # Feature packages, lowest layer first; each wires its pages, commands and hooks.
     import certificates

@@ -21,6 +21,7 @@ from training.db import utcnow
 from training.errors import ServiceError
 from training.events import record_event
 from training.extensions import db
+from training.notifications.services import notify
 from training.organizations.models import Organization
 from training.organizations.services import CODE_ALPHABET, normalise_code
 
@@ -163,6 +164,8 @@ def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
         course_id=course_id,
         context={"revision": revision.number},
     )
+    if user is not None:
+        notify(user, "certificate_issued", course=revision.title, certificate_id=certificate.id)
     return certificate
 
 

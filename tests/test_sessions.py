@@ -113,6 +113,7 @@ def test_sessions_page_lists_both_clients(app, users):
         "last_seen_at",
         "browser",
         "system",
+        "reauthenticated_at",
     }
 
 
