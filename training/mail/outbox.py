@@ -8,6 +8,7 @@ commits, a background thread delivers what is due (training.mail.delivery), and 
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
@@ -54,7 +55,9 @@ def queue_mail(
     recipient = address or user.verified_email
     if not recipient:
         return None
-    with force_locale(user_locale(user)):
+    # Templates need a request (the site's template globals); commands get a stand-in one.
+    outside = nullcontext() if has_request_context() else current_app.test_request_context()
+    with outside, force_locale(user_locale(user)):
         subject = f"{current_app.config['PLATFORM_NAME']}: {SUBJECTS[template]}"
         values = {
             "user": user,
