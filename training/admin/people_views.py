@@ -112,7 +112,7 @@ def reset_code(user_id: int) -> str | Response | tuple[str, int]:
 @roles_required(Role.ADMIN)
 @two_factor_limits[0]
 @two_factor_limits[1]
-def two_factor_reset(user_id: int) -> str | Response:
+def two_factor_reset(user_id: int) -> str | Response | tuple[str, int]:
     """Administrators remove a person's lost second factor after their own password and code;
     the person enrols again at the next login."""
     found = db.get_or_404(User, user_id)
@@ -130,4 +130,6 @@ def two_factor_reset(user_id: int) -> str | Response:
                 "success",
             )
             return redirect(url_for(".person", user_id=found.id))
+        page = render_template("admin/two_factor_reset.html", form=form, person=found)
+        return page, 422  # refused: the request rolls back
     return render_form("admin/two_factor_reset.html", form, person=found)
