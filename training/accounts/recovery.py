@@ -34,7 +34,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _new_token(
+def new_token(
     user: User,
     purpose: TokenPurpose,
     seconds: int,
@@ -125,7 +125,7 @@ def send_verification(user: User) -> None:
         raise ServiceError(_("There is no e-mail address to confirm."), "email")
     seconds = int(current_app.config["EMAIL_VERIFY_SECONDS"])
     secret = secrets.token_urlsafe(32)
-    _new_token(user, TokenPurpose.EMAIL_VERIFY, seconds, secret, email=user.email)
+    new_token(user, TokenPurpose.EMAIL_VERIFY, seconds, secret, email=user.email)
     queue_mail(
         user,
         "email_verify",
@@ -168,7 +168,7 @@ def request_password_reset(identifier: str) -> None:
         return
     seconds = int(current_app.config["PASSWORD_RESET_LINK_SECONDS"])
     secret = secrets.token_urlsafe(32)
-    _new_token(user, TokenPurpose.PASSWORD_RESET, seconds, secret)
+    new_token(user, TokenPurpose.PASSWORD_RESET, seconds, secret)
     queue_mail(
         user,
         "password_reset",
@@ -225,7 +225,7 @@ def issue_reset_code(actor: User, target: User) -> str:
         raise ServiceError(problem)
     code = _new_code()
     seconds = int(current_app.config["RESET_CODE_SECONDS"])
-    _new_token(target, TokenPurpose.RESET_CODE, seconds, normalise_code(code), created_by=actor)
+    new_token(target, TokenPurpose.RESET_CODE, seconds, normalise_code(code), created_by=actor)
     audit(actor.id, "password.reset_code_issued", "user", target.id)
     notify(target, "reset_code", by=actor.username)
     return code
