@@ -4,9 +4,32 @@ allowance (README, "Login limits")."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
+
 from tests.conftest import PASSWORD, login, post
+from training.db import clock as platform_clock
+
+
+class FrozenClock:
+    """The platform's clock held still, moved only by the test: a 1-second wait must not end
+    by itself between two requests on a slow machine."""
+
+    def __init__(self) -> None:
+        self.moment = platform_clock.now()
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FrozenClock]:
+    frozen = FrozenClock()
+    monkeypatch.setattr(platform_clock, "now", lambda: frozen.moment)
+    yield frozen
+
 
 WRONG = "not-the-password-1"
 
