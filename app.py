@@ -33,21 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _install_request_handling(app)
 
-    from training.accounts.views import bp as accounts_bp
-    from training.admin.views import bp as admin_bp
-    from training.cli import register_cli
-    from training.health import bp as health_bp
-    from training.main import bp as main_bp
-    from training.organizations.views import bp as organizations_bp
-    from training.privacy import init_app as init_privacy
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(health_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(organizations_bp)
-    app.register_blueprint(admin_bp)
-    register_cli(app)
-    init_privacy(app)
+    _init_core(app)
 
     # Feature packages, lowest layer first; each wires its pages, commands and hooks.
     import certificates
@@ -65,6 +51,31 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if serving_from_flask_run():  # `make run`; gunicorn.conf.py starts it for `make serve`
         check_when_serving(app)
     return app
+
+
+def _init_core(app: Flask) -> None:
+    """The core's own pages, commands, privacy, mail and notifications."""
+    from training.accounts.views import bp as accounts_bp
+    from training.admin.people_views import bp as people_bp
+    from training.admin.views import bp as admin_bp
+    from training.cli import register_cli
+    from training.health import bp as health_bp
+    from training.mail import init_app as init_mail
+    from training.main import bp as main_bp
+    from training.notifications import init_app as init_notifications
+    from training.organizations.views import bp as organizations_bp
+    from training.privacy import init_app as init_privacy
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(organizations_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(people_bp)
+    register_cli(app)
+    init_privacy(app)
+    init_mail(app)
+    init_notifications(app)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, url_for
 from flask_babel import gettext as _
@@ -19,6 +19,16 @@ def _issue(_sender: object, *, user_id: int, course_id: int) -> None:
     from certificates.services import issue_if_complete
 
     issue_if_complete(user_id, course_id)
+
+
+def _issued_text(params: dict[str, Any]) -> str:
+    return _(
+        "Your certificate for the course “%(course)s” is ready.", course=params.get("course", "")
+    )
+
+
+def _issued_link(_params: dict[str, Any]) -> str:
+    return url_for("certificates.mine")
 
 
 def _author_links(course: Course) -> list[tuple[str, str]]:
@@ -46,6 +56,12 @@ def init_app(app: Flask) -> None:
     hooks.author_course_links.register(app, _author_links)
     hooks.completion_notices.register(app, completion_notice)
     hooks.course_awards.register(app, course_awards)
+    hooks.notification_kinds.register(
+        app,
+        hooks.NotificationKind(
+            "certificate_issued", _l("A certificate issued to me"), _issued_text, _issued_link
+        ),
+    )
     hooks.pack_exporters.register(app, export_certificate)
     hooks.pack_importers.register(app, import_certificate)
     hooks.personal_data_exporters.register(app, export_certificate_data)

@@ -19,6 +19,7 @@ from training.db import utcnow
 from training.errors import ServiceError
 from training.events import record_event
 from training.extensions import db
+from training.notifications.services import notify
 from training.organizations.models import Organization
 from training.organizations.services import CODE_ALPHABET, normalise_code
 
@@ -75,6 +76,39 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
+def _new_certificate(
+    course: Course,
+    settings: CertificateSettings,
+    user_id: int,
+    user: User | None,
+    latest: Certificate | None,
+    now: datetime,
+) -> Certificate:
+    """The next certificate of this learner and course, with what it states fixed at issue."""
+    revision = course.published_revision
+    root = db.session.scalar(
+        sa.select(Organization.name).where(Organization.parent_id.is_(None)).limit(1)
+    )
+    # To the minute (45 min is 0.75 h): printed as «45 мин», credited as 0.75 in the credential.
+    hours = settings.hours or round(course.duration_minutes / 60, 4)
+    return Certificate(
+        code=new_code(),
+        user_id=user_id,
+        course_id=course.id,
+        sequence=(latest.sequence + 1) if latest else 1,
+        revision_number=revision.number,
+        course_title=revision.title,
+        hours=hours,
+        issuer_name=root or "",
+        trainer_name=course.owner.shown_name,
+        holder_name=user.display_name or user.username if user else "",
+        name_mode=latest.name_mode if latest else "initials",
+        pseudonym=latest.pseudonym if latest else "",
+        issued_at=now,
+        expires_at=_add_months(now, settings.validity_months) if settings.validity_months else None,
+    )
+
+
 def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
     """Issue the certificate the moment a learner meets the course's rule — exactly once.
 
@@ -98,27 +132,7 @@ def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
         return None
     user = db.session.get(User, user_id)
     revision = course.published_revision
-    root = db.session.scalar(
-        sa.select(Organization.name).where(Organization.parent_id.is_(None)).limit(1)
-    )
-    # To the minute (45 min is 0.75 h): printed as «45 мин», credited as 0.75 in the credential.
-    hours = settings.hours or round(course.duration_minutes / 60, 4)
-    certificate = Certificate(
-        code=new_code(),
-        user_id=user_id,
-        course_id=course_id,
-        sequence=(latest.sequence + 1) if latest else 1,
-        revision_number=revision.number,
-        course_title=revision.title,
-        hours=hours,
-        issuer_name=root or "",
-        trainer_name=course.owner.shown_name,
-        holder_name=user.display_name or user.username if user else "",
-        name_mode=latest.name_mode if latest else "initials",
-        pseudonym=latest.pseudonym if latest else "",
-        issued_at=now,
-        expires_at=_add_months(now, settings.validity_months) if settings.validity_months else None,
-    )
+    certificate = _new_certificate(course, settings, user_id, user, latest, now)
     try:
         with db.session.begin_nested():  # a concurrent completion may win the same sequence
             db.session.add(certificate)
@@ -133,6 +147,8 @@ def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
         course_id=course_id,
         context={"revision": revision.number},
     )
+    if user is not None:
+        notify(user, "certificate_issued", course=revision.title, certificate_id=certificate.id)
     return certificate
 
 

@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import orm
 
 from app import create_app
+from tests.mail_helpers import Mailbox, smtp_server
 from tests.two_factor_state import RECOVERY_CODES  # for logins that run out of TOTP steps
 from training.accounts.models import Role, User, normalise_username
 from training.accounts.services import create_user
@@ -85,8 +86,12 @@ def extra_app(tmp_path: Path, **overrides: Any) -> Flask:
     return create_app(settings)
 
 
-def app_config(database_uri: str, worker: int) -> dict[str, Any]:
-    """Settings for a test app; tests never mutate config after creation."""
+def app_config(database_uri: str, worker: int, mail_port: int = 0) -> dict[str, Any]:
+    """Settings for a test app; tests never mutate config after creation.
+
+    Mail goes to the suite's own SMTP server (tests/mail_helpers.py) on `mail_port`; tests
+    deliver the outbox themselves (`deliver_due`), so nothing is sent from a background thread.
+    """
     storage = rate_limit_storage(worker)
     return {
         "ENVIRONMENT": "testing",
@@ -105,6 +110,18 @@ def app_config(database_uri: str, worker: int) -> dict[str, Any]:
         "TWO_FACTOR_LIMIT_PER_ACCOUNT": "10000 per minute",
         "EXPORT_LIMIT_PER_ACCOUNT": "10000 per minute",
         "DELETE_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "RESET_LIMIT_PER_IP": "10000 per minute",
+        "RESET_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "RESET_CODE_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "RESET_CODE_ISSUE_LIMIT": "10000 per minute",
+        "EMAIL_CHANGE_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "MAIL_BACKEND": "smtp",
+        "MAIL_HOST": "127.0.0.1",
+        "MAIL_PORT": mail_port,
+        "MAIL_SECURITY": "none",
+        "MAIL_SENDER": "Профсоюзная школа <school@example.org>",
+        "MAIL_TIMEOUT": 5,
+        "MAIL_SEND_AFTER_COMMIT": False,
     }
 
 
@@ -126,11 +143,26 @@ def worker() -> int:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory, worker: int) -> Iterator[Flask]:
+def smtp() -> Iterator[Mailbox]:
+    """This test process's local SMTP server (aiosmtpd), for every test that sends mail."""
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture
+def mailbox(smtp: Mailbox) -> Iterator[Mailbox]:
+    """The local SMTP server, emptied and accepting, for one test."""
+    smtp.reset()
+    yield smtp
+    smtp.reset()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory, worker: int, smtp: Mailbox) -> Iterator[Flask]:
     """The app under test, its schema built by the real migrations."""
     folder = tmp_path_factory.mktemp("db")
     uri = make_database(f"w{worker}", folder)
-    settings = app_config(uri, worker)
+    settings = app_config(uri, worker, smtp.port)
     settings["INSTANCE_ID_FILE"] = str(folder / "instance-id")
     application = create_app(settings)
     application.test_client_class = FreshContextClient

@@ -52,6 +52,30 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     "/account/two-factor/disable": ("login 302 302 200 200 200", "login ok ok ok ok ok"),
     "/account/two-factor/recovery-codes": ("login 302 302 200 200 200", "login ok ok ok ok ok"),
     "/account/two-factor/setup": ("login 200 200 302 302 302", "login ok ok ok ok ok"),
+    "/account/confirm": ("login 200 200 200 200 200", "login ok ok ok ok ok"),
+    "/account/email": ("login 200 200 200 200 200", "login ok ok ok ok ok"),
+    "/account/email/verify/<token>": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
+    "/account/forgot": ("200 200 200 200 200 200", "ok ok ok ok ok ok"),
+    "/account/reset-code": ("200 200 200 200 200 200", "ok ok ok ok ok ok"),
+    "/account/reset/<token>": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
+    "/admin/mail/": ("login 403 403 403 403 200", None),
+    "/admin/mail/<int:message_id>/retry": (
+        "405 405 405 405 405 405",
+        "login 403 403 403 403 404",
+    ),
+    "/notifications/": ("login 200 200 200 200 200", None),
+    "/notifications/settings": ("login 200 200 200 200 200", "login ok ok ok ok ok"),
+    "/notifications/unsubscribe/<token>": (
+        "404 404 404 404 404 404",
+        "404 404 404 404 404 404",
+    ),
+    "/people/": ("login 403 403 403 200 200", None),
+    "/people/<int:user_id>": ("login 403 403 403 403 200", None),
+    "/people/<int:user_id>/reset-code": ("405 405 405 405 405 405", "login 403 403 403 403 ok"),
+    "/people/<int:user_id>/two-factor-reset": (
+        "login 403 403 403 403 200",
+        "login 403 403 403 403 ok",
+    ),
     "/admin/audit": ("login 403 403 403 403 200", None),
     "/admin/users": ("login 403 403 403 403 200", None),
     "/admin/users/<int:user_id>": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),
@@ -265,6 +289,8 @@ def world(app, users, make_user):
             "user_id": learner.id,
             "org_id": learner.organization_id,
             "invite_id": invite.id,
+            "token": "not-a-token-of-anyone-" + "x" * 21,  # forged: refused alike for all
+            "message_id": 999999,
         }
 
 

@@ -46,6 +46,7 @@ def header_menu(html: str) -> list[tuple[str, str]]:
 SIGNED_IN_END = [
     ("Certificates", "/certificates/"),
     ("My account", "/account/"),
+    ("Notifications", "/notifications/"),
     ("Log out", "button"),
 ]
 
@@ -55,6 +56,7 @@ MENUS = {
     "organizer": [
         ("Courses", "/courses/"),
         ("Organizations", "/organizations/"),
+        ("People", "/people/"),
         ("Statistics", "/stats/"),
         *SIGNED_IN_END,
     ],
@@ -62,6 +64,7 @@ MENUS = {
         ("Courses", "/courses/"),
         ("Authoring", "/author/"),
         ("Organizations", "/organizations/"),
+        ("People", "/people/"),
         ("Statistics", "/stats/"),
         ("Users", "/admin/users"),
         *SIGNED_IN_END,
@@ -96,9 +99,11 @@ def test_the_labels_are_translated_for_each_request(login_as, client):
         "Курсы",
         "Создание курсов",
         "Организации",
+        "Люди",
         "Статистика",
         "Пользователи",
         "Сертификаты",
         "Личный кабинет",
+        "Уведомления",
         "Выйти",
     ]

@@ -34,7 +34,10 @@ from quizzes.spec import Option, QuestionSpec
 from tests.conftest import login, post
 from tests.privacy_helpers import take_quiz
 from tests.quiz_helpers import build_quiz
+from training.accounts import recovery
+from training.accounts.models import TokenPurpose, User
 from training.extensions import db, limiter
+from training.notifications.services import unsubscribe_token
 from training.organizations.services import create_invite
 
 # What trainers write in the fixtures: the only external addresses a page may show.
@@ -114,7 +117,16 @@ def world(app: Flask, users, org_tree, tmp_path, monkeypatch) -> dict[str, list[
     # An attempt left open at the quiz with the HTML question: its page shows the question.
     post(learner, f"/courses/{ids['slug']}/quizzes/{ids['extra']}/start")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseMedia)) == 1
+    # Live one-time links of each kind (the pages only show a button on GET).
+    with app.test_request_context():
+        person = db.session.get(User, users["learner"].id)
+        person.email = "learner@example.org"
+        recovery.new_token(person, TokenPurpose.EMAIL_VERIFY, 3600, "verify-me", email=person.email)
+        recovery.new_token(person, TokenPurpose.PASSWORD_RESET, 3600, "reset-me")
+        unsubscribe = unsubscribe_token(person, "certificate_issued")
+        db.session.commit()
     return {
+        "token": ["verify-me", "reset-me", unsubscribe],
         "slug": [ids["slug"]],
         "key": ["intro", ids["quiz"], ids["extra"]],
         "module": [ids["module_key"]],

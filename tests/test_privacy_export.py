@@ -70,6 +70,10 @@ def test_the_zip_holds_every_kind_of_record_with_answers_scores_and_pdfs(client,
         "courses_authored.json",
         "quiz_attempts.json",
         "certificates.json",
+        "email.json",
+        "notifications.json",
+        "notification_preferences.json",
+        "mail.json",
         pdf_name,
     }
     data = {name: json.loads(body) for name, body in files.items() if name.endswith(".json")}

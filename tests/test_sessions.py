@@ -114,6 +114,7 @@ def test_sessions_page_lists_both_clients(app, users):
         "browser",
         "system",
         "pending_totp_secret",  # sealed, only while two-factor is being set up
+        "reauthenticated_at",
     }
 
 
@@ -383,7 +384,7 @@ def test_shell_purges_expired_sessions(app, users):
     stale = rows_of(users["trainer"].id)[0]
     move_back(stale.id, last_seen_at=timedelta(days=365), created_at=timedelta(days=365))
     result = app.test_cli_runner().invoke(args=["users", "purge-sessions"])
-    assert result.exit_code == 0 and "Deleted 1 expired sessions." in result.output
+    assert result.exit_code == 0 and "Deleted 1 expired sessions" in result.output
     assert rows_of(users["trainer"].id) == []
     assert len(rows_of(users["learner"].id)) == 1
 

@@ -75,6 +75,18 @@ def test_after_commit_callbacks_of_undone_calls_are_dropped(app: Flask, ctx: Non
     assert ran == ["before"]
 
 
+def test_after_commit_callbacks_wait_for_the_real_commit(app: Flask, ctx: None) -> None:
+    """A released savepoint (a service call that succeeded) is not the commit: others cannot
+    see its rows yet, so mail delivery or file writes registered inside must wait."""
+    ran: list[str] = []
+    after_commit(lambda: ran.append("before"))
+    with service_errors():
+        after_commit(lambda: ran.append("inside"))
+    assert ran == []
+    db.session.commit()
+    assert ran == ["before", "inside"]
+
+
 def test_command_commits_once_or_rolls_back(app: Flask, database: None) -> None:
     @click.command()
     @click.argument("name")

@@ -115,11 +115,13 @@ def reset_two_factor_command(username: str) -> None:
 @users_cli.command("purge-sessions")
 @commits
 def purge_sessions_command() -> None:
-    """Delete expired login sessions (logins clean up their own account's; run this daily)."""
+    """Delete expired login sessions and reset links/codes (run this daily)."""
+    from training.accounts.recovery import purge_expired_tokens
     from training.accounts.sessions import purge_expired_sessions
 
     count = purge_expired_sessions()
-    click.echo(f"Deleted {count} expired sessions.")
+    tokens = purge_expired_tokens()
+    click.echo(f"Deleted {count} expired sessions and {tokens} expired links or codes.")
 
 
 @users_cli.command("list")

@@ -76,13 +76,63 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "training"
     LOGIN_LIMIT_PER_IP = "20 per minute;100 per hour"
+    # Wrong passwords per account *and address* (or per known device): a stranger failing
+    # on someone's account from elsewhere never blocks the owner (see README, "Login limits").
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
+    # After this many wrong passwords on one account (within LOGIN_FAILURE_WINDOW seconds),
+    # each further try from a device the account has not used waits a growing delay:
+    # 1, 2, 4... seconds, at most LOGIN_DELAY_MAX_SECONDS. Known devices are not delayed.
+    LOGIN_DELAY_FREE_FAILURES = 5
+    LOGIN_DELAY_MAX_SECONDS = 60
+    LOGIN_FAILURE_WINDOW = 24 * 3600
+    # A signed cookie remembering that an account logged in on this browser.
+    KNOWN_DEVICE_COOKIE = "known_device"
+    KNOWN_DEVICE_DAYS = 365
+    # Sensitive changes (two-factor, recovery codes, e-mail, deleting the account) ask for the
+    # password again unless it was given within this many seconds.
+    REAUTH_SECONDS = 600
     REGISTER_LIMIT_PER_IP = "5 per minute;30 per hour"
     # The code step of a login (and the two-factor settings): every try per client address,
     # wrong codes per account. Three codes are valid at a time (clock drift), so someone who
     # already has the password and makes 50 wrong guesses a day wins about once in 6,700 days.
     TWO_FACTOR_LIMIT_PER_IP = "20 per minute;100 per hour"
     TWO_FACTOR_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour;50 per day"
+
+    # Getting back in: a reset link by e-mail (verified addresses only), a one-time code
+    # issued by staff, and the link that verifies an e-mail address.
+    PASSWORD_RESET_LINK_SECONDS = 3600
+    RESET_CODE_SECONDS = 24 * 3600
+    EMAIL_VERIFY_SECONDS = 48 * 3600
+    RESET_LIMIT_PER_IP = "5 per minute;30 per hour"
+    RESET_LIMIT_PER_ACCOUNT = "3 per hour;10 per day"
+    RESET_CODE_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"  # wrong codes only
+    RESET_CODE_ISSUE_LIMIT = "30 per hour"  # codes one staff member issues
+    EMAIL_CHANGE_LIMIT_PER_ACCOUNT = "5 per hour;10 per day"
+    UNSUBSCRIBE_LIMIT_PER_IP = "30 per minute"
+
+    # Outgoing mail. Messages are written to the outbox table in the request's transaction
+    # and delivered after the commit (MAIL_SEND_AFTER_COMMIT, in a background thread) and by
+    # `flask --app app mail send` (a systemd timer; docs/deploy.md). MAIL_BACKEND "smtp"
+    # or "console" (writes mail to the log); empty means console in development, else smtp.
+    MAIL_BACKEND = ""
+    MAIL_HOST = ""  # empty: nothing is sent, messages wait in the outbox
+    MAIL_PORT = 587
+    MAIL_SECURITY = "starttls"  # starttls | tls | none
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "Профсоюзная школа <noreply@localhost>"
+    MAIL_TIMEOUT = 20  # seconds for each SMTP exchange; a hung server is given up on
+    MAIL_SEND_AFTER_COMMIT = True
+    MAIL_MAX_ATTEMPTS = 8
+    # Retries wait base * 2^(attempt-1) seconds, at most MAIL_RETRY_MAX_SECONDS.
+    MAIL_RETRY_BASE_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    # A node that claimed a message and died releases it after this many seconds.
+    MAIL_CLAIM_SECONDS = 300
+    MAIL_BATCH_SIZE = 50
+    # Sent and failed messages are deleted after this many days; notifications after theirs.
+    MAIL_RETENTION_DAYS = 30
+    NOTIFICATION_RETENTION_DAYS = 365
 
     # Course media: images and PDF handouts, stored under instance/media unless set.
     MEDIA_ROOT = ""
@@ -156,6 +206,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     if app.config["ENVIRONMENT"] == "development":
         # Plain-HTTP on localhost: secure cookies would never come back.
         app.config["SESSION_COOKIE_SECURE"] = False
+    if not app.config["MAIL_BACKEND"]:
+        # `make run` needs no mail server: development writes mail to the console.
+        development = app.config["ENVIRONMENT"] == "development"
+        app.config["MAIL_BACKEND"] = "console" if development else "smtp"
     check_two_factor_roles(app)
     check_secret_key(app)
     check_two_factor_keys(app)

@@ -169,6 +169,10 @@ def after_commit(callback: Callable[[], None]) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    # SQLAlchemy sends this event for a released SAVEPOINT too (service_errors): only the
+    # real commit makes the change visible to others, so only it runs the callbacks.
+    if session.in_nested_transaction():
+        return
     for callback in session.info.pop("after_commit", []):
         callback()
 

@@ -269,3 +269,27 @@ personal_data_erasers: Registry[PersonalDataEraser] = Registry("personal_data_er
 """Account deletion's parts, in its one transaction. Provided by each package holding personal
 data; called by training.privacy highest layer first (reverse registration order), before the
 core anonymises the learning record and deletes the account. A registry: order matters."""
+
+
+# ---- notifications ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of notification: its name, its label on the preferences page, the sentence it
+    shows and the page it leads to, both built from the facts stored with each notification
+    (`text` runs in the reader's language; `link` returns a path on this site, or None)."""
+
+    name: str  # stored with each notification; at most 40 characters
+    label: LazyString
+    text: Callable[[dict[str, Any]], str]
+    link: Callable[[dict[str, Any]], str | None]
+    email_by_default: bool = True  # with a verified address, also by e-mail unless turned off
+
+
+notification_kinds: Registry[NotificationKind] = Registry("notification_kinds")
+"""The kinds of in-app notification. Provided by the core (a reset code issued for my account,
+a role granted) and by packages for their own events (certificates: a certificate issued);
+read by training.notifications, which stores, shows, mails and offers preferences per kind
+without knowing who sends. A registry: the preferences page lists kinds in this order, and a
+notification of a kind nobody registered is a bug."""

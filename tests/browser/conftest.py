@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from tests.conftest import app_config, make_database, worker_number
+from tests.mail_helpers import Mailbox
 from training.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -44,19 +45,21 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="module")
 def live_app(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, smtp: Mailbox
 ) -> Iterator[Flask]:
     """The real app with the demo data `make run` loads, on its own database.
 
     Learners' demo activity (for the dashboards) takes seconds to build, so only modules
-    that set DEMO_ACTIVITY = True get it.
+    that set DEMO_ACTIVITY = True get it. Mail goes to the suite's local SMTP server; modules
+    may add settings in LIVE_SETTINGS (e.g. delivering mail after each commit).
     """
     worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
     folder = tmp_path_factory.mktemp("browser")
     uri = make_database(f"w{worker}_browser", folder)
     app = create_app(
         {
-            **app_config(uri, worker),
+            **app_config(uri, worker, smtp.port),
+            **getattr(request.module, "LIVE_SETTINGS", {}),
             "MEDIA_ROOT": str(folder / "media"),
             "SIGNING_KEYS_DIR": str(folder / "keys"),
             "DEMO_ACTIVITY": getattr(request.module, "DEMO_ACTIVITY", False),

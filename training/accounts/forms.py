@@ -56,7 +56,7 @@ class RegisterForm(FlaskForm):
         _l("E-mail (optional)"),
         validators=[Optional(), Length(max=254), Email(_l("Enter a valid e-mail address."))],
         description=_l(
-            "Not required. Only administrators see it, to confirm it is you if you lose access."
+            "Not required. With a confirmed address you can reset a forgotten password yourself."
         ),
         render_kw={"autocomplete": "email"},
     )
@@ -100,13 +100,9 @@ class PasswordChangeForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    """The few personal details a user may keep with us."""
+    """The name a user may keep with us (the e-mail address has its own page)."""
 
     display_name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=120)])
-    email = EmailField(
-        _l("E-mail (optional)"),
-        validators=[Optional(), Length(max=254), Email(_l("Enter a valid e-mail address."))],
-    )
 
 
 _CODE_ATTRS = {

@@ -37,6 +37,10 @@ ROLE_LABELS = {
 }
 
 
+#: Roles in order of power: staff may not act on accounts holding a higher one.
+ROLE_RANKS = {Role.LEARNER: 0, Role.TRAINER: 1, Role.ORGANIZER: 2, Role.ADMIN: 3}
+
+
 def normalise_username(raw: str) -> str:
     """Canonical form of a username: NFKC, trimmed, case-folded."""
     return unicodedata.normalize("NFKC", raw).strip().casefold()
@@ -51,6 +55,9 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(120), default="")
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    # Set when a link sent to `email` was opened; only verified addresses receive mail
+    # other than the verification itself. Cleared whenever the address changes.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     organization_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
@@ -96,6 +103,16 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
+
+    @property
+    def verified_email(self) -> str | None:
+        """The address mail may go to: set and verified, else None."""
+        return self.email if self.email and self.email_verified_at else None
+
+    @property
+    def rank(self) -> int:
+        """The highest of the user's roles, as a number (staff act only on lower or equal)."""
+        return max((ROLE_RANKS[role] for role in self.roles), default=0)
 
     @property
     def shown_name(self) -> str:
@@ -162,5 +179,44 @@ class UserSession(db.Model):
     system: Mapped[str] = mapped_column(sa.String(40), default="")
     # The TOTP secret being enrolled in this browser, sealed, until a code confirms it.
     pending_totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    # When the password (and code) was last given in this session, after the login itself:
+    # sensitive changes ask again once REAUTH_SECONDS have passed (training.accounts.reauth).
+    reauthenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class TokenPurpose(enum.StrEnum):
+    """What a one-time account token is for."""
+
+    EMAIL_VERIFY = "email_verify"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name; a link sent by e-mail
+    RESET_CODE = "reset_code"  # a code staff gave the person
+
+
+class AccountToken(db.Model):
+    """A one-time secret for one account: stored as its SHA-256, deleted when used.
+
+    Links carry 256 random bits and reset codes 60 (behind per-account limits), so a fast
+    hash is enough: a copy of the database opens nothing.
+    """
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "purpose IN ('email_verify', 'password_reset', 'reset_code')", name="purpose_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The address being verified: a link for an address since replaced does nothing.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Staff who issued a reset code (NULL for links, or once that account is deleted).
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )

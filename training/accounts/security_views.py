@@ -18,6 +18,7 @@ from training.accounts.forms import (
     TwoFactorSetupForm,
 )
 from training.accounts.models import UserSession
+from training.accounts.reauth import fresh_login_required
 from training.accounts.views import bp, sign_out, two_factor_limits
 from training.extensions import db
 from training.transaction import render_form, service_errors
@@ -25,7 +26,13 @@ from training.transaction import render_form, service_errors
 #: What a user who must enrol may still reach: the enrolment page, logging out,
 #: the language switch and static files.
 ENROLMENT_ALLOWED = frozenset(
-    {"accounts.two_factor_setup", "accounts.logout", "main.set_language", "static"}
+    {
+        "accounts.two_factor_setup",
+        "accounts.reauthenticate",  # the setup page asks for it after 10 minutes
+        "accounts.logout",
+        "main.set_language",
+        "static",
+    }
 )
 
 
@@ -60,6 +67,7 @@ def two_factor_overview() -> str:
 
 @bp.route("/two-factor/setup", methods=["GET", "POST"])
 @login_required
+@fresh_login_required
 def two_factor_setup() -> str | Response:
     """Enrol an authenticator app: show its secret and QR code, then check one code."""
     if current_user.two_factor_enabled:
@@ -112,6 +120,7 @@ def two_factor_disable() -> str | Response:
 
 @bp.route("/two-factor/recovery-codes", methods=["GET", "POST"])
 @login_required
+@fresh_login_required
 @two_factor_limits[0]
 @two_factor_limits[1]
 def recovery_codes() -> str | Response:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     current_app,
     flash,
     g,
     redirect,
+    render_template,
     request,
     session,
     url_for,
@@ -20,7 +20,7 @@ from flask_babel import ngettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from training.accounts import services, sessions, two_factor
+from training.accounts import login_limits, recovery, services, sessions, two_factor
 from training.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -29,7 +29,7 @@ from training.accounts.forms import (
     TwoFactorLoginForm,
 )
 from training.accounts.models import User
-from training.extensions import db, form_username_key, limiter
+from training.extensions import db, limiter
 from training.security import safe_next
 from training.transaction import render_form, service_errors
 
@@ -81,6 +81,7 @@ def sign_in(user: User, *, remember: bool = False) -> None:
     g.pop(CSRF_KEY, None)
     login_user(user)
     session[sessions.TOKEN_KEY] = token
+    login_limits.remember_device(user)  # this browser keeps its own allowance from now on
     # "Keep me logged in": the browser keeps the cookie after closing, up to the absolute
     # timeout; otherwise it forgets it when closed. The server-side limits apply either way.
     session.permanent = remember
@@ -141,6 +142,8 @@ def register() -> str | Response:
                 email=form.email.data,
                 invite_required=current_app.config["REGISTRATION_REQUIRES_INVITE"],
             )
+            if user.email:  # optional; it receives nothing but this link until confirmed
+                recovery.send_verification(user)
         if outcome.ok:
             sign_in(user)
             flash(_("Welcome! Your account is ready."), "success")
@@ -155,9 +158,12 @@ def register() -> str | Response:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_ip_limit, methods=["POST"])
 @limiter.limit(
-    _login_account_limit, methods=["POST"], key_func=form_username_key, deduct_when=_failed_login
+    _login_account_limit,
+    methods=["POST"],
+    key_func=login_limits.login_account_key,
+    deduct_when=_failed_login,
 )
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
     """Log in with username and password; accounts with two-factor then go to the code step."""
     form = LoginForm()
     if request.method == "GET":
@@ -165,20 +171,34 @@ def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data, url_for("main.home")))
     if form.validate_on_submit():
+        if wait := login_limits.waiting_seconds(form.username.data):
+            # Checked before the password: a guess made now would tell nothing either way.
+            form.password.errors = [
+                ngettext(
+                    "This account has had many wrong passwords lately. Wait %(num)d second "
+                    "and try again.",
+                    "This account has had many wrong passwords lately. Wait %(num)d seconds "
+                    "and try again.",
+                    wait,
+                )
+            ]
+            return render_template("accounts/login.html", form=form), 429
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
+            login_limits.record_failure(form.username.data)
             form.password.errors = [_("Wrong username or password.")]
-        elif user.two_factor_enabled:
-            # Half-way: nobody is logged in until the code is right.
-            session[PENDING_KEY] = {
-                "user": user.id,
-                "version": user.auth_version,
-                "at": int(time.time()),
-                "remember": bool(form.remember.data),
-                "next": safe_next(form.next.data, ""),
-            }
-            return redirect(url_for(".login_code"))
         else:
+            login_limits.record_success(user.username)
+            if user.two_factor_enabled:
+                # Half-way: nobody is logged in until the code is right.
+                session[PENDING_KEY] = {
+                    "user": user.id,
+                    "version": user.auth_version,
+                    "at": int(time.time()),
+                    "remember": bool(form.remember.data),
+                    "next": safe_next(form.next.data, ""),
+                }
+                return redirect(url_for(".login_code"))
             sign_in(user, remember=bool(form.remember.data))
             return redirect(after_login(user, form.next.data))
     return render_form("accounts/login.html", form)
@@ -283,20 +303,12 @@ def logout() -> Response:
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def profile() -> str | Response:
-    """The user's own details: name and optional e-mail."""
+    """The user's own details: the name here; the optional e-mail has its own page."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        email = (form.email.data or "").strip().lower() or None
-        taken = email and db.session.scalar(
-            sa.select(User.id).where(User.email == email, User.id != current_user.id)
-        )
-        if taken:
-            form.email.errors = [_("This e-mail address is already registered.")]
-        else:
-            current_user.display_name = (form.display_name.data or "").strip()
-            current_user.email = email
-            flash(_("Your details are saved."), "success")
-            return redirect(url_for(".profile"))
+        current_user.display_name = (form.display_name.data or "").strip()
+        flash(_("Your details are saved."), "success")
+        return redirect(url_for(".profile"))
     return render_form("accounts/profile.html", form)
 
 
@@ -321,4 +333,5 @@ def password() -> str | Response:
 
 
 # The two-factor settings and the sessions page live in their own module on this blueprint.
+from training.accounts import recovery_views as _recovery_views  # noqa: E402, F401
 from training.accounts import security_views as _security_views  # noqa: E402, F401

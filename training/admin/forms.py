@@ -7,12 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    PasswordField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.accounts.models import ROLE_LABELS
@@ -54,3 +55,19 @@ class AuditFilterForm(FlaskForm):
     )
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To (inclusive)"), validators=[Optional()])
+
+
+class TwoFactorResetForm(FlaskForm):
+    """The administrator's own password and code, before resetting someone's second factor."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[InputRequired(_l("This field is required.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Your code"),
+        validators=[InputRequired(_l("This field is required.")), Length(max=40)],
+        description=_l("From your authenticator app, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"},
+    )

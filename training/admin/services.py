@@ -6,11 +6,18 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from training.accounts.models import Role, User, UserRole
+from training.accounts.passwords import verify_password
 from training.accounts.services import set_roles
 from training.accounts.sessions import end_sessions
+from training.accounts.two_factor import (
+    reset_two_factor,
+    two_factor_required,
+    verify_second_factor,
+)
 from training.audit import audit
 from training.errors import ServiceError
 from training.extensions import db
+from training.notifications.services import notify
 from training.organizations.models import Organization
 
 
@@ -44,6 +51,7 @@ def update_user(
     roles_after = sorted(str(r) for r in user.roles)
     if roles_after != roles_before:
         audit(actor_id, "user.roles", "user", user.id, before=roles_before, after=roles_after)
+    _notify_new_roles(user, set(roles_after) - set(roles_before))
     if organization.id != user.organization_id:
         audit(
             actor_id,
@@ -62,3 +70,23 @@ def update_user(
         audit(actor_id, "user.unblock", "user", user.id)
     user.active = active
     db.session.flush()
+
+
+def _notify_new_roles(user: User, granted: set[str]) -> None:
+    """Tell the person about each new role, and that a staff role needs two-factor next login."""
+    for role in sorted(granted):
+        needs_code = not user.two_factor_enabled and two_factor_required(user)
+        notify(user, "role_granted", role=role, two_factor=needs_code)
+
+
+def reset_second_factor(actor: User, target: User, password: str, code: str) -> None:
+    """An administrator removes `target`'s lost second factor after giving their own password
+    and code; the target's sessions end and they enrol again at the next login (audited)."""
+    if actor.id == target.id:
+        raise ServiceError(_("Use your own two-factor settings for your account."))
+    if not verify_password(actor.password_hash, password):
+        raise ServiceError(_("The password is not correct."), "password")
+    verify_second_factor(actor, code)
+    if not target.two_factor_enabled:
+        raise ServiceError(_("This account has no two-factor authentication to reset."))
+    reset_two_factor(target, actor_id=actor.id)

@@ -21,6 +21,7 @@ def purge_command(dry_run: bool) -> None:
 
     One transaction; a second run finds nothing more to do.
     """
+    from training.privacy.messages import purge_messages
     from training.privacy.services import purge_inactive
 
     days = int(current_app.config["PRIVACY_RETENTION_DAYS"])
@@ -28,6 +29,7 @@ def purge_command(dry_run: bool) -> None:
         raise click.ClickException(f"PRIVACY_RETENTION_DAYS must be at least one day, not {days}.")
     with undone() if dry_run else nullcontext():
         report = purge_inactive(days, dry_run=dry_run)
+        messages = purge_messages(report.cutoff)
     verb = "would be anonymised" if dry_run else "anonymised"
     click.echo(
         f"Accounts without a login since {report.cutoff:%Y-%m-%d %H:%M} UTC "
@@ -36,4 +38,9 @@ def purge_command(dry_run: bool) -> None:
     click.echo(
         f"Learning events {verb}: {report.events_anonymised} "
         f"of {report.accounts_anonymised} account(s)."
+    )
+    verb = "would be deleted" if dry_run else "deleted"
+    click.echo(
+        f"Notifications {verb}: {messages.notifications}; mail {verb}: {messages.mail}; "
+        f"e-mail addresses of inactive accounts {verb}: {messages.addresses}."
     )

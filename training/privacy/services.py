@@ -26,6 +26,7 @@ from training.errors import ServiceError
 from training.events import LearningEvent, anonymise_actor
 from training.extensions import db
 from training.organizations.models import InviteCode, Organization
+from training.privacy.messages import messages_personal_data
 
 # ---- export ---------------------------------------------------------------------------------
 
@@ -61,6 +62,7 @@ def core_personal_data(user: User) -> dict[str, Any]:
         "learning_events.json": _learning_events_data(user),
         "audit_events.json": _audit_data(user),
         "invite_codes_created.json": _invites_data(user),
+        **messages_personal_data(user),
     }
 
 

@@ -25,6 +25,7 @@ from flask_login import current_user, login_required, logout_user
 from limits import parse_many
 from werkzeug.wrappers import Response as BaseResponse
 
+from training.accounts.reauth import fresh_login_required
 from training.db import utcnow
 from training.downloads import file_response
 from training.errors import show_error
@@ -80,6 +81,7 @@ def export() -> Response:
 
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
+@fresh_login_required
 @limiter.limit(
     _delete_limit, methods=["POST"], key_func=_account_key("delete"), deduct_when=_failed
 )
