@@ -4,15 +4,18 @@ explained, and destructive actions that look destructive."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import sqlalchemy as sa
 
 from courses.keys import _TRANSLIT, slugify
-from courses.models import Course
-from tests.conftest import post
+from courses.models import Course, CourseMedia
+from tests.conftest import login, post
 from tests.course_helpers import build_course
+from tests.test_course_media import PDF, tiny_png
+from training.accounts.models import Role
 from training.extensions import db
 from training.security import CONTENT_SECURITY_POLICY
 
@@ -86,3 +89,86 @@ def test_slugify_matches_the_rule_the_script_follows():
     assert slugify("Щука и ёж: 2026!", 60) == "shchuka-i-ezh-2026"
     assert slugify("  --Объём--  ", 60) == "obem"
     assert len(slugify("Очень " * 30, 60)) <= 60
+
+
+# ---- 2. images from the lesson editor ---------------------------------------------------------
+
+
+def media_rows() -> list[tuple[str, str]]:
+    db.session.expire_all()
+    rows = db.session.execute(sa.select(CourseMedia.filename, CourseMedia.content_type))
+    return sorted(tuple(row) for row in rows)
+
+
+def insert(client, name: str, data: bytes, slug: str = "info-work"):
+    return post(
+        client,
+        f"/author/{slug}/media/insert",
+        {"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_editor_uploads_a_file_and_gets_the_markdown_to_insert(
+    app, login_as, users, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path))
+    course = build_course(users["trainer"])
+    client = login_as("trainer")
+    r = insert(client, "Схема охвата.png", tiny_png())
+    assert r.status_code == 201
+    assert r.json == {"filename": "skhema-okhvata.png", "markdown": "![](media/skhema-okhvata.png)"}
+    assert (tmp_path / str(course.id) / "skhema-okhvata.png").read_bytes() == tiny_png()
+    r = insert(client, "Памятка.pdf", PDF)
+    assert r.json["markdown"] == "[pamiatka.pdf](media/pamiatka.pdf)"
+    assert media_rows() == [("pamiatka.pdf", "application/pdf"), ("skhema-okhvata.png", "image/png")]
+    # the editor without JavaScript lists the files and says how to refer to them
+    lesson = course.lessons()[0]
+    page = client.get(f"/author/info-work/lessons/{lesson.id}").get_data(as_text=True)
+    assert "<code>media/skhema-okhvata.png</code>" in page
+    assert "напишите ![описание](media/name.png)" in page
+    assert '<div class="media-insert" id="media-insert" hidden' in page
+    assert 'src="/static/js/lesson-editor.js"' in page
+
+
+def test_refused_editor_uploads_say_why_in_russian_and_store_nothing(
+    app, login_as, users, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path))
+    monkeypatch.setitem(app.config, "MEDIA_MAX_BYTES", 2048)
+    build_course(users["trainer"])
+    trainer = login_as("trainer")
+    assert insert(trainer, "scheme.png", tiny_png()).status_code == 201
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    for name, data, message in (
+        ("x.svg", svg, "Загружать можно только"),
+        ("big.png", tiny_png() + b"\0" * 4096, "больше"),
+        ("scheme.png", tiny_png(), "уже есть"),
+        ("empty.png", b"", "Загружать можно только"),
+    ):
+        r = insert(trainer, name, data)
+        assert r.status_code == 422, name
+        assert message in r.json["error"], (name, r.json)
+    r = post(trainer, "/author/info-work/media/insert", {}, content_type="multipart/form-data")
+    assert r.status_code == 422 and r.json["error"] == "Выберите файл."
+    # without the CSRF token: refused before the view
+    r = trainer.post(
+        "/author/info-work/media/insert",
+        data={"file": (io.BytesIO(tiny_png()), "other.png")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 400
+    assert media_rows() == [("scheme.png", "image/png")]
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["scheme.png"]
+
+
+def test_only_the_courses_authors_may_upload_from_the_editor(
+    app, client, users, make_user, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path))
+    build_course(users["trainer"])
+    make_user("other", Role.TRAINER)
+    login(client, "other")
+    assert insert(client, "scheme.png", tiny_png()).status_code == 403
+    assert insert(client, "scheme.png", tiny_png(), slug="nope").status_code == 404
+    assert media_rows() == []
