@@ -121,7 +121,10 @@ def test_the_editor_uploads_a_file_and_gets_the_markdown_to_insert(
     assert (tmp_path / str(course.id) / "skhema-okhvata.png").read_bytes() == tiny_png()
     r = insert(client, "Памятка.pdf", PDF)
     assert r.json["markdown"] == "[pamiatka.pdf](media/pamiatka.pdf)"
-    assert media_rows() == [("pamiatka.pdf", "application/pdf"), ("skhema-okhvata.png", "image/png")]
+    assert media_rows() == [
+        ("pamiatka.pdf", "application/pdf"),
+        ("skhema-okhvata.png", "image/png"),
+    ]
     # the editor without JavaScript lists the files and says how to refer to them
     lesson = course.lessons()[0]
     page = client.get(f"/author/info-work/lessons/{lesson.id}").get_data(as_text=True)
