@@ -12,8 +12,12 @@ import sqlalchemy as sa
 
 from courses.keys import _TRANSLIT, slugify
 from courses.models import Course, CourseMedia
+from quizzes import bank
+from quizzes import services as quiz_services
+from quizzes.models import Question, Quiz, QuizSlot
 from tests.conftest import login, post
 from tests.course_helpers import build_course
+from tests.quiz_helpers import sample_specs
 from tests.test_course_media import PDF, tiny_png
 from training.accounts.models import Role
 from training.extensions import db
@@ -175,3 +179,107 @@ def test_only_the_courses_authors_may_upload_from_the_editor(
     assert insert(client, "scheme.png", tiny_png()).status_code == 403
     assert insert(client, "scheme.png", tiny_png(), slug="nope").status_code == 404
     assert media_rows() == []
+
+
+# ---- 3. adding several questions at once, with a preview ---------------------------------------
+
+
+def bank_and_empty_quiz(trainer) -> tuple[Course, Quiz, list[Question]]:
+    course = build_course(trainer)
+    questions = [bank.add_question(course, spec, trainer, "Модуль 1") for spec in sample_specs()]
+    quiz = quiz_services.create_quiz(
+        course, quiz_services.QuizSettings(title="Проверка", module_key="osnovy", is_open=True)
+    )
+    db.session.commit()
+    return course, quiz, questions
+
+
+def slot_questions(quiz: Quiz) -> list[int]:
+    db.session.expire_all()
+    return [
+        s.question_id
+        for s in db.session.scalars(
+            sa.select(QuizSlot).where(QuizSlot.quiz_id == quiz.id).order_by(QuizSlot.position)
+        )
+    ]
+
+
+def test_several_questions_are_added_at_once_and_leave_the_list(login_as, users):
+    course, quiz, questions = bank_and_empty_quiz(users["trainer"])
+    client = login_as("trainer")
+    page = client.get(f"/author/info-work/quizzes/{quiz.key}").get_data(as_text=True)
+    picker = page[page.index('class="question-picker"') :]
+    assert picker.count('type="checkbox" name="fixed-question"') == 6
+    # question text, not names or ids
+    assert "Что ставят в начало новости?" in picker and "pyramid" not in picker
+    assert "#" + str(questions[0].id) not in picker
+    first, third = questions[0].id, questions[2].id
+    r = post(
+        client,
+        f"/author/info-work/quizzes/{quiz.key}/slots",
+        {"kind": "fixed", "fixed-question": [str(first), str(third)]},
+        follow_redirects=True,
+    )
+    page = r.get_data(as_text=True)
+    assert "Добавлено 2 вопроса." in page
+    assert slot_questions(quiz) == [first, third]
+    picker = page[page.index('class="question-picker"') :]
+    assert picker.count('name="fixed-question"') == 4
+    for gone in (first, third):
+        assert f'name="fixed-question" value="{gone}"' not in picker
+    # the quiz's own list shows the text too
+    questions_list = page[: page.index('class="question-picker"')]
+    assert "Что ставят в начало новости?" in questions_list
+    assert "Фото публикуют без согласия." in questions_list
+
+
+def test_bad_question_choices_are_refused_and_add_nothing(login_as, users, make_user):
+    course, quiz, questions = bank_and_empty_quiz(users["trainer"])
+    other = build_course(users["trainer"], slug="other")
+    foreign = bank.add_question(other, sample_specs()[0], users["trainer"], "Чужие")
+    db.session.commit()
+    client = login_as("trainer")
+    url = f"/author/info-work/quizzes/{quiz.key}/slots"
+    post(client, url, {"kind": "fixed", "fixed-question": [str(questions[0].id)]})
+    assert slot_questions(quiz) == [questions[0].id]
+    r = post(client, url, {"kind": "fixed"}, follow_redirects=True)
+    assert "Отметьте вопросы, которые нужно добавить." in r.get_data(as_text=True)
+    # one already in the quiz spoils the whole choice: none of it is added
+    r = post(
+        client,
+        url,
+        {"kind": "fixed", "fixed-question": [str(questions[1].id), str(questions[0].id)]},
+        follow_redirects=True,
+    )
+    assert "Этот вопрос уже есть в тесте." in r.get_data(as_text=True)
+    for bad in ([str(foreign.id)], ["999999"], ["abc"]):
+        r = post(client, url, {"kind": "fixed", "fixed-question": bad})
+        assert r.status_code in (302, 404), bad
+    assert slot_questions(quiz) == [questions[0].id]
+
+
+def test_the_preview_shows_each_type_as_learners_see_it_read_only(login_as, users):
+    course, quiz, questions = bank_and_empty_quiz(users["trainer"])
+    client = login_as("trainer")
+    for question in questions:
+        r = client.get(
+            f"/author/info-work/bank/{question.id}/preview?next=/author/info-work/quizzes/{quiz.key}"
+        )
+        assert r.status_code == 200
+        page = r.get_data(as_text=True)
+        assert '<fieldset class="question-preview" disabled>' in page
+        assert question.current_version.spec.text in page
+        assert f'href="/author/info-work/quizzes/{quiz.key}"' in page  # back where they came from
+        main = page.split('<main id="main"')[1].split("</main>")[0]
+        assert "<form" not in main  # nothing to send: answers go nowhere
+    single = client.get(f"/author/info-work/bank/{questions[0].id}/preview").get_data(as_text=True)
+    assert 'type="radio"' in single and "Главное" in single and "Предысторию" in single
+    matching = client.get(f"/author/info-work/bank/{questions[5].id}/preview").get_data(
+        as_text=True
+    )
+    assert "<select" in matching and "Заголовок" in matching
+    # a foreign redirect target is not followed; another course's question is not found
+    r = client.get(f"/author/info-work/bank/{questions[0].id}/preview?next=https://evil.example/")
+    assert '<p><a href="/author/info-work/bank">← Назад</a></p>' in r.get_data(as_text=True)
+    assert client.get(f"/author/other/bank/{questions[0].id}/preview").status_code == 404
+    assert client.get("/author/info-work/bank/999999/preview").status_code == 404
