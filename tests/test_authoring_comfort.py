@@ -205,7 +205,7 @@ def slot_questions(quiz: Quiz) -> list[int]:
 
 
 def test_several_questions_are_added_at_once_and_leave_the_list(login_as, users):
-    course, quiz, questions = bank_and_empty_quiz(users["trainer"])
+    _course, quiz, questions = bank_and_empty_quiz(users["trainer"])
     client = login_as("trainer")
     page = client.get(f"/author/info-work/quizzes/{quiz.key}").get_data(as_text=True)
     picker = page[page.index('class="question-picker"') :]
@@ -234,7 +234,7 @@ def test_several_questions_are_added_at_once_and_leave_the_list(login_as, users)
 
 
 def test_bad_question_choices_are_refused_and_add_nothing(login_as, users, make_user):
-    course, quiz, questions = bank_and_empty_quiz(users["trainer"])
+    _course, quiz, questions = bank_and_empty_quiz(users["trainer"])
     other = build_course(users["trainer"], slug="other")
     foreign = bank.add_question(other, sample_specs()[0], users["trainer"], "Чужие")
     db.session.commit()
@@ -259,7 +259,7 @@ def test_bad_question_choices_are_refused_and_add_nothing(login_as, users, make_
 
 
 def test_the_preview_shows_each_type_as_learners_see_it_read_only(login_as, users):
-    course, quiz, questions = bank_and_empty_quiz(users["trainer"])
+    _course, quiz, questions = bank_and_empty_quiz(users["trainer"])
     client = login_as("trainer")
     for question in questions:
         r = client.get(
