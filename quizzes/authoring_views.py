@@ -12,7 +12,13 @@ from wtforms import SelectChoice
 from courses.authoring import editable_course
 from courses.models import Course
 from quizzes import bank, services
-from quizzes.analysis import FLAG_LABELS, analyse, to_csv_rows
+from quizzes.analysis import (
+    FLAG_LABELS,
+    FLAG_LOW_DISCRIMINATION,
+    MIN_ATTEMPTS_TO_INTERPRET,
+    analyse,
+    to_csv_rows,
+)
 from quizzes.forms import GiftForm, QuestionForm, QuizForm, RandomSlotForm
 from quizzes.gift import GiftError, GiftResult, add_gift_items, bank_to_gift, parse_gift, to_gift
 from quizzes.models import Attempt, Question, QuestionCategory, Quiz, QuizSlot
@@ -343,6 +349,8 @@ def analysis(slug: str, key: str) -> str | Response:
         labels=labels,
         choice_labels=choice_labels,
         flag_labels=FLAG_LABELS,
+        enough=MIN_ATTEMPTS_TO_INTERPRET,
+        low_discrimination=FLAG_LOW_DISCRIMINATION,
     )
 
 

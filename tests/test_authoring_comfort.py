@@ -10,14 +10,15 @@ import re
 
 import sqlalchemy as sa
 
+from courses.diffs import compare
 from courses.keys import _TRANSLIT, slugify
 from courses.models import Course, CourseMedia
-from quizzes import bank
+from quizzes import attempts, bank
 from quizzes import services as quiz_services
-from quizzes.models import Question, Quiz, QuizSlot
+from quizzes.models import Question, QuestionVersion, Quiz, QuizSlot
 from tests.conftest import login, post
 from tests.course_helpers import build_course
-from tests.quiz_helpers import sample_specs
+from tests.quiz_helpers import RIGHT, build_quiz, sample_specs
 from tests.test_course_media import PDF, tiny_png
 from training.accounts.models import Role
 from training.extensions import db
@@ -283,3 +284,134 @@ def test_the_preview_shows_each_type_as_learners_see_it_read_only(login_as, user
     assert '<p><a href="/author/info-work/bank">← Назад</a></p>' in r.get_data(as_text=True)
     assert client.get(f"/author/other/bank/{questions[0].id}/preview").status_code == 404
     assert client.get("/author/info-work/bank/999999/preview").status_code == 404
+
+
+# ---- 4. a readable history diff ----------------------------------------------------------------
+
+
+def test_changed_lines_are_compared_word_by_word_and_unchanged_runs_fold():
+    lines = compare(["Текст первого урока."], ["Текст второго урока."])
+    assert [line.kind for line in lines] == ["change"]
+    assert [(p.kind, p.text) for p in lines[0].pieces] == [
+        ("same", "Текст "),
+        ("del", "первого"),
+        ("add", "второго"),
+        ("same", " урока."),
+    ]
+    before = [f"Строка {n}" for n in range(20)]
+    after = [*before[:10], "Новая строка", *before[10:]]
+    kinds = [(line.kind, line.hidden) for line in compare(before, after)]
+    assert kinds == [
+        ("gap", 8),
+        ("same", 0),
+        ("same", 0),
+        ("add", 0),
+        ("same", 0),
+        ("same", 0),
+        ("gap", 8),
+    ]
+    assert compare(before, before) == []
+    # unlike lines are shown as one removed and one added, not as confetti
+    assert [line.kind for line in compare(["Совсем одно"], ["Иное целиком и полностью"])] == [
+        "del",
+        "add",
+    ]
+
+
+def test_the_history_diff_is_escaped_readable_and_in_words(login_as, users):
+    course = build_course(users["trainer"])
+    client = login_as("trainer")
+    lesson = next(x for x in course.lessons() if x.key == "intro")
+    body = "Текст **второго** урока.\n\n## Раздел\n\nЕщё. <script>alert(1)</script>"
+    post(
+        client,
+        f"/author/info-work/lessons/{lesson.id}",
+        {"title": lesson.title, "module": lesson.module_id, "body": body, "required": "y"},
+    )
+    module = course.modules[0]
+    post(client, f"/author/info-work/modules/{module.id}", {"title": "Основы работы"})
+    post(client, "/author/info-work/publish", {"comment": ""})
+    page = client.get("/author/info-work/history/diff?a=1&b=2").get_data(as_text=True)
+    main = page.split('<main id="main"')[1]
+    assert (
+        "<script>alert(1)</script>" not in main and "&lt;script&gt;alert(1)&lt;/script&gt;" in main
+    )
+    assert '<del><span class="visually-hidden">удалено: </span>первого</del>' in main
+    assert '<ins><span class="visually-hidden">добавлено: </span>второго</ins>' in main
+    # the outline in words: the renamed module word by word, no keys or English field names
+    assert '## Основы<ins><span class="visually-hidden">добавлено: </span> работы</ins>' in main
+    assert "[osnovy]" not in main and "language:" not in main
+    assert "Удалённый текст зачёркнут" in main
+
+
+# ---- 5. item analysis explained -----------------------------------------------------------------
+
+
+def answered(quiz: Quiz, user, wrong: set[str]) -> None:
+    attempt = attempts.start(quiz, user.id)
+    answers = {
+        i.id: None if i.version.name in wrong else RIGHT[i.version.name] for i in attempt.items
+    }
+    attempts.submit(attempt, user.id, answers)
+
+
+def test_item_analysis_explains_itself_and_holds_back_figures_on_few_attempts(
+    login_as, users, make_user
+):
+    _course, quiz = build_quiz(users["trainer"])
+    long_option = "Главное событие, ради которого вообще стоило писать эту новость для сайта"
+    pyramid = db.session.scalar(sa.select(QuestionVersion).where(QuestionVersion.name == "pyramid"))
+    data = dict(pyramid.data)
+    data["options"] = [dict(data["options"][0], text=long_option), *data["options"][1:]]
+    pyramid.data = data
+    # pyramid goes against the rest of the test: a "low discrimination" on three attempts
+    for n, wrong in enumerate(({"pyramid"}, set(RIGHT) - {"pyramid"}, set())):
+        answered(quiz, make_user(f"learner{n}"), wrong)
+    db.session.commit()
+    client = login_as("trainer")
+    url = f"/author/info-work/quizzes/{quiz.key}/analysis"
+    page = client.get(url).get_data(as_text=True)
+    assert "Что означают показатели" in page and "Средний балл за вопрос" in page
+    assert "Пока попыток меньше 10" in page
+    facts = page[page.index('<dl class="facts">') : page.index("</dl>")]
+    assert "мало попыток" in facts
+    rows = page[page.index("<tbody>", page.index("<h2>Вопросы")) :]
+    assert rows.count('<span class="muted">мало попыток</span>') == 6
+    assert "низкая различающая способность" not in rows
+    # the long answer is cut at a word, the whole of it one click away
+    assert "<summary>Главное событие, ради которого вообще…</summary>" in rows
+    assert f"{long_option}</details>" in rows
+    # the CSV keeps the raw figures
+    csv_text = client.get(url + "?format=csv").get_data(as_text=True)
+    assert "low discrimination" in csv_text
+
+    for n in range(3, 12):
+        answered(quiz, make_user(f"learner{n}"), set() if n % 2 else set(RIGHT))
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "мало попыток" not in page and "Пока попыток меньше" not in page
+    facts = page[page.index('<dl class="facts">') : page.index("</dl>")]
+    assert re.search(r"<dd>-?\d\.\d\d</dd>", facts)  # alpha is shown
+
+
+# ---- 6. destructive actions look destructive --------------------------------------------------
+
+
+def test_deleting_is_set_apart_and_confirmed(login_as, users):
+    build_course(users["trainer"], publish=False)
+    client = login_as("trainer")
+    page = client.get("/author/info-work").get_data(as_text=True)
+    cross = '<span aria-hidden="true">✕ </span>'
+    assert f'<a class="danger-link" href="/author/info-work/delete">{cross}Удалить курс</a>' in page
+    assert page.count('class="danger-link"') == 1 + 2 + 3  # the course, two modules, three lessons
+    assert 'aria-label="Удалить: Зачем нужна информационная работа"' in page
+    confirm = client.get("/author/info-work/delete").get_data(as_text=True)
+    assert f'<button type="submit" class="button button--danger">{cross}Удалить</button>' in confirm
+    assert "нельзя отменить" in confirm
+    assert course_count() == 1  # looking is not deleting
+    restore = client.get("/author/info-work/history").get_data(as_text=True)
+    assert "button--danger" not in restore
+
+
+def course_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Course))
