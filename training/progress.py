@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TextIO, TypeVar
 
 import click
@@ -154,13 +154,3 @@ def track(items: Iterable[T], label: str, total: int | None, **options: Any) -> 
         for item in items:
             yield item
             progress.advance()
-
-
-@contextmanager
-def stage(label: str, *, stream: TextIO | None = None) -> Iterator[None]:
-    """A step whose size is unknown (pg_dump, pg_restore): a line before and one after."""
-    stream = stream if stream is not None else sys.stderr
-    started = time.monotonic()
-    click.echo(f"{label}…", file=stream)
-    yield
-    click.echo(f"{label}: done in {duration(time.monotonic() - started)}", file=stream)
