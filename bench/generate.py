@@ -66,6 +66,7 @@ from training.config import normalise_database_url
 from training.events import LearningEvent
 from training.extensions import db
 from training.organizations.models import Organization, OrgKind
+from training.progress import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password"  # noqa: S105 - printed for the benchmark accounts
@@ -1067,19 +1068,17 @@ def certificate_row(
     }
 
 
-def simulate_and_write(
-    sim: Simulation, placement: list[int], ctx: Context, progress_every: int = 20_000
-) -> None:
+def simulate_and_write(sim: Simulation, placement: list[int], ctx: Context) -> None:
     """Learners chunk by chunk: simulate, insert accounts, queue rows, spill events."""
-    for first in range(0, len(placement), CHUNK):
-        chunk = [
-            sim.learner(number, org_id)
-            for number, org_id in enumerate(placement[first : first + CHUNK], start=first + 1)
-        ]
-        write_learners(chunk, ctx)
-        done = first + len(chunk)
-        if done % progress_every < CHUNK or done == len(placement):
-            print(f"    {done:,} learners, {ctx.spill.sequence:,} events so far", flush=True)
+    with shown("    learners", len(placement), "learners") as advance:
+        for first in range(0, len(placement), CHUNK):
+            chunk = [
+                sim.learner(number, org_id)
+                for number, org_id in enumerate(placement[first : first + CHUNK], start=first + 1)
+            ]
+            write_learners(chunk, ctx)
+            advance(len(chunk))
+    print(f"    {ctx.spill.sequence:,} events simulated", flush=True)
     ctx.rows.flush(force=True)
 
 
@@ -1127,18 +1126,21 @@ def write_events(spill: EventSpill, templates: Templates, rng: random.Random) ->
     table = LearningEvent.__table__
     batch: list[dict[str, Any]] = []
     written = 0
-    for week in spill.weeks():
-        for record in week:
-            batch.append(event_row(record, templates, rng))
-            if len(batch) >= BATCH:
-                db.session.execute(sa.insert(table), batch)
-                db.session.commit()
-                written += len(batch)
-                batch = []
-    if batch:
-        db.session.execute(sa.insert(table), batch)
-        db.session.commit()
-        written += len(batch)
+    with shown("    events", spill.sequence, "events") as advance:
+        for week in spill.weeks():
+            for record in week:
+                batch.append(event_row(record, templates, rng))
+                if len(batch) >= BATCH:
+                    db.session.execute(sa.insert(table), batch)
+                    db.session.commit()
+                    written += len(batch)
+                    advance(len(batch))
+                    batch = []
+        if batch:
+            db.session.execute(sa.insert(table), batch)
+            db.session.commit()
+            written += len(batch)
+            advance(len(batch))
     return written
 
 
@@ -1303,7 +1305,7 @@ def build(learners: int, seed: int) -> None:
         with phases("events"):
             write_events(ctx.spill, templates, random.Random(f"{seed}-statements"))
     with phases("statistics rebuild"):
-        aggregates = store.rebuild()
+        aggregates = store.rebuild(shown)
         db.session.commit()
     with phases("planner statistics"):
         # A bulk load leaves the query planner blind until autovacuum gets round to it; a

@@ -26,6 +26,7 @@ from training.accounts.models import Role, User, UserRole
 from training.accounts.services import find_user
 from training.events import UNKNOWN_LANGUAGE, LearningEvent, to_xapi
 from training.extensions import db
+from training.progress import shown
 from training.transaction import commits
 
 courses_cli = AppGroup("courses", help="Course packs: export and import.")
@@ -67,8 +68,9 @@ def import_command(path: Path, owner_name: str | None) -> None:
     if owner is None:
         raise click.ClickException("No such owner; create an admin first (users create).")
     try:
-        pack = read_pack_zip(path.read_bytes()) if path.is_file() else read_pack_dir(path)
-        result = import_pack(pack, owner)
+        with shown("Reading and checking the pack", None, ""):
+            pack = read_pack_zip(path.read_bytes()) if path.is_file() else read_pack_dir(path)
+        result = import_pack(pack, owner, report=shown)
     except PackError as error:
         for problem in error.problems:
             where = problem.file + (f":{problem.line}" if problem.line else "")

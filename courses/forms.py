@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from courses.keys import TRANSLIT_JSON
 from courses.services import CourseMeta
 
 _REQUIRED = _l("This field is required.")
@@ -24,12 +25,24 @@ LANGUAGE_CHOICES = [SelectChoice("ru", _l("Russian")), SelectChoice("en", _l("En
 class CourseForm(FlaskForm):
     """A course's description (the outline is edited on the course page)."""
 
+    title = StringField(_l("Title"), validators=[InputRequired(_REQUIRED), Length(max=200)])
+    # After the title: it is made from the title (static/js/slug.js as it is typed, the
+    # service when left empty) and stays editable.
     slug = StringField(
         _l("Address name"),
-        validators=[InputRequired(_REQUIRED), Length(max=64)],
-        description=_l("Latin letters, digits and dashes; part of the course's address."),
+        validators=[Optional(), Length(max=64)],
+        description=_l(
+            "Latin letters, digits and dashes; part of the course's address. "
+            "Made from the title if left empty; it cannot be changed later."
+        ),
+        render_kw={
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "data-slug-from": "title",
+            "data-slug-max": "60",
+            "data-translit": TRANSLIT_JSON,
+        },
     )
-    title = StringField(_l("Title"), validators=[InputRequired(_REQUIRED), Length(max=200)])
     description = TextAreaField(_l("Short description"), validators=[Optional(), Length(max=2000)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     topics = StringField(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 
@@ -41,3 +42,8 @@ def unique_key(title: str, taken: set[str], max_length: int = 48) -> str:
         key = f"{base}-{n}"
         n += 1
     return key
+
+
+#: The transliteration table as JSON, for the script that fills a course's address name from
+#: its title as it is typed (static/js/slug.js): browser and server then agree.
+TRANSLIT_JSON = json.dumps(_TRANSLIT, ensure_ascii=False, separators=(",", ":"))

@@ -156,3 +156,11 @@ def course_media(course: Course) -> list[CourseMedia]:
             .order_by(CourseMedia.filename)
         )
     )
+
+
+def markdown_reference(item: CourseMedia) -> str:
+    """How a lesson shows the file: an image (its description to be written between the
+    brackets), or a link named after the file for a handout."""
+    if item.content_type.startswith("image/"):
+        return f"![](media/{item.filename})"
+    return f"[{item.filename}](media/{item.filename})"

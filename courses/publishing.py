@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from courses.diffs import Line, compare
 from courses.models import Course, CourseRevision, Lesson, Module, RevisionLesson
 from courses.services import CourseMeta, touch
 from training.accounts.models import User
@@ -165,37 +165,35 @@ def revisions(course: Course) -> list[CourseRevision]:
 
 @dataclass
 class DiffSection:
-    """One part of a comparison: the outline or one lesson, as unified-diff lines."""
+    """One part of a comparison: the outline or one lesson, as readable lines (courses.diffs)."""
 
     title: str
-    lines: list[str]
+    lines: list[Line]
 
 
 def _outline_text(revision: CourseRevision) -> list[str]:
+    """The outline as lines people read: words, not keys."""
+    language = {"ru": _("Russian"), "en": _("English")}.get(revision.language, revision.language)
     lines = [
         f"# {revision.title}",
-        f"language: {revision.language}",
-        f"duration: {revision.duration_minutes}",
-        f"topics: {', '.join(revision.topics)}",
+        f"{_('Language')}: {language}",
+        f"{_('Estimated duration, minutes')}: {revision.duration_minutes}",
+        f"{_('Topics')}: {', '.join(revision.topics)}",
     ]
     for module in revision.outline:
-        lines.append(f"## {module['title']} [{module['key']}]")
+        lines.append(f"## {module['title']}")
         for lesson in module["lessons"]:
-            optional = "" if lesson.get("required", True) else " (optional)"
-            lines.append(f"- {lesson['title']} [{lesson['key']}]{optional}")
+            optional = "" if lesson.get("required", True) else f" ({_('optional')})"
+            lines.append(f"- {lesson['title']}{optional}")
     return lines
 
 
 def diff(old: CourseRevision, new: CourseRevision) -> list[DiffSection]:
-    """Text differences between two revisions: outline first, then each changed lesson."""
+    """Differences between two revisions: outline first, then each changed lesson."""
     sections = []
-    outline = list(
-        difflib.unified_diff(
-            _outline_text(old), _outline_text(new), f"#{old.number}", f"#{new.number}", lineterm=""
-        )
-    )
+    outline = compare(_outline_text(old), _outline_text(new))
     if outline:
-        sections.append(DiffSection(_("Outline"), outline[2:]))
+        sections.append(DiffSection(_("Outline"), outline))
     old_lessons = {row.key: row for row in old.lesson_rows}
     new_lessons = {row.key: row for row in new.lesson_rows}
     for key in [*new.lesson_keys(), *[k for k in old.lesson_keys() if k not in new_lessons]]:
@@ -205,8 +203,8 @@ def diff(old: CourseRevision, new: CourseRevision) -> list[DiffSection]:
         if before and after and before.title != after.title:
             text_before.insert(0, f"# {before.title}")
             text_after.insert(0, f"# {after.title}")
-        lines = list(difflib.unified_diff(text_before, text_after, lineterm="", n=2))
+        lines = compare(text_before, text_after)
         if lines:
             title = (after or before).title  # type: ignore[union-attr]
-            sections.append(DiffSection(title, lines[2:]))
+            sections.append(DiffSection(title, lines))
     return sections

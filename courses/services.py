@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from courses.keys import KEY_RE, SLUG_RE, unique_key
+from courses.keys import KEY_RE, SLUG_RE, slugify, unique_key
 from courses.models import LANGUAGES, Course, CourseEditor, CourseRevision, Lesson, Module
 from training.accounts.models import Role, User
 from training.accounts.services import find_user
@@ -78,8 +78,13 @@ def _checked(meta: CourseMeta) -> CourseMeta:
 
 
 def create_course(owner: User, *, slug: str, meta: CourseMeta) -> Course:
-    """A new draft course owned by `owner`."""
-    slug = slug.strip().lower()
+    """A new draft course owned by `owner`; an empty `slug` is made from the title."""
+    slug = slug.strip().lower() or free_slug(meta.title)
+    if not slug:
+        raise ServiceError(
+            _("Type the address name in Latin letters: the title has too few to make one."),
+            "slug",
+        )
     if not SLUG_RE.fullmatch(slug):
         raise ServiceError(
             _("The address name has 2–64 Latin letters, digits and dashes, e.g. union-news."),
@@ -92,6 +97,17 @@ def create_course(owner: User, *, slug: str, meta: CourseMeta) -> Course:
     db.session.add(course)
     db.session.flush()
     return course
+
+
+def free_slug(title: str) -> str:
+    """An unused address name transliterated from the title ('' when the title has no
+    letters or digits to make one from: the trainer is then asked to type it)."""
+    base = slugify(title, max_length=60)
+    if len(base) < 2:
+        return ""
+    similar = sa.select(Course.slug).where(Course.slug.startswith(base, autoescape=True))
+    taken = set(db.session.scalars(similar))
+    return unique_key(base, taken, max_length=60)
 
 
 def update_course(course: Course, meta: CourseMeta) -> None:

@@ -40,6 +40,11 @@ TOO_HARD_BELOW = 0.2
 TOO_EASY_ABOVE = 0.95
 LOW_DISCRIMINATION_BELOW = 0.1
 MIN_ATTEMPTS_FOR_DISCRIMINATION = 3
+# Below this many attempts the trainer's page says "too few attempts" instead of showing alpha
+# or a question's discrimination, and raises no "low discrimination" flag: with a handful of
+# learners one person swings them anywhere (alpha = -2.5 on two attempts). Ten is the usual
+# rule of thumb for a first look; the CSV keeps the raw figures for whoever wants them.
+MIN_ATTEMPTS_TO_INTERPRET = 10
 BINS = 10
 # Variance per attempt (score units²) at or below which a column counts as constant: rest scores
 # summed in a different order (0.1 + 0.2 vs 0.2 + 0.1) differ in the last bit, and such noise

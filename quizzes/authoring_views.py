@@ -5,14 +5,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from courses.authoring import editable_course
 from courses.models import Course
 from quizzes import bank, services
-from quizzes.analysis import CSV_HEADER, FLAG_LABELS, analyse, to_csv_rows, to_sheet_rows
-from quizzes.forms import FixedSlotForm, GiftForm, QuestionForm, QuizForm, RandomSlotForm
+from quizzes.analysis import (
+    CSV_HEADER,
+    FLAG_LABELS,
+    FLAG_LOW_DISCRIMINATION,
+    MIN_ATTEMPTS_TO_INTERPRET,
+    analyse,
+    to_csv_rows,
+    to_sheet_rows,
+)
+from quizzes.forms import GiftForm, QuestionForm, QuizForm, RandomSlotForm
 from quizzes.gift import (
     GiftError,
     GiftResult,
@@ -23,6 +32,7 @@ from quizzes.gift import (
     to_gift,
 )
 from quizzes.models import Attempt, Question, QuestionCategory, Quiz, QuizSlot
+from quizzes.preview import excerpt, preview_item
 from quizzes.reports import attempt_records, question_labels
 from quizzes.spec import QuestionSpec
 from quizzes.types import type_of
@@ -31,6 +41,7 @@ from training.downloads import csv_response, file_response, xlsx_response
 from training.extensions import db
 from training.params import int_arg
 from training.permissions import roles_required
+from training.security import safe_next
 from training.transaction import form_status, render_form, service_errors
 
 bp = Blueprint("quiz_authoring", __name__, url_prefix="/author")
@@ -242,13 +253,7 @@ def quiz(slug: str, key: str) -> str | Response:
         if outcome.ok:
             flash(_("Quiz settings saved."), "success")
             return redirect(url_for(".quiz", slug=slug, key=key))
-    fixed = FixedSlotForm(prefix="fixed")
-    fixed.question.choices = [
-        SelectChoice(
-            str(q.id), f"#{q.id} {q.current_version.name or q.current_version.spec.text[:60]}"
-        )
-        for q in bank.bank(course)
-    ]
+    in_quiz = {slot.question_id for slot in quiz.slots if slot.question_id}
     random_form = RandomSlotForm(prefix="random")
     random_form.category.choices = [
         SelectChoice(str(c.id), c.name) for c in bank.categories(course)
@@ -258,7 +263,13 @@ def quiz(slug: str, key: str) -> str | Response:
         form,
         course=course,
         quiz=quiz,
-        fixed_form=fixed,
+        # The bank's questions not yet in the quiz, by category, as the start of their text.
+        candidates=[
+            (q, excerpt(q.current_version)) for q in bank.bank(course) if q.id not in in_quiz
+        ],
+        slot_texts={
+            slot.id: excerpt(slot.question.current_version) for slot in quiz.slots if slot.question
+        },
         random_form=random_form,
     )
 
@@ -278,10 +289,33 @@ def add_slot(slug: str, key: str) -> Response:
         with service_errors():
             services.add_random(quiz, category, request.form.get("random-count", 0, type=int))
     else:
-        question = _question(course, request.form.get("fixed-question", 0, type=int))
-        with service_errors():
-            services.add_fixed(quiz, question)
+        chosen = [_question(course, n) for n in request.form.getlist("fixed-question", type=int)]
+        if not chosen:
+            flash(_("Tick the questions to add."), "error")
+        with service_errors() as outcome:  # all of them or none
+            for question in chosen:
+                services.add_fixed(quiz, question)
+        if chosen and outcome.ok:
+            flash(
+                ngettext("%(num)d question added.", "%(num)d questions added.", len(chosen)),
+                "success",
+            )
     return redirect(url_for(".quiz", slug=slug, key=key))
+
+
+@bp.route("/<slug>/bank/<int:question_id>/preview")
+@roles_required(*AUTHORS)
+def preview_question(slug: str, question_id: int) -> str:
+    """A question as learners see it in an attempt (read-only; answers go nowhere)."""
+    course = editable_course(slug)
+    question = _question(course, question_id)
+    return render_template(
+        "quizzes/author/preview.html",
+        course=course,
+        question=question,
+        item=preview_item(question),
+        back=safe_next(request.args.get("next"), url_for(".question_bank", slug=slug)),
+    )
 
 
 @bp.route("/<slug>/quizzes/<key>/slots/<int:slot_id>/remove", methods=["POST"])
@@ -347,6 +381,8 @@ def analysis(slug: str, key: str) -> str | Response:
         labels=labels,
         choice_labels=choice_labels,
         flag_labels=FLAG_LABELS,
+        enough=MIN_ATTEMPTS_TO_INTERPRET,
+        low_discrimination=FLAG_LOW_DISCRIMINATION,
     )
 
 

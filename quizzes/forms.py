@@ -100,9 +100,3 @@ class RandomSlotForm(FlaskForm):
     count = IntegerField(
         _l("How many"), validators=[InputRequired(_REQUIRED), NumberRange(1, 100)], default=1
     )
-
-
-class FixedSlotForm(FlaskForm):
-    """Add one question of the bank."""
-
-    question = SelectField(_l("Question"), choices=[])

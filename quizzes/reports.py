@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from quizzes.analysis import AttemptRecord, ItemResponse
 from quizzes.models import CHOICE_SEPARATOR, Question, QuestionVersion, Quiz
-from quizzes.spec import QuestionSpec
+from quizzes.preview import EXCERPT_CHARS, excerpt
 from quizzes.types.base import REGISTRY
 from training.extensions import db
+from training.text import cut_words
 
 _ITEMS_SQL = (
     "SELECT a.id, a.user_id, a.number, i.version_id, i.score, i.choices"
@@ -58,16 +61,35 @@ def attempt_records(quiz: Quiz) -> list[AttemptRecord]:
     ]
 
 
-def question_labels(quiz: Quiz) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """Short labels for the report: question key -> name (or the start of its text), and
-    question key -> {choice id -> option text} so distractors read as words, not ids."""
+@dataclass(frozen=True)
+class Label:
+    """A text for the report: `short` (cut at a word) and, when that is not all, `full`."""
+
+    short: str
+    full: str = ""
+
+
+def _label(text: str, limit: int) -> Label:
+    plain = " ".join(text.split())
+    short = cut_words(plain, limit)
+    return Label(short, plain if short != plain else "")
+
+
+def question_labels(quiz: Quiz) -> tuple[dict[str, Label], dict[str, dict[str, Label]]]:
+    """Labels for the report as words, not names or ids: question key -> the start of its
+    text, and question key -> {choice id -> option text} so distractors read as words."""
     rows = db.session.execute(
-        sa.select(Question.id, QuestionVersion.name, QuestionVersion.type, QuestionVersion.data)
+        sa.select(Question.id, QuestionVersion)
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
         .where(Question.course_id == quiz.course_id)
     )
     names, choices = {}, {}
-    for qid, name, kind, data in rows:
-        names[str(qid)] = name or (data.get("text") or "")[:80]
-        choices[str(qid)] = REGISTRY[kind].choice_labels(QuestionSpec.from_json(data))
+    for qid, version in rows:
+        names[str(qid)] = _label(excerpt(version, limit=1000), EXCERPT_CHARS)
+        labels = REGISTRY[version.type].choice_labels(version.spec)
+        choices[str(qid)] = {key: _label(text, CHOICE_CHARS) for key, text in labels.items()}
     return names, choices
+
+
+#: Characters of an answer's text shown in the item analysis before "…".
+CHOICE_CHARS = 40

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from stats import store
+from training.progress import shown
 from training.transaction import commits
 
 stats_cli = AppGroup("stats", help="Organizer statistics: consistency check and rebuild.")
@@ -18,7 +19,7 @@ stats_cli = AppGroup("stats", help="Organizer statistics: consistency check and 
 def check_command(show: int) -> None:
     """Recompute the aggregates from the event log and report any drift (exit 1 if there is)."""
     started = time.perf_counter()
-    drift = store.check()
+    drift = store.check(shown)
     seconds = time.perf_counter() - started
     click.echo(f"{drift.counters} counters recomputed from the event log in {seconds:.1f} s.")
     if not drift.total:
@@ -35,5 +36,5 @@ def check_command(show: int) -> None:
 def rebuild_command() -> None:
     """Replace the aggregates with a recomputation from the event log (one transaction)."""
     started = time.perf_counter()
-    rows = store.rebuild()
+    rows = store.rebuild(shown)
     click.echo(f"Rebuilt {rows} counters in {time.perf_counter() - started:.1f} s.")

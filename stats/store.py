@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from stats.models import LastActive, WeeklyCount
 from training.events import LearningEvent
 from training.extensions import db
 from training.organizations.models import Organization, path_ids
+from training.progress import Reporter, silent
 
 # What replaying a learner's history needs; question scores (in `context`) are not.
 HISTORY_COLUMNS = (
@@ -67,6 +68,9 @@ class Totals:
             else:
                 for org in chain:
                     self.active[(org, change.scope, change.day)] += change.value
+
+    def size(self) -> int:
+        return len(self.weekly) + len(self.active)
 
     def nonzero(self) -> tuple[dict[tuple, int], dict[tuple, int]]:
         return (
@@ -139,52 +143,99 @@ ACTIVE_KEYS = ("org_id", "scope", "day")
 
 
 def add_to_tables(totals: Totals, session: Session) -> None:
-    """Add the changes to the stored counters (insert or increment, one statement per table).
+    """Add the changes to the stored counters (insert or increment, 10,000 rows a statement).
 
     Rows go in key order, so two transactions lock shared counters in the same order and
     cannot deadlock.
     """
-    weekly, active = totals.nonzero()
-    if weekly:
-        session.execute(
-            _upsert(session, WeeklyCount, WEEKLY_KEYS),
-            [dict(zip(WEEKLY_KEYS, k, strict=True), value=weekly[k]) for k in sorted(weekly)],
-        )
-    if active:
-        session.execute(
-            _upsert(session, LastActive, ACTIVE_KEYS),
-            [dict(zip(ACTIVE_KEYS, k, strict=True), value=active[k]) for k in sorted(active)],
-        )
+    for model, keys, values in zip(
+        (WeeklyCount, LastActive), (WEEKLY_KEYS, ACTIVE_KEYS), totals.nonzero(), strict=True
+    ):
+        ordered = sorted(values)
+        for start in range(0, len(ordered), INSERT_BATCH):
+            session.execute(
+                _upsert(session, model, keys),
+                [
+                    dict(zip(keys, k, strict=True), value=values[k])
+                    for k in ordered[start : start + INSERT_BATCH]
+                ],
+            )
+
+
+INSERT_BATCH = 10_000
+
+
+def countable_events() -> int:
+    """How many events of the log count towards statistics (the rebuild's progress total)."""
+    return db.session.scalar(sa.select(sa.func.count()).where(*_COUNTABLE)) or 0
+
+
+_COUNTABLE = (
+    LearningEvent.course_id.is_not(None),
+    LearningEvent.organization_id.is_not(None),
+    sa.or_(LearningEvent.actor_id.is_not(None), LearningEvent.actor_ref.is_not(None)),
+)
 
 
 def stream_facts(batch: int = 20_000) -> Iterator[tuple[str, Fact]]:
-    """Every countable event of the log in time order, with its learner's key.
+    """Every countable event of the log with its learner's key, learner by learner, each
+    learner's events in time order (as the write path replays them).
 
-    Anonymised events keep counting as one learner through their shared `actor_ref`.
+    Learner by learner, so a rebuild holds one learner's state at a time rather than every
+    learner's at once; accounts first (the actor and time index), then anonymised events,
+    which keep counting as one learner through their shared `actor_ref`.
     """
-    query = (
+    by_account = (
         sa.select(LearningEvent.actor_id, LearningEvent.actor_ref, *EVENT_COLUMNS)
-        .where(
-            LearningEvent.course_id.is_not(None),
-            LearningEvent.organization_id.is_not(None),
-            sa.or_(LearningEvent.actor_id.is_not(None), LearningEvent.actor_ref.is_not(None)),
-        )
-        .order_by(LearningEvent.timestamp, LearningEvent.id)
-        .execution_options(yield_per=batch)
+        .where(*_COUNTABLE, LearningEvent.actor_id.is_not(None))
+        .order_by(LearningEvent.actor_id, LearningEvent.timestamp, LearningEvent.id)
     )
-    for row in db.session.execute(query):
-        actor = f"u{row.actor_id}" if row.actor_id is not None else f"r{row.actor_ref}"
-        yield actor, fact_from_row(row)
+    by_reference = (
+        sa.select(LearningEvent.actor_id, LearningEvent.actor_ref, *EVENT_COLUMNS)
+        .where(*_COUNTABLE, LearningEvent.actor_id.is_(None))
+        .order_by(LearningEvent.actor_ref, LearningEvent.timestamp, LearningEvent.id)
+    )
+    for query in (by_account, by_reference):
+        for row in db.session.execute(query.execution_options(yield_per=batch)):
+            actor = f"u{row.actor_id}" if row.actor_id is not None else f"r{row.actor_ref}"
+            yield actor, fact_from_row(row)
 
 
-def recompute() -> Totals:
-    """The aggregates as they should be, from the whole event log."""
+#: A rebuild adds its counters to the tables whenever this many are waiting (at a learner's
+#: end), so its memory stays flat however long the log is (a counter costs ~300 bytes).
+FLUSH_COUNTERS = 200_000
+#: Progress is reported every this many events.
+PROGRESS_EVERY = 10_000
+
+
+def recompute(
+    flush: Callable[[Totals], None] | None = None, progress: Callable[[int], None] | None = None
+) -> Totals:
+    """The aggregates as they should be, from the whole event log.
+
+    With `flush`, the counters gathered so far are handed over (and forgotten) whenever
+    FLUSH_COUNTERS of them wait at the end of a learner, and the rest at the end; the
+    returned Totals is then empty. `progress` is told every PROGRESS_EVERY events.
+    """
     languages = course_languages()
     lineage = ancestry()
-    states: dict[str, LearnerState] = defaultdict(LearnerState)
     totals = Totals()
+    current, state, seen = "", LearnerState(), 0
     for actor, fact in stream_facts():
-        totals.add(states[actor].apply(fact, languages.get(fact.course_id, "")), lineage)
+        if actor != current:
+            if flush is not None and totals.size() >= FLUSH_COUNTERS:
+                flush(totals)
+                totals = Totals()
+            current, state = actor, LearnerState()
+        totals.add(state.apply(fact, languages.get(fact.course_id, "")), lineage)
+        seen += 1
+        if progress is not None and seen % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None and seen % PROGRESS_EVERY:
+        progress(seen % PROGRESS_EVERY)
+    if flush is not None:
+        flush(totals)
+        return Totals()
     return totals
 
 
@@ -227,10 +278,11 @@ def _differences(have: dict, want: dict) -> list[tuple[tuple, int, int]]:
     return [(k, have.get(k, 0), want.get(k, 0)) for k in keys if have.get(k, 0) != want.get(k, 0)]
 
 
-def check() -> Drift:
+def check(report: Reporter = silent) -> Drift:
     """Compare the stored aggregates with a recomputation from the event log."""
     write_pending()
-    want_weekly, want_active = recompute().nonzero()
+    with report(REPLAYING, countable_events(), "events") as advance:
+        want_weekly, want_active = recompute(progress=advance).nonzero()
     have_weekly, have_active = stored()
     return Drift(
         _differences(have_weekly, want_weekly),
@@ -239,19 +291,22 @@ def check() -> Drift:
     )
 
 
-def rebuild() -> int:
-    """Replace the aggregates with a recomputation from the event log; returns rows written."""
+def rebuild(report: Reporter = silent) -> int:
+    """Replace the aggregates with a recomputation from the event log; returns rows written.
+
+    Streams: counters reach the tables in batches as learners are replayed (adding to what
+    earlier batches wrote), so memory does not grow with the log.
+    """
     db.session().info.pop(PENDING, None)  # recounted below from the log, with everything else
-    totals = recompute()
     db.session.execute(sa.delete(WeeklyCount))
     db.session.execute(sa.delete(LastActive))
-    weekly, active = totals.nonzero()
-    _insert_many(WeeklyCount, WEEKLY_KEYS, weekly)
-    _insert_many(LastActive, ACTIVE_KEYS, active)
-    return len(weekly) + len(active)
+    session = db.session()
+    with report(REPLAYING, countable_events(), "events") as advance:
+        recompute(lambda totals: add_to_tables(totals, session), advance)
+    return sum(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+        for model in (WeeklyCount, LastActive)
+    )
 
 
-def _insert_many(model: type, keys: tuple[str, ...], values: dict[tuple, int]) -> None:
-    rows = [dict(zip(keys, k, strict=True), value=v) for k, v in values.items()]
-    for start in range(0, len(rows), 10_000):
-        db.session.execute(sa.insert(model), rows[start : start + 10_000])
+REPLAYING = "Replaying the event log"

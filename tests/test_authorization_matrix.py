@@ -90,6 +90,8 @@ MATRIX: dict[str, tuple[str, str | None]] = {
         "405 405 405 405 405 405",
         "login ok 403 403 403 ok",
     ),
+    "/author/<slug>/bank/<int:question_id>/preview": ("login 403 403 403 403 200", None),
+    "/author/<slug>/media/insert": ("405 405 405 405 405 405", "login ok 403 403 403 ok"),
     "/author/<slug>/bank/export": ("login 403 403 403 403 200", None),
     "/author/<slug>/bank/new": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),
     "/author/<slug>/certificate": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),

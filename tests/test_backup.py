@@ -88,6 +88,8 @@ def test_restore_into_a_fresh_installation(source, tmp_path):
     archive = tmp_path / "backups" / "nightly.tar.gz"
     made = run(app, "backup", str(archive))
     assert made.exit_code == 0, made.output
+    assert "Writing the archive: done" in made.stderr  # progress, for the operator's log
+    assert made.stdout.startswith("Backup of the ")
     assert oct(archive.stat().st_mode & 0o777) == "0o600"  # it holds the signing keys
     with tarfile.open(archive) as tar:
         names = tar.getnames()
@@ -96,6 +98,7 @@ def test_restore_into_a_fresh_installation(source, tmp_path):
     fresh = installation(tmp_path, "fresh")
     restored = run(fresh, "restore", str(archive))
     assert restored.exit_code == 0, restored.output
+    assert "Unpacking the backup: done" in restored.stderr
     assert counts(fresh) == counts(app) == (1, 1, 1)
     with fresh.app_context():
         certificate = db.session.scalar(sa.select(Certificate))

@@ -157,8 +157,11 @@ def test_history_diff_and_restore(login_as, users):
     history = client.get("/author/info-work/history").get_data(as_text=True)
     assert "Переписал введение" in history and "Первая версия" in history
     diff = client.get("/author/info-work/history/diff?a=1&b=2").get_data(as_text=True)
-    assert "-Текст **первого** урока." in diff
-    assert "+Совсем другой текст" in diff
+    assert "@@" not in diff  # words, not a unified diff
+    assert (
+        '<del><span class="visually-hidden">удалено: </span>Текст **первого** урока.</del>' in diff
+    )
+    assert '<ins><span class="visually-hidden">добавлено: </span>Совсем другой текст</ins>' in diff
     # an unpublished edit, then restore revision 1: the edit is kept as a saved draft
     edit_lesson(client, lesson, lesson.title, "Несохранённая правка")
     r = post(client, "/author/info-work/history/1/restore")

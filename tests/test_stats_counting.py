@@ -212,7 +212,7 @@ def test_the_rebuild_command_repairs_the_counters_and_commits(app, users, org_tr
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["stats", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Rebuilt ")
+    assert result.stdout.startswith("Rebuilt ")
     db.session.rollback()  # only what the command committed is left to read
     assert store.check().total == 0
     assert stored_weekly("enrolled", org_tree["top"].id) == 1

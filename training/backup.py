@@ -29,6 +29,7 @@ from flask import current_app
 from training.address import answering_instance, instance_id, public_health_url
 from training.db import keep_private
 from training.extensions import db
+from training.progress import Reporter, silent
 
 FORMAT = 1
 TABLES_COUNTED = ("users", "courses", "attempts", "certificates", "learning_events")
@@ -87,7 +88,7 @@ def _program(name: str) -> str:
     return path
 
 
-def backup(target: Path) -> dict[str, Any]:
+def backup(target: Path, report: Reporter = silent) -> dict[str, Any]:
     """Write a backup of the running installation to `target` (a .tar.gz); returns its manifest."""
     with tempfile.TemporaryDirectory(prefix="training-backup-") as scratch:
         folder = Path(scratch)
@@ -102,29 +103,10 @@ def backup(target: Path) -> dict[str, Any]:
             source = db.engine.url.database
             if not source:
                 raise BackupError("an in-memory SQLite database cannot be backed up")
-            # The backup API copies a consistent snapshot while the app keeps writing.
-            with (
-                sqlite3.connect(source) as live,
-                sqlite3.connect(folder / "database.sqlite3") as copy,
-            ):
-                live.backup(copy)
+            _copy_sqlite(Path(source), folder / "database.sqlite3", report, live_source=True)
         elif _kind() == "postgresql":
-            args, env = _pg_env()
-            result = subprocess.run(  # noqa: S603 - fixed program, arguments from our own config
-                [
-                    _program("pg_dump"),
-                    "--format=custom",
-                    "--no-owner",
-                    "--file",
-                    str(folder / "database.pgdump"),
-                    *args,
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            if result.returncode != 0:
-                raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
+            with report("pg_dump", None, ""):
+                _dump_postgresql(folder / "database.pgdump")
         else:
             raise BackupError(f"backups of {_kind()} databases are not supported")
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -132,15 +114,68 @@ def backup(target: Path) -> dict[str, Any]:
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
         keep_private(partial)  # 0600 from the first byte: it holds the database and the keys
-        with tarfile.open(partial, "w:gz") as archive:
-            for name in ("manifest.json", "database.sqlite3", "database.pgdump"):
-                if (folder / name).exists():
-                    archive.add(folder / name, arcname=name)
-            for arcname, source_folder in (("media", media_folder()), ("keys", keys_folder())):
-                if source_folder.is_dir():
-                    archive.add(source_folder, arcname=arcname)
+        _write_archive(partial, folder, report)
         partial.replace(target)  # a backup file either is complete or does not exist
     return manifest
+
+
+def _dump_postgresql(dump: Path) -> None:
+    args, env = _pg_env()
+    result = subprocess.run(  # noqa: S603 - fixed program, arguments from our own config
+        [_program("pg_dump"), "--format=custom", "--no-owner", "--file", str(dump), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
+
+
+def _write_archive(partial: Path, folder: Path, report: Reporter) -> None:
+    """The database copy, the manifest, media and keys into one .tar.gz, file by file."""
+    entries = [
+        (folder / name, name)
+        for name in ("manifest.json", "database.sqlite3", "database.pgdump")
+        if (folder / name).exists()
+    ]
+    for arcname, source_folder in (("media", media_folder()), ("keys", keys_folder())):
+        if source_folder.is_dir():
+            entries.append((source_folder, arcname))
+            entries += [
+                (path, f"{arcname}/{path.relative_to(source_folder).as_posix()}")
+                for path in sorted(source_folder.rglob("*"))
+            ]
+    with (
+        tarfile.open(partial, "w:gz") as archive,
+        report("Writing the archive", len(entries), "files") as advance,
+    ):
+        for path, arcname in entries:
+            archive.add(path, arcname=arcname, recursive=False)
+            advance(1)
+
+
+def _copy_sqlite(source: Path, copy: Path, report: Reporter, *, live_source: bool) -> None:
+    """Copy an SQLite database with the backup API, reporting the pages copied.
+
+    A live source is copied in one step: a consistent snapshot while the app keeps writing
+    (copied in steps, each write by the app would restart the copy). A restore copies in
+    steps, as nothing else writes then.
+    """
+    with sqlite3.connect(source) as origin, sqlite3.connect(copy) as target:
+        pages = origin.execute("PRAGMA page_count").fetchone()[0]
+        with report("Copying the database", pages, "pages") as advance:
+            copied = 0
+
+            def step(_status: int, remaining: int, total: int) -> None:
+                nonlocal copied
+                advance(total - remaining - copied)
+                copied = total - remaining
+
+            origin.backup(target, pages=-1 if live_source else COPY_STEP_PAGES, progress=step)
+
+
+#: Pages copied per step of a restore (and per progress report).
+COPY_STEP_PAGES = 4096
 
 
 def app_is_running() -> str | None:
@@ -180,7 +215,7 @@ def _safe_members(archive: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
-def restore(source: Path, force: bool = False) -> Restored:
+def restore(source: Path, force: bool = False, report: Reporter = silent) -> Restored:
     """Replace this installation's database, media and keys with a backup's."""
     if not force and (reason := app_is_running()):
         raise BackupError(f"the platform seems to be running ({reason}); stop it or use --force")
@@ -188,7 +223,11 @@ def restore(source: Path, force: bool = False) -> Restored:
         folder = Path(scratch)
         try:
             with tarfile.open(source, "r:gz") as archive:
-                archive.extractall(folder, members=_safe_members(archive))  # noqa: S202 - checked
+                members = _safe_members(archive)
+                with report("Unpacking the backup", len(members), "files") as advance:
+                    for member in members:
+                        archive.extract(member, folder)  # checked by _safe_members
+                        advance(1)
         except (tarfile.TarError, OSError) as error:
             raise BackupError(f"cannot read the backup: {error}") from error
         manifest_path = folder / "manifest.json"
@@ -204,21 +243,23 @@ def restore(source: Path, force: bool = False) -> Restored:
             )
         db.session.remove()
         if _kind() == "sqlite":
-            _restore_sqlite(folder / "database.sqlite3")
+            _restore_sqlite(folder / "database.sqlite3", report)
         else:
-            _restore_postgresql(folder / "database.pgdump")
+            with report("pg_restore", None, ""):
+                _restore_postgresql(folder / "database.pgdump")
         for name, target in (("media", media_folder()), ("keys", keys_folder())):
             _replace_folder(folder / name, target)
     counts = _counts()
     return Restored(manifest, counts)
 
 
-def _restore_sqlite(copy: Path) -> None:
+def _restore_sqlite(copy: Path, report: Reporter) -> None:
     target = db.engine.url.database
     db.engine.dispose()
     keep_private(target)
-    with sqlite3.connect(copy) as backup_db, sqlite3.connect(target) as live:
-        backup_db.backup(live)  # page by page into the live file, WAL and all
+    _copy_sqlite(
+        copy, Path(target), report, live_source=False
+    )  # page by page into the live file, WAL and all
 
 
 def _restore_postgresql(dump: Path) -> None:

@@ -15,6 +15,7 @@ from training.accounts.models import Role, User
 from training.extensions import db
 from training.organizations.models import Organization, OrgKind
 from training.organizations.services import create_organization, format_code
+from training.progress import shown
 from training.transaction import commits
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -161,7 +162,7 @@ def backup_command(path: Path) -> None:
     from training.backup import BackupError, backup
 
     try:
-        manifest = backup(path)
+        manifest = backup(path, report=shown)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     counts = ", ".join(f"{n} {table}" for table, n in manifest["counts"].items())
@@ -177,7 +178,7 @@ def restore_command(path: Path, force: bool) -> None:
     from training.backup import BackupError, restore
 
     try:
-        restored = restore(path, force=force)
+        restored = restore(path, force=force, report=shown)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     counts = ", ".join(f"{n} {table}" for table, n in restored.counts.items())

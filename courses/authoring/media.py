@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, url_for
+from flask import current_app, flash, jsonify, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -39,6 +39,27 @@ def media_files(slug: str) -> tuple[str, int] | Response:
         files=media.course_media(course),
         max_mb=current_app.config["MEDIA_MAX_BYTES"] / 1024 / 1024,
     )
+
+
+@bp.route("/<slug>/media/insert", methods=["POST"])
+@roles_required(*AUTHORS)
+def insert_media(slug: str) -> tuple[Response, int]:
+    """Upload a file from the lesson editor's script: JSON with the Markdown to insert.
+
+    The same form (CSRF) and the same checks as the files page; a refusal answers 422 with
+    the message, so the request is rolled back and the script shows it beside the editor.
+    """
+    course = editable_course(slug)
+    form = MediaForm()
+    if not form.validate_on_submit():
+        errors = [error for messages in form.errors.values() for error in messages]
+        return jsonify(error=str(errors[0]) if errors else _("Choose a file.")), 422
+    upload = form.file.data
+    with service_errors(show=False) as outcome:
+        item = media.store_media(course, upload.filename or "file", upload.read(), current_user.id)
+    if outcome.error is not None:
+        return jsonify(error=outcome.error.message), 422
+    return jsonify(filename=item.filename, markdown=media.markdown_reference(item)), 201
 
 
 @bp.route("/<slug>/media/<int:media_id>/delete", methods=["POST"])

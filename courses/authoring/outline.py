@@ -165,7 +165,13 @@ def add_lesson(slug: str, module_id: int) -> tuple[str, int] | Response:
         )
         flash(_("Lesson saved in the draft."), "success")
         return redirect(url_for(".edit_lesson", slug=slug, lesson_id=lesson.id))
-    return render_form("courses/author/lesson_form.html", form, course=course, lesson=None)
+    return render_form(
+        "courses/author/lesson_form.html",
+        form,
+        course=course,
+        lesson=None,
+        files=media.course_media(course),
+    )
 
 
 @bp.route("/<slug>/lessons/<int:lesson_id>", methods=["GET", "POST"])
@@ -193,7 +199,13 @@ def edit_lesson(slug: str, lesson_id: int) -> tuple[str, int] | Response:
         if request.form.get("then") == "preview":
             return redirect(url_for(".preview", slug=slug, key=lesson.key))
         return redirect(url_for(".edit_lesson", slug=slug, lesson_id=lesson.id))
-    return render_form("courses/author/lesson_form.html", form, course=course, lesson=lesson)
+    return render_form(
+        "courses/author/lesson_form.html",
+        form,
+        course=course,
+        lesson=lesson,
+        files=media.course_media(course),
+    )
 
 
 # ---- deleting and moving either kind of outline item ----------------------------------------

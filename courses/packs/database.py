@@ -17,6 +17,7 @@ from training import hooks
 from training.accounts.models import User
 from training.errors import ServiceError
 from training.extensions import db
+from training.progress import Reporter, silent
 
 
 def course_to_pack(course: Course) -> CoursePack:
@@ -58,7 +59,7 @@ class ImportResult:
     saved_draft: CourseRevision | None
 
 
-def import_pack(pack: CoursePack, user: User) -> ImportResult:
+def import_pack(pack: CoursePack, user: User, report: Reporter = silent) -> ImportResult:
     """Create a course from a pack, or replace an existing course's draft (never what learners
     see; unpublished changes are kept as a saved revision). Refused whole on any conflict."""
     course = db.session.scalar(sa.select(Course).where(Course.slug == pack.slug))
@@ -94,9 +95,11 @@ def import_pack(pack: CoursePack, user: User) -> ImportResult:
         course = create_course(user, slug=pack.slug, meta=replace(meta, cover_filename=None))
     else:
         saved = save_draft_if_changed(course, user, _("Draft saved before a pack was imported"))
-    for name, data in sorted(pack.media.items()):
-        if name not in existing:
+    new_media = [(name, data) for name, data in sorted(pack.media.items()) if name not in existing]
+    with report("Storing the pack's files", len(new_media), "files") as advance:
+        for name, data in new_media:
             store_media(course, name, data, user.id, exact_name=True)
+            advance(1)
     replace_draft(
         course,
         meta,
@@ -106,6 +109,9 @@ def import_pack(pack: CoursePack, user: User) -> ImportResult:
         ],
     )
     # Other packages take their parts of the pack (quizzes); they raise PackError to refuse.
-    for importer in hooks.pack_importers:
-        importer(course, pack, user)
+    importers = hooks.pack_importers.items()
+    with report("Importing quizzes and other parts", len(importers), "parts") as advance:
+        for importer in importers:
+            importer(course, pack, user)
+            advance(1)
     return ImportResult(course=course, created=created, saved_draft=saved)

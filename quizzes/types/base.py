@@ -138,8 +138,9 @@ class QuestionType(ABC):
         return [Markup(html(t)) if html(t) else escape(t) for t in texts]  # noqa: S704
 
     def choice_labels(self, spec: QuestionSpec) -> dict[str, str]:
-        """Item-analysis labels as words: choice label -> a short text."""
-        return {o.id: o.text[:40] for o in spec.options}
+        """Item-analysis labels as words: choice label -> its whole text (the page shortens
+        it at a word and shows the rest on request)."""
+        return {o.id: o.text for o in spec.options}
 
     def from_gift(self, block: Any, start: int, end: int, brace: int) -> QuestionSpec | str:
         """A spec from the GIFT answer block start..end (see quizzes.gift.answers), or why the

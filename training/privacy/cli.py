@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from training.progress import shown
 from training.transaction import commits, undone
 
 privacy_cli = AppGroup("privacy", help="Retention of personal data.")
@@ -28,7 +29,7 @@ def purge_command(dry_run: bool) -> None:
     if days < 1:
         raise click.ClickException(f"PRIVACY_RETENTION_DAYS must be at least one day, not {days}.")
     with undone() if dry_run else nullcontext():
-        report = purge_inactive(days, dry_run=dry_run)
+        report = purge_inactive(days, dry_run=dry_run, report=shown)
         messages = purge_messages(report.cutoff)
     verb = "would be anonymised" if dry_run else "anonymised"
     click.echo(

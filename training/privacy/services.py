@@ -27,6 +27,7 @@ from training.events import LearningEvent, anonymise_actor
 from training.extensions import db
 from training.organizations.models import InviteCode, Organization
 from training.privacy.messages import messages_personal_data
+from training.progress import Reporter, silent
 
 # ---- export ---------------------------------------------------------------------------------
 
@@ -235,7 +236,9 @@ def _inactive_condition(cutoff: datetime) -> sa.ColumnElement[bool]:
     return sa.func.coalesce(User.last_login_at, User.created_at) < cutoff
 
 
-def purge_inactive(days: int, *, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
+def purge_inactive(
+    days: int, *, now: datetime | None = None, dry_run: bool = False, report: Reporter = silent
+) -> PurgeReport:
     """Anonymise the learning events of accounts without a login for more than `days` days.
 
     Accounts that never logged in count from their registration. Each person's events get
@@ -258,8 +261,10 @@ def purge_inactive(days: int, *, now: datetime | None = None, dry_run: bool = Fa
         .order_by(LearningEvent.actor_id)
     ).all()
     events = 0
-    for actor_id, count in counts:
-        events += count if dry_run else anonymise_actor(actor_id)
+    with report("Anonymising inactive accounts' events", len(counts), "accounts") as advance:
+        for actor_id, count in counts:
+            events += count if dry_run else anonymise_actor(actor_id)
+            advance(1)
     if events and not dry_run:
         audit(
             None,
