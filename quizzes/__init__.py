@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from quizzes.bank import media_used_by_questions, missing_media_problems
     from quizzes.cli import quizzes_cli
     from quizzes.packs import export_quizzes, import_quizzes
+    from quizzes.preview import excerpt
     from quizzes.privacy import erase_quiz_data, export_quiz_data
     from quizzes.services import publish_problems
     from quizzes.steps import quiz_steps
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(quizzes_cli)
     # Attempt and review pages ask a question's type for its partial and its right answers.
     app.jinja_env.globals["question_type"] = type_of
+    app.jinja_env.globals["question_excerpt"] = excerpt
     hooks.path_steps.register(app, quiz_steps)
     hooks.author_course_links.register(app, author_links)
     hooks.public_media_uses.register(app, media_used_by_questions)

@@ -227,7 +227,11 @@ def quizzes(slug: str) -> str | Response:
             flash(_("Quiz created. Add its questions."), "success")
             return redirect(url_for(".quiz", slug=slug, key=quiz.key))
     return render_form(
-        "quizzes/author/quizzes.html", form, course=course, quizzes=services.quizzes_of(course)
+        "quizzes/author/quizzes.html",
+        form,
+        course=course,
+        quizzes=services.quizzes_of(course),
+        places={choice.value: choice.label for choice in form.module.choices},
     )
 
 

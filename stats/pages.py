@@ -14,6 +14,7 @@ from stats.protect import total_measure
 from stats.queries import DifficultQuestion, Figures, Overview, QuizFigures, Scope, Step
 from stats.suppression import Key
 from stats.tables import Cell, Privacy, Table
+from training.i18n import decimal
 from training.organizations.models import Organization
 
 
@@ -237,7 +238,7 @@ def question_table(
                 Cell(title),
                 Cell(row.name, href=link(row)),
                 Cell(str(row.answers), row.answers, numeric=True),
-                Cell(f"{row.facility:.2f}", row.facility, numeric=True),
+                Cell(decimal(row.facility, 2), row.facility, numeric=True),
             ]
         )
     return table

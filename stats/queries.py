@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from courses.models import Course, CourseRevision
 from quizzes.models import Question, QuestionVersion, Quiz
+from quizzes.preview import excerpt
 from stats.counting import ALL_TIME, FLOW, week_of
 from stats.models import LastActive, WeeklyCount
 from training.db import utcnow
@@ -309,13 +310,15 @@ def difficult_questions(scope: Scope, minimum: int, limit: int = 5) -> list[Diff
         for (course_id, item), (n, score) in sums.items()
         if n >= minimum and item.isdigit()
     ]
-    names = dict(
-        db.session.execute(
-            sa.select(Question.id, QuestionVersion.name)
+    # Named by the start of their text, as people read them (not the author's internal name).
+    names = {
+        question_id: excerpt(version)
+        for question_id, version in db.session.execute(
+            sa.select(Question.id, QuestionVersion)
             .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
             .where(Question.id.in_([c[1] for c in candidates]))
-        ).all()
-    )
+        )
+    }
     courses = {c.id: c for c in scope.courses}
     result = []
     for course in scope.courses:

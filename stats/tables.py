@@ -12,10 +12,11 @@ from flask import Response
 from flask_babel import gettext as _
 
 from training.downloads import SheetCell, csv_response, xlsx_response
+from training.i18n import decimal
 
 # How shown figures read as data: whole numbers, decimals, percentages ...
-_NUMBER = re.compile(r"-?\d+(?:\.(\d+))?")
-_PERCENT = re.compile(r"(-?\d+(?:\.(\d+))?)%")
+_NUMBER = re.compile(r"-?\d+(?:[.,](\d+))?")  # a decimal comma in Russian
+_PERCENT = re.compile(r"(-?\d+(?:[.,](\d+))?)%")
 # ... and the markers shown instead of a figure: a hidden small group ("<5"), or a rate or
 # mean that is not shown ("—"). Whatever decides to hide a cell, these are what it shows.
 _SMALL_GROUP = re.compile(r"[<‹]\s*(\d+)")
@@ -124,11 +125,13 @@ def read_figure(text: str) -> tuple[float | int, str] | None:
     """A shown figure as (value, number format): "83%" -> (0.83, "0%"), "1.5" -> (1.5, "0.0")."""
     if match := _PERCENT.fullmatch(text):
         places = len(match[2] or "")
-        return float(match[1]) / 100, "0" + ("." + "0" * places if places else "") + "%"
+        return float(match[1].replace(",", ".")) / 100, "0" + (
+            "." + "0" * places if places else ""
+        ) + "%"
     if match := _NUMBER.fullmatch(text):
         if match[1] is None:
             return int(text), "0"
-        return float(text), "0." + "0" * len(match[1])
+        return float(text.replace(",", ".")), "0." + "0" * len(match[1])
     return None
 
 
@@ -217,4 +220,4 @@ class Privacy:
         """A mean such as attempts per learner; hidden when either side is."""
         if whole == 0 or self.hidden(part, part_key) or self.hidden(whole, whole_key):
             return Cell("—", None, numeric=True)
-        return Cell(f"{part / whole:.1f}", part / whole, numeric=True)
+        return Cell(decimal(part / whole, 1), part / whole, numeric=True)

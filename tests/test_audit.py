@@ -250,7 +250,7 @@ def test_admin_page_is_paginated_newest_first_and_without_script(login_as, trail
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "<script" not in page
     assert rows_of(page) == 50
-    assert page.index("invite 902") < page.index("invite 900")  # newest first
+    assert page.index("invite code 902") < page.index("invite code 900")  # newest first
     assert "n: 69" in page and "n: 19" not in page
     assert "Page 1 of 2" in page
     second = client.get("/admin/audit?page=2").get_data(as_text=True)
@@ -264,7 +264,7 @@ def test_admin_page_filters_by_action_actor_and_dates(app, login_as, trail, user
     assert rows_of(page) == 3 and "user.roles" not in page.split("<tbody>")[1]
     page = client.get("/admin/audit?actor=ORGAN").get_data(as_text=True)
     assert rows_of(page) == 4  # the trail's three, and enrolling their second factor
-    assert "two_factor.enable" in page
+    assert "Two-factor authentication turned on" in page
     page = client.get("/admin/audit?actor=nobody-like-this").get_data(as_text=True)
     assert rows_of(page) == 1 and "Nothing found." in page
     # dates are days of the platform's time zone, as the admin typing them means them
@@ -299,5 +299,5 @@ def test_events_of_a_deleted_actor_show_no_link(login_as, ctx, users):
     db.session.commit()
     client = login_as("admin")
     page = client.get("/admin/audit?action=account.delete").get_data(as_text=True)
-    assert "user 12345" in page
+    assert "учётная запись 12345" in page
     assert db.session.scalar(sa.select(User.id).where(User.id == 12345)) is None

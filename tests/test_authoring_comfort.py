@@ -391,7 +391,7 @@ def test_item_analysis_explains_itself_and_holds_back_figures_on_few_attempts(
     page = client.get(url).get_data(as_text=True)
     assert "мало попыток" not in page and "Пока попыток меньше" not in page
     facts = page[page.index('<dl class="facts">') : page.index("</dl>")]
-    assert re.search(r"<dd>-?\d\.\d\d</dd>", facts)  # alpha is shown
+    assert re.search(r"<dd>-?\d,\d\d</dd>", facts)  # alpha is shown, with a Russian comma
 
 
 # ---- 6. destructive actions look destructive --------------------------------------------------

@@ -50,7 +50,7 @@ def test_gift_upload_fills_the_bank_and_reports_skipped_items(login_as, users):
     assert r.status_code == 302
     assert count(Question) == 4
     page = client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "Новости" in page and "pyramid" in page
+    assert "Новости" in page and "Что ставят в начало новости?" in page  # by its text
     flashed = client.get("/author/info-work/bank").get_data(as_text=True)
     assert "Новости" in flashed
 
@@ -253,3 +253,10 @@ def test_html_question_text_is_sanitised(ctx, users):
     html = question.current_version.html(spec.text)
     assert "<strong>здесь</strong>" in html
     assert "script" not in html and "onclick" not in html and "alert" not in html
+
+
+def test_the_quiz_list_names_places_by_module_title(login_as, users):
+    build_quiz(users["trainer"])
+    client = login_as("trainer")
+    page = client.get("/author/info-work/quizzes").get_data(as_text=True)
+    assert "После модуля: Основы" in page and "<td>osnovy</td>" not in page

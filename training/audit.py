@@ -76,7 +76,85 @@ ACTION_LABELS = {
     "account.export": _l("Personal data downloaded"),
     "account.delete": _l("Account deleted"),
     "privacy.purge": _l("Learning records of inactive accounts anonymised"),
+    "account.email": _l("E-mail address changed"),
+    "account.email_verified": _l("E-mail address confirmed"),
+    "password.reset_requested": _l("Password reset asked for"),
+    "password.reset_link": _l("Password reset by an e-mailed link"),
+    "password.reset_code_issued": _l("Password reset code issued"),
+    "password.reset_code_used": _l("Password reset with a code"),
+    "two_factor.enable": _l("Two-factor authentication turned on"),
+    "two_factor.disable": _l("Two-factor authentication turned off"),
+    "two_factor.recovery_codes": _l("New recovery codes made"),
+    "two_factor.reset": _l("Second factor reset by an administrator"),
+    "stats.learners.view": _l("Learner list viewed"),
+    "stats.learners.export": _l("Learner list downloaded"),
 }
+
+# What the details of an entry are called on the page; unknown keys show as they are.
+DETAIL_LABELS = {
+    "before": _l("before"),
+    "after": _l("after"),
+    "old": _l("before"),
+    "new": _l("after"),
+    "reason": _l("reason"),
+    "previous_reason": _l("earlier reason"),
+    "removed": _l("removed"),
+    "issued_by": _l("issued by"),
+    "mode": _l("shown as"),
+    "name": _l("name"),
+    "kind": _l("kind"),
+    "days": _l("days"),
+    "rows": _l("rows"),
+    "events": _l("events"),
+    "accounts": _l("accounts"),
+    "courses": _l("courses"),
+    "language": _l("language"),
+    "period": _l("period"),
+    "whole_list": _l("whole list"),
+    "file_format": _l("file"),
+    "expires_at": _l("valid until"),
+    "max_uses": _l("uses allowed"),
+    "organization_id": _l("organization"),
+    "old_organization_id": _l("from organization"),
+    "new_organization_id": _l("to organization"),
+    "parent_id": _l("parent organization"),
+    "old_parent_id": _l("from parent"),
+    "new_parent_id": _l("to parent"),
+    "learning_events_anonymised": _l("learning events anonymised"),
+    "after_key": _l("from"),
+}
+
+
+TARGET_LABELS = {
+    "user": _l("account"),
+    "organization": _l("organization"),
+    "certificate": _l("certificate"),
+    "invite": _l("invite code"),
+    "learning_events": _l("learning record"),
+}
+
+
+def target_label(target_type: str) -> str:
+    """What kind of thing an entry is about, as words."""
+    label = TARGET_LABELS.get(target_type)
+    return str(label) if label is not None else target_type
+
+
+def detail_text(key: str, value: object) -> str:
+    """One detail of an audit entry as words: "roles: learner, trainer", "whole list: yes"."""
+    label = str(DETAIL_LABELS.get(key, key))
+    if value is None or value == []:
+        shown = "—"
+    elif isinstance(value, bool):
+        shown = str(_l("yes") if value else _l("no"))
+    elif isinstance(value, list | tuple):
+        from training.accounts.models import ROLE_LABELS  # roles are what lists hold here
+
+        names = {str(role): label for role, label in ROLE_LABELS.items()}
+        shown = ", ".join(str(names.get(str(item), item)) for item in value)
+    else:
+        shown = str(value)
+    return f"{label}: {shown}"
 
 
 def action_label(action: str) -> str:

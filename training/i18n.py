@@ -19,3 +19,10 @@ def select_locale() -> str:
     return (
         request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """A fraction as the reader writes it: 0,67 in Russian, 0.67 in English."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value, format="0." + "0" * digits) if digits else str(round(value))

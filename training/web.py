@@ -10,6 +10,7 @@ from flask_babel import format_datetime, get_locale
 
 from training.db import SAFE_METHODS, is_sqlite_busy
 from training.extensions import db
+from training.i18n import decimal
 
 
 class RetryWithWriteLock(BaseException):
@@ -78,6 +79,7 @@ def install_template_helpers(app: Flask) -> None:
             "current_path": request.full_path.rstrip("?"),
         }
 
+    app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )

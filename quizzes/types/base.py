@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
@@ -75,6 +77,8 @@ class QuestionType(ABC):
     """
 
     name: ClassVar[str]
+    # What trainers read for the type (bank, editor); the `name` is for code and data only.
+    title: ClassVar[LazyString | str] = _l("Question")
     # GIFT's answer-block form this type reads ("choice", "numeric", "pairs", "answers",
     # "truefalse"; see quizzes.gift.answers), or "" when GIFT cannot express it.
     gift_reads: ClassVar[str] = ""

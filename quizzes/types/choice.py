@@ -6,6 +6,7 @@ import random
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from quizzes.gift import answers as gift
@@ -97,6 +98,7 @@ class SingleChoice(ChoiceType):
     """One option is chosen; it earns its weight (partial credit allowed)."""
 
     name = "single"
+    title = _l("Single choice")
     gift_reads = "choice"  # and gives "multiple" when no answer is marked `=`
 
     def check(self, spec: QuestionSpec, response: Any) -> str | None:
@@ -142,6 +144,7 @@ class MultipleChoice(ChoiceType):
     """Several options may be chosen; their weights add up (negative ones too), clamped to 0..1."""
 
     name = "multiple"
+    title = _l("Multiple choice")
 
     def read_form(self, name: str, order: list[str], form: MultiDict) -> list[str]:
         return form.getlist(name)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
@@ -22,6 +23,7 @@ class Matching(QuestionType):
     """Each left item gets one right item from a select; the score is the share matched."""
 
     name = "matching"
+    title = _l("Matching")
     gift_reads = "pairs"
     in_gift = True
 

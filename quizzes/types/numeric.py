@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from quizzes.gift import answers as gift
 from quizzes.gift.text import Block
@@ -35,6 +36,7 @@ class Numeric(QuestionType):
     """A number: exact within a tolerance, or inside a range; the best-weighted match counts."""
 
     name = "numeric"
+    title = _l("Number")
     gift_reads = "numeric"
     in_gift = True
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from quizzes.gift import answers as gift
 from quizzes.gift.text import Block
@@ -36,6 +37,7 @@ class ShortAnswer(QuestionType):
     """Typed text compared with accepted answers; the best-weighted match counts."""
 
     name = "shortanswer"
+    title = _l("Short answer")
     gift_reads = "answers"
     in_gift = True
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from quizzes.gift.text import Block
@@ -20,6 +21,7 @@ class TrueFalse(QuestionType):
     """True or false; feedback depends on what the learner answered."""
 
     name = "truefalse"
+    title = _l("True or false")
     gift_reads = "truefalse"
     in_gift = True
 

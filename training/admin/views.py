@@ -14,7 +14,14 @@ from werkzeug.wrappers import Response
 from training.accounts.models import Role, User, UserRole, normalise_username
 from training.admin import services
 from training.admin.forms import AuditFilterForm, UserAdminForm
-from training.audit import AuditFilter, action_label, audit_query, known_actions
+from training.audit import (
+    AuditFilter,
+    action_label,
+    audit_query,
+    detail_text,
+    known_actions,
+    target_label,
+)
 from training.extensions import db
 from training.organizations.forms import org_choices
 from training.organizations.models import Organization
@@ -126,6 +133,8 @@ def audit_log() -> str:
         page_links=numbered_pager(page, lambda n: url_for(".audit_log", page=n, **args)),
         actor_names=actor_names,
         action_label=action_label,
+        detail_text=detail_text,
+        target_label=target_label,
     )
 
 
