@@ -39,8 +39,9 @@ class CertificateData:
 LABELS: dict[str, dict[str, str]] = {
     "ru": {
         "title": "Сертификат",
-        "certifies": "подтверждает, что",
-        "completed": "прошёл(а) обучение по курсу",
+        # Worded without a gendered verb: "прошёл(а)" reads like a form to fill in.
+        "certifies": "Слушатель",
+        "completed": "успешно завершено обучение по курсу",
         "duration": "Объём:",
         "hours": "{hours} ч.",
         "minutes": "{minutes} мин",

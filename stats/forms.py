@@ -61,6 +61,9 @@ class FilterForm(Form):
         """First Monday and last Sunday of the chosen period, whole weeks."""
         today = utcnow().date()
         last_sunday = week_of(today) + timedelta(days=6)
+        if self.start.data and self.end.data and self.period.data != "custom":
+            # Dates typed in with a preset still chosen: the dates are what the person meant.
+            self.period.data = "custom"
         if self.period.data == "custom" and self.start.data and self.end.data:
             return week_of(self.start.data), week_of(self.end.data) + timedelta(days=6)
         if self.period.data in ("all", "custom"):  # "custom" without its dates: everything

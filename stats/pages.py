@@ -23,7 +23,7 @@ def _figure_headers() -> list[str]:
         _("Learners"),
         _("Active in 30 days"),
         _("Enrolled"),
-        _("Started"),
+        _("Started learning"),
         _("Completed"),
         _("Certified"),
         _("Completion rate"),
@@ -147,7 +147,11 @@ def funnel_table(
     steps: list[Step], privacy: Privacy, keys: Callable[[Step], Key]
 ) -> tuple[Table, list[float]]:
     """Each step with its share of enrollments and the drop-off from the step before."""
-    names = {"enrolled": _("Enrolled"), "started": _("Started"), "certified": _("Certified")}
+    names = {
+        "enrolled": _("Enrolled"),
+        "started": _("Started learning"),
+        "certified": _("Certified"),
+    }
     table = Table(
         _("Funnel"),
         [_("Step"), _("Learners"), _("Share of enrolled"), _("Lost since the previous step")],

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -63,7 +63,19 @@ class Dashboard:
 
     @property
     def period(self) -> tuple[str, str]:
-        return format_date(self.scope.start, "short"), format_date(self.scope.end, "short")
+        """The period as shown: it never ends after today (weeks are counted whole)."""
+        end = min(self.scope.end, utcnow().date())
+        return format_date(self.scope.start, "short"), format_date(end, "short")
+
+    @property
+    def widened(self) -> bool:
+        """True when typed dates were widened to whole weeks (the page says so)."""
+        form = self.form
+        typed = form.period.data == "custom" and form.start.data and form.end.data
+        return bool(typed) and (form.start.data, form.end.data) != (
+            self.scope.start,
+            self.scope.end,
+        )
 
 
 def _scope_org() -> Organization:
@@ -93,7 +105,9 @@ def _trail(org: Organization) -> list[Organization]:
 
 def _dashboard(download: bool) -> Dashboard:
     org = _scope_org()
-    courses = queries.published_courses()
+    # Courses in the reader's language first (the funnel opens on the first one).
+    reading = str(get_locale() or "")
+    courses = sorted(queries.published_courses(), key=lambda c: c.language != reading)
     form = FilterForm(request.args)
     form.course.choices = course_choices(courses)
     form.invalid = {}  # type: ignore[attr-defined]

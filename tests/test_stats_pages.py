@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date as babel_format_date
 
 from tests.conftest import count_queries, login
 from tests.course_helpers import build_course
@@ -62,7 +63,7 @@ def test_overview_counts_the_organizers_subtree_only(crowd, login_as):
         "Learners",
         "Active in 30 days",
         "Enrolled",
-        "Started",
+        "Started learning",
         "Completed",
         "Certified",
         "Completion rate",
@@ -172,7 +173,7 @@ def test_funnel_steps_and_drop_off(crowd, login_as):
     assert table[0] == ["Step", "Learners", "Share of enrolled", "Lost since the previous step"]
     assert [row[:3] for row in table[1:]] == [
         ["Enrolled", "6", "100%"],
-        ["Started", "6", "100%"],
+        ["Started learning", "6", "100%"],
         ["Module done: Основы", "5", "83%"],
         ["Module done: Измерения", "5", "83%"],
         ["Certified", "5", "83%"],
@@ -345,3 +346,27 @@ def test_dashboards_cost_the_same_queries_for_more_learners(app, users, make_use
         assert len(statements) == before[path], (path, statements)
         # the suppression rule reads the lineage's figures once more (stats/protect.py)
         assert len(statements) <= 17, (path, statements)
+
+
+def test_typed_dates_count_and_the_page_says_they_became_whole_weeks(crowd, login_as):
+    client = login_as("organizer")  # reads English
+    # a preset left in the select: the typed dates are what the organizer meant
+    html = client.get("/stats/?period=12&start=2026-10-01&end=2026-10-31").get_data(as_text=True)
+    monday, sunday = (shown(day) for day in (date(2026, 9, 28), date(2026, 11, 1)))
+    assert f"Period: {monday} – {sunday}." in html
+    assert "widened to whole weeks" in html
+    assert re.search(r'<option selected value="custom"|<option value="custom" selected', html)
+    html = client.get("/stats/?period=custom&start=2026-09-28&end=2026-11-01").get_data(
+        as_text=True
+    )
+    assert "widened to whole weeks" not in html  # whole weeks already
+
+
+def test_the_period_never_ends_after_today(crowd, login_as):
+    client = login_as("organizer")
+    html = client.get("/stats/").get_data(as_text=True)
+    assert f" – {shown(utcnow().date())}." in html
+
+
+def shown(day: date) -> str:
+    return babel_format_date(day, "short", locale="en")
