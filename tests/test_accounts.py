@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -282,3 +283,37 @@ def test_csrf_token_is_required(client, users):
         "/account/login", data={"username": "learner", "password": PASSWORD, "csrf_token": token}
     )
     assert r.status_code == 302
+
+
+def test_register_marks_both_passwords_focuses_the_first_error_and_keeps_next(client, org_tree):
+    from tests.conftest import csrf_token
+
+    page = client.get("/account/login?next=/courses/").get_data(as_text=True)
+    assert "/account/register?next=/courses/" in page
+    token = csrf_token(client, "/account/register")
+    r = client.post(
+        "/account/register?next=/courses/",
+        data={
+            "csrf_token": token,
+            "username": "novaia",
+            "password": "odin-dva-tri-chetyre",
+            "confirm": "drugoi-parol-sovsem",
+        },
+    )
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert page.count('aria-invalid="true"') == 2  # both password fields
+    assert re.search(
+        r'<input[^>]*autofocus[^>]*name="password"|name="password"[^>]*autofocus', page
+    )
+    assert 'action="/account/register?next=/courses/"' in page
+    r = client.post(
+        "/account/register?next=/courses/",
+        data={
+            "csrf_token": token,
+            "username": "novaia",
+            "password": "odin-dva-tri-chetyre",
+            "confirm": "odin-dva-tri-chetyre",
+        },
+    )
+    assert r.status_code == 302 and r.headers["Location"] == "/courses/"

@@ -97,3 +97,12 @@ def test_non_admins_get_403(client, login_as, users):
         assert r.status_code == 403, name
         assert not fresh(users[name]).is_admin
         post(c, "/account/logout")
+
+
+def test_user_search_ignores_case_in_cyrillic_too(login_as, make_user):
+    make_user("anna", display_name="Анна Петрова")
+    client = login_as("admin")
+    page = client.get("/admin/users?q=анна").get_data(as_text=True)
+    assert "Анна Петрова" in page
+    page = client.get("/admin/users?q=ПЕТРОВА").get_data(as_text=True)
+    assert "Анна Петрова" in page

@@ -90,6 +90,10 @@ def configure_engine_options(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def install_sqlite_pragmas(engine: sa.Engine, busy_timeout_ms: int) -> None:
     """Set WAL, foreign keys, busy timeout and synchronous=NORMAL on every SQLite connection.
 
@@ -105,6 +109,8 @@ def install_sqlite_pragmas(engine: sa.Engine, busy_timeout_ms: int) -> None:
             with contextlib.suppress(OSError):  # a missing folder: SQLite says so itself
                 keep_private(engine.url.database)  # first: SQLite gives -wal/-shm its mode
         dbapi_connection.isolation_level = None
+        # SQLite's own lower() folds only ASCII: «Анна» would not find «анна» (PostgreSQL's does).
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")

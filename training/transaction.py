@@ -83,7 +83,14 @@ def form_status(form: FlaskForm) -> int:
 
 
 def render_form(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
-    """Render a page holding `form`, with 422 when its submission failed."""
+    """Render a page holding `form`, with 422 when its submission failed.
+
+    The first field with an error gets the focus (`field.first_error`, read by the field
+    macro), so keyboard and screen-reader users land where the correction is needed.
+    """
+    errored = next((f for f in form if f.errors), None)
+    if errored is not None:
+        errored.first_error = True  # type: ignore[attr-defined]
     return render_template(template, form=form, **context), form_status(form)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
@@ -74,6 +76,13 @@ class RegisterForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """As usual; on a mismatch both password fields are marked (both come back empty)."""
+        valid = super().validate(extra_validators)
+        if self.confirm.errors and not self.password.errors and self.password.data:
+            self.password.errors = [*self.password.errors, _l("Type it again in both fields.")]
+        return valid
 
 
 class PasswordChangeForm(FlaskForm):

@@ -147,7 +147,8 @@ def register() -> str | Response:
         if outcome.ok:
             sign_in(user)
             flash(_("Welcome! Your account is ready."), "success")
-            return redirect(url_for("main.home"))
+            # Back to where the visitor was going (a course they wanted to join).
+            return redirect(safe_next(request.args.get("next", ""), url_for("main.home")))
     return render_form(
         "accounts/register.html",
         form,

@@ -63,7 +63,7 @@ def index() -> str:
         query = query.where(
             sa.or_(
                 User.username.contains(q.casefold(), autoescape=True),
-                User.display_name.contains(q, autoescape=True),
+                sa.func.lower(User.display_name).contains(q.lower(), autoescape=True),
             )
         )
     page_number = int_arg("page", 1, minimum=1, maximum=100_000) or 1

@@ -52,7 +52,7 @@ def users() -> str:
         query = query.where(
             sa.or_(
                 User.username.contains(q.casefold(), autoescape=True),
-                User.display_name.contains(q, autoescape=True),
+                sa.func.lower(User.display_name).contains(q.lower(), autoescape=True),
             )
         )
     if role in {str(r) for r in Role}:
