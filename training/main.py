@@ -10,6 +10,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from training import hooks
+from training.accounts.two_factor import two_factor_required
 from training.security import safe_next
 
 bp = Blueprint("main", __name__)
@@ -34,8 +35,20 @@ def _register_core_links(state: BlueprintSetupState) -> None:
 @bp.app_template_global()
 def header_links() -> list[tuple[str, str]]:
     """The header's links for the current user, for base.html: [(label, url)] in order."""
+    if enrolment_pending():  # every link would bounce back to the enrolment page
+        return []
     links = sorted(hooks.navigation, key=lambda link: link.order)
     return [(str(x.label), url_for(x.endpoint)) for x in links if x.visible(current_user)]
+
+
+@bp.app_template_global()
+def enrolment_pending() -> bool:
+    """True for staff who must set up two-factor before anything else opens to them."""
+    return bool(
+        current_user.is_authenticated
+        and not current_user.two_factor_enabled
+        and two_factor_required(current_user)
+    )
 
 
 @bp.route("/")

@@ -30,7 +30,7 @@ def test_organizer_enrols_logs_in_with_codes_and_ends_sessions(live_server, new_
     expect(page.locator("svg.qr-code")).to_be_visible()
     shot(page, "enrolment")
     page.goto(live_server + "/organizations/")
-    expect(page).to_have_url(live_server + "/account/two-factor/setup")
+    expect(page).to_have_url(live_server + "/account/two-factor/setup?next=/organizations/")
 
     # The key is read from the page, as a person types it into an app (nothing is scanned).
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")

@@ -21,6 +21,7 @@ from training.accounts.models import UserSession
 from training.accounts.reauth import fresh_login_required
 from training.accounts.views import bp, sign_out, two_factor_limits
 from training.extensions import db
+from training.security import safe_next
 from training.transaction import render_form, service_errors
 
 #: What a user who must enrol may still reach: the enrolment page, logging out,
@@ -49,7 +50,9 @@ def install_two_factor_enforcement(app: Flask) -> None:
             return None
         if not two_factor.two_factor_required(current_user):
             return None
-        return redirect(url_for("accounts.two_factor_setup"))
+        # Remember where they were going: the codes page leads on there once they are set.
+        going = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("accounts.two_factor_setup", next=going))
 
 
 @bp.route("/two-factor")
@@ -85,13 +88,17 @@ def two_factor_setup() -> str | Response:
         if outcome.ok:
             flash(_("Two-factor authentication is on."), "success")
             # Shown once, in this response only: they are stored hashed.
-            return render_template("accounts/recovery_codes.html", codes=codes, form=None)
+            onward = safe_next(request.args.get("next", ""), url_for("main.home"))
+            return render_template(
+                "accounts/recovery_codes.html", codes=codes, form=None, onward=onward
+            )
     uri = two_factor.provisioning_uri(secret, current_user.username)
     return render_form(
         "accounts/two_factor_setup.html",
         form,
         secret=two_factor.format_secret(secret),
         qr=two_factor.qr_svg(uri, _("QR code for your authenticator app")),
+        uri=uri,
         required=two_factor.two_factor_required(current_user),
     )
 
@@ -133,7 +140,10 @@ def recovery_codes() -> str | Response:
             codes = two_factor.regenerate_recovery_codes(current_user, form.password.data)
         if outcome.ok:
             flash(_("New recovery codes are ready; the old ones no longer work."), "success")
-            return render_template("accounts/recovery_codes.html", codes=codes, form=None)
+            onward = safe_next(request.args.get("next", ""), url_for("main.home"))
+            return render_template(
+                "accounts/recovery_codes.html", codes=codes, form=None, onward=onward
+            )
     return render_form("accounts/recovery_codes.html", form, codes=None)
 
 
