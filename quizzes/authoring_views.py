@@ -12,6 +12,7 @@ from courses.authoring import editable_course
 from courses.models import Course
 from quizzes import bank, services
 from quizzes.analysis import CSV_HEADER, FLAG_LABELS, analyse, to_csv_rows, to_sheet_rows
+from quizzes.essays import pending_essay_attempts
 from quizzes.forms import FixedSlotForm, GiftForm, QuestionForm, QuizForm, RandomSlotForm
 from quizzes.gift import (
     GiftError,
@@ -260,6 +261,7 @@ def quiz(slug: str, key: str) -> str | Response:
         quiz=quiz,
         fixed_form=fixed,
         random_form=random_form,
+        waiting=pending_essay_attempts([course.id], quiz.id),
     )
 
 
@@ -337,7 +339,7 @@ def analysis(slug: str, key: str) -> str | Response:
             about=about,
             about_sheet=_("Filters"),
         )
-    labels, choice_labels = question_labels(quiz)
+    labels, choice_labels, graded_by_hand = question_labels(quiz)
     return render_template(
         "quizzes/author/analysis.html",
         course=course,
@@ -346,6 +348,7 @@ def analysis(slug: str, key: str) -> str | Response:
         first_only=first_only,
         labels=labels,
         choice_labels=choice_labels,
+        graded_by_hand=graded_by_hand,
         flag_labels=FLAG_LABELS,
     )
 

@@ -106,3 +106,18 @@ class FixedSlotForm(FlaskForm):
     """Add one question of the bank."""
 
     question = SelectField(_l("Question"), choices=[])
+
+
+class GradeForm(FlaskForm):
+    """A trainer's grade for one essay answer: points or a percentage, and feedback."""
+
+    score = StringField(
+        _l("Grade"),
+        validators=[InputRequired(message=_REQUIRED), Length(max=20)],
+        description=_l("Points from 0 to 1 (0.5) or a percentage (50%)."),
+    )
+    comment = TextAreaField(
+        _l("Feedback for the learner"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("Markdown: **bold**, lists with “-”, links."),
+    )

@@ -13,7 +13,8 @@ from training.extensions import db
 _ITEMS_SQL = (
     "SELECT a.id, a.user_id, a.number, i.version_id, i.score, i.choices"
     " FROM attempts AS a JOIN attempt_items AS i ON i.attempt_id = a.id"
-    " WHERE a.submitted_at IS NOT NULL AND a.quiz_id = "
+    # Attempts waiting for an essay's grade have no score yet: they join once graded.
+    " WHERE a.submitted_at IS NOT NULL AND a.score IS NOT NULL AND a.quiz_id = "
 )
 
 
@@ -58,16 +59,19 @@ def attempt_records(quiz: Quiz) -> list[AttemptRecord]:
     ]
 
 
-def question_labels(quiz: Quiz) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """Short labels for the report: question key -> name (or the start of its text), and
-    question key -> {choice id -> option text} so distractors read as words, not ids."""
+def question_labels(quiz: Quiz) -> tuple[dict[str, str], dict[str, dict[str, str]], set[str]]:
+    """Short labels for the report: question key -> name (or the start of its text),
+    question key -> {choice id -> option text} so distractors read as words, not ids, and the
+    keys of questions trainers grade (essays: their grades in bands, no distractors)."""
     rows = db.session.execute(
         sa.select(Question.id, QuestionVersion.name, QuestionVersion.type, QuestionVersion.data)
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
         .where(Question.course_id == quiz.course_id)
     )
-    names, choices = {}, {}
+    names, choices, by_hand = {}, {}, set()
     for qid, name, kind, data in rows:
         names[str(qid)] = name or (data.get("text") or "")[:80]
         choices[str(qid)] = REGISTRY[kind].choice_labels(QuestionSpec.from_json(data))
-    return names, choices
+        if REGISTRY[kind].graded_by_hand:
+            by_hand.add(str(qid))
+    return names, choices, by_hand

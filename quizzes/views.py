@@ -21,6 +21,7 @@ from quizzes.review import your_answer
 from quizzes.services import question_count
 from training import hooks
 from training.extensions import db
+from training.markdown import render_markdown
 from training.transaction import service_errors
 
 bp = Blueprint("quizzes", __name__, url_prefix="/courses")
@@ -205,4 +206,5 @@ def result(slug: str, key: str, attempt_id: int) -> str | Response:
         path=learner_path,
         module=learner_path.module_of(quiz.module_key or ""),
         notices=notices,
+        markdown=render_markdown,
     )
