@@ -227,7 +227,7 @@ def test_learner_waits_then_trainer_grades_and_the_test_is_passed_with_a_certifi
     assert note is not None
 
     page = learner.get(result_url).get_data(as_text=True)
-    assert "Ваш результат: 90%" in page and "Пройден" in page
+    assert "Ваш результат: 90%" in page and "Сдано" in page
     assert "<strong>Хорошо</strong>, но мало фактов" in page and "Отзыв преподавателя" in page
     notes = learner.get("/notifications/").get_data(as_text=True)
     assert "Преподаватель проверил ваш тест «Практика»." in notes
