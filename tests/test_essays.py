@@ -388,3 +388,18 @@ def test_item_analysis_counts_essay_grades_in_bands_and_skips_waiting_attempts(
     assert essay.option_counts == {"70": 2, "90": 1}
     assert essay.facility == pytest.approx((1 + 0.75 + 0.7) / 3)
     assert choices[essay_key]["70"] == "70–80%"
+
+
+def test_score_only_review_still_shows_the_trainers_grade_and_feedback(app, users):
+    quiz = essay_quiz(users["trainer"])
+    quiz.review = "score"
+    db.session.commit()
+    ready_learner(users["learner"], quiz)
+    learner = client_of(app, "learner")
+    attempt = submit_on_page(learner, quiz)
+    grade_item(attempt, essay_items(attempt)[0].id, users["trainer"], "0.5", "Мало *фактов*")
+    db.session.commit()
+    url = f"/courses/info-work/quizzes/{quiz.key}/attempts/{attempt.id}/result"
+    page = learner.get(url).get_data(as_text=True)
+    assert "Ваш результат: 75%" in page and "Мало <em>фактов</em>" in page
+    assert "Что ставят в начало новости?" not in page  # the choice stays hidden: score only
