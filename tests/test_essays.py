@@ -403,3 +403,23 @@ def test_score_only_review_still_shows_the_trainers_grade_and_feedback(app, user
     page = learner.get(url).get_data(as_text=True)
     assert "Ваш результат: 75%" in page and "Мало <em>фактов</em>" in page
     assert "Что ставят в начало новости?" not in page  # the choice stays hidden: score only
+
+
+# ---- personal data -----------------------------------------------------------------------------
+
+
+def test_the_learners_export_holds_the_grade_and_a_graders_deletion_keeps_it(ctx, users):
+    from quizzes.privacy import erase_quiz_data, export_quiz_data
+
+    quiz = essay_quiz(users["trainer"])
+    ready_learner(users["learner"], quiz)
+    attempt = attempts.start(quiz, users["learner"].id)
+    attempts.submit(attempt, users["learner"].id, {})
+    essay = essay_items(attempt)[0]
+    grade_item(attempt, essay.id, users["trainer"], "1", "Отлично")
+    exported = export_quiz_data(users["learner"])["quiz_attempts.json"][0]["questions"]
+    assert [q["trainer_feedback"] for q in exported if q["type"] == "essay"] == ["Отлично"]
+    erase_quiz_data(users["trainer"])
+    db.session.expire_all()
+    essay = db.session.get(AttemptItem, essay.id)
+    assert (essay.graded_by_id, essay.score, essay.comment) == (None, 1.0, "Отлично")
