@@ -75,6 +75,10 @@ def standing(quiz: Quiz, user_id: int, now: datetime | None = None) -> Standing:
     submitted = [a for a in attempts if not a.is_open]
     if open_attempt is not None:
         return Standing(attempts, open_attempt, False, _("You have an unfinished attempt."))
+    if any(a.waiting for a in submitted):
+        return Standing(
+            attempts, None, False, _("Your last attempt is waiting for a trainer's grade.")
+        )
     if not quiz.is_open:
         return Standing(attempts, None, False, _("This quiz is not open yet."))
     if quiz.attempts_allowed and len(submitted) >= quiz.attempts_allowed:
@@ -299,6 +303,7 @@ def submit(
     attempt.submitted_at = now
     total = 0.0
     scores: dict[str, float] = {}
+    waiting = False
     for item in attempt.items:
         result = grade(item.version.spec, item.response)
         scores[str(item.version.question_id)] = round(result.score, 4)
@@ -306,6 +311,11 @@ def submit(
         item.feedback = list(result.feedback)
         item.choices = CHOICE_SEPARATOR.join(result.choices)
         total += result.score
+        if not result.graded:  # essay branch: a trainer grades it (quizzes.essays)
+            item.score, waiting = None, True
+    if waiting:  # essay branch: score, pass, the record and progress wait for the last grade
+        db.session.flush()
+        return attempt
     quiz = attempt.quiz
     attempt.score = total / len(attempt.items) if attempt.items else 0.0
     attempt.passed = attempt.score * 100 >= quiz.pass_mark - 1e-9

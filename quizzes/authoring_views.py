@@ -21,6 +21,7 @@ from quizzes.analysis import (
     to_csv_rows,
     to_sheet_rows,
 )
+from quizzes.essays import pending_essay_attempts
 from quizzes.forms import GiftForm, QuestionForm, QuizForm, RandomSlotForm
 from quizzes.gift import (
     GiftError,
@@ -275,6 +276,7 @@ def quiz(slug: str, key: str) -> str | Response:
             slot.id: excerpt(slot.question.current_version) for slot in quiz.slots if slot.question
         },
         random_form=random_form,
+        waiting=pending_essay_attempts([course.id], quiz.id),
     )
 
 
@@ -375,7 +377,7 @@ def analysis(slug: str, key: str) -> str | Response:
             about=about,
             about_sheet=_("Filters"),
         )
-    labels, choice_labels = question_labels(quiz)
+    labels, choice_labels, graded_by_hand = question_labels(quiz)
     return render_template(
         "quizzes/author/analysis.html",
         course=course,
@@ -384,6 +386,7 @@ def analysis(slug: str, key: str) -> str | Response:
         first_only=first_only,
         labels=labels,
         choice_labels=choice_labels,
+        graded_by_hand=graded_by_hand,
         flag_labels=FLAG_LABELS,
         enough=MIN_ATTEMPTS_TO_INTERPRET,
         low_discrimination=FLAG_LOW_DISCRIMINATION,

@@ -100,3 +100,18 @@ class RandomSlotForm(FlaskForm):
     count = IntegerField(
         _l("How many"), validators=[InputRequired(_REQUIRED), NumberRange(1, 100)], default=1
     )
+
+
+class GradeForm(FlaskForm):
+    """A trainer's grade for one essay answer: points or a percentage, and feedback."""
+
+    score = StringField(
+        _l("Grade"),
+        validators=[InputRequired(message=_REQUIRED), Length(max=20)],
+        description=_l("Points from 0 to 1 (0.5) or a percentage (50%)."),
+    )
+    comment = TextAreaField(
+        _l("Feedback for the learner"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("Markdown: **bold**, lists with “-”, links."),
+    )

@@ -193,6 +193,11 @@ class Attempt(db.Model):
         return self.submitted_at is None
 
     @property
+    def waiting(self) -> bool:
+        """Submitted, but an essay in it waits for a trainer's grade (score and pass with it)."""
+        return self.submitted_at is not None and self.score is None
+
+    @property
     def percent(self) -> int | None:
         return None if self.score is None else round(self.score * 100)
 
@@ -221,6 +226,11 @@ class AttemptItem(db.Model):
     # What was picked, for item analysis: labels joined by CHOICE_SEPARATOR. Plain text
     # rather than JSON because the analysis reads it for every item of every attempt.
     choices: Mapped[str | None] = mapped_column(sa.Text)
+    # A hand-graded item (an essay): who graded it, when, and their feedback in Markdown. Its
+    # score stays None until then, and so does the attempt's (quizzes.essays).
+    graded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    comment: Mapped[str | None] = mapped_column(sa.Text)
 
     version: Mapped[QuestionVersion] = relationship()
 

@@ -40,6 +40,9 @@ def _item(item: AttemptItem, graded: bool) -> dict[str, Any]:
         # Withheld (None) when the quiz's review setting hides them: see _graded_items_shown.
         "score": item.score if graded else None,
         "feedback": item.feedback if graded else None,
+        # An essay's grade and feedback were written for the learner: always theirs to read.
+        "trainer_feedback": item.comment,
+        "graded_at": item.graded_at,
     }
 
 
@@ -87,7 +90,12 @@ def export_quiz_data(user: User) -> dict[str, Any]:
 
 
 def erase_quiz_data(user: User) -> None:
-    """Delete the person's attempts with every answer (see the module docstring for why)."""
+    """Delete the person's attempts with every answer (see the module docstring for why);
+    the essays they graded as a trainer keep the grade, not who gave it."""
+    db.session.execute(
+        sa.update(AttemptItem).where(AttemptItem.graded_by_id == user.id).values(graded_by_id=None),
+        execution_options={"synchronize_session": False},
+    )
     attempt_ids = sa.select(Attempt.id).where(Attempt.user_id == user.id)
     db.session.execute(
         sa.delete(AttemptItem).where(AttemptItem.attempt_id.in_(attempt_ids)),

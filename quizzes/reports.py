@@ -16,7 +16,8 @@ from training.text import cut_words
 _ITEMS_SQL = (
     "SELECT a.id, a.user_id, a.number, i.version_id, i.score, i.choices"
     " FROM attempts AS a JOIN attempt_items AS i ON i.attempt_id = a.id"
-    " WHERE a.submitted_at IS NOT NULL AND a.quiz_id = "
+    # Attempts waiting for an essay's grade have no score yet: they join once graded.
+    " WHERE a.submitted_at IS NOT NULL AND a.score IS NOT NULL AND a.quiz_id = "
 )
 
 
@@ -75,20 +76,26 @@ def _label(text: str, limit: int) -> Label:
     return Label(short, plain if short != plain else "")
 
 
-def question_labels(quiz: Quiz) -> tuple[dict[str, Label], dict[str, dict[str, Label]]]:
+def question_labels(
+    quiz: Quiz,
+) -> tuple[dict[str, Label], dict[str, dict[str, Label]], set[str]]:
     """Labels for the report as words, not names or ids: question key -> the start of its
-    text, and question key -> {choice id -> option text} so distractors read as words."""
+    text, question key -> {choice id -> option text} so distractors read as words, and the
+    keys of questions trainers grade (essays: their grades in bands, no distractors)."""
     rows = db.session.execute(
         sa.select(Question.id, QuestionVersion)
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
         .where(Question.course_id == quiz.course_id)
     )
-    names, choices = {}, {}
+    names, choices, by_hand = {}, {}, set()
     for qid, version in rows:
         names[str(qid)] = _label(excerpt(version, limit=1000), EXCERPT_CHARS)
-        labels = REGISTRY[version.type].choice_labels(version.spec)
+        kind = REGISTRY[version.type]
+        labels = kind.choice_labels(version.spec)
         choices[str(qid)] = {key: _label(text, CHOICE_CHARS) for key, text in labels.items()}
-    return names, choices
+        if kind.graded_by_hand:
+            by_hand.add(str(qid))
+    return names, choices, by_hand
 
 
 #: Characters of an answer's text shown in the item analysis before "…".

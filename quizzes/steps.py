@@ -71,8 +71,9 @@ def quiz_state(quiz: Quiz, tries: list[tuple], since: datetime | None, now: date
     """Where a learner stands with a quiz, from (submitted at, score, passed) of each attempt.
 
     Done when passed or, if the trainer says so, when the attempts are used up (the rule the
-    certificate counts); an open attempt is "started"; after a failure the next try is open,
-    opens later ("waiting") or never ("locked").
+    certificate counts); an open attempt is "started"; a submitted one whose essays wait for a
+    trainer is "waiting" without a date; after a failure the next try is open, opens later
+    ("waiting" until a date) or never ("locked").
     """
     ever = [t for t in tries if t[0] is not None]
     submitted = [t for t in ever if since is None or t[0] > since]
@@ -86,6 +87,8 @@ def quiz_state(quiz: Quiz, tries: list[tuple], since: datetime | None, now: date
         return StepState(DONE, best, attempts_left=0)
     if any(t[0] is None for t in tries):
         return StepState(STARTED, best, attempts_left=left)
+    if submitted and submitted[-1][1] is None:  # an essay in the latest one waits for a grade
+        return StepState(WAITING, best, attempts_left=left)
     if not submitted:
         return StepState(score=best, attempts_left=left)
     if left == 0:

@@ -16,11 +16,13 @@ from werkzeug.wrappers import Response
 from courses.models import Course, Enrollment
 from courses.path import path_for
 from quizzes import attempts
+from quizzes.essays import hand_graded
 from quizzes.models import Attempt, AttemptItem, Quiz
 from quizzes.review import your_answer
 from quizzes.services import question_count
 from training import hooks
 from training.extensions import db
+from training.markdown import render_markdown
 from training.transaction import service_errors
 
 bp = Blueprint("quizzes", __name__, url_prefix="/courses")
@@ -195,14 +197,20 @@ def result(slug: str, key: str, attempt_id: int) -> str | Response:
             for notice in hooks.completion_notices
             if (html := notice(quiz.course, current_user))
         ]
+    review = attempts.review_for(attempt)
+    # A trainer's grade and feedback on an essay are the learner's to read whatever the
+    # quiz's review setting hides (they tell no right answer).
+    reviewed = [i for i in attempt.items if review.show_feedback or hand_graded(i)]
     return render_template(
         "quizzes/result.html",
         quiz=quiz,
         attempt=attempt,
-        review=attempts.review_for(attempt),
+        review=review,
+        reviewed=reviewed,
         your_answer=your_answer,
         state=attempts.standing(quiz, current_user.id),
         path=learner_path,
         module=learner_path.module_of(quiz.module_key or ""),
         notices=notices,
+        markdown=render_markdown,
     )

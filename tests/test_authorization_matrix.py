@@ -150,6 +150,10 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     "/author/<slug>/quizzes/<key>": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),
     "/author/<slug>/quizzes/<key>/analysis": ("login 403 403 403 403 200", None),
     "/author/<slug>/quizzes/<key>/attempts": ("login 403 403 403 403 200", None),
+    "/author/<slug>/quizzes/<key>/attempts/<int:attempt_id>/grade": (
+        "login 403 403 403 403 200",
+        "login 403 403 403 403 400",
+    ),
     "/author/<slug>/quizzes/<key>/slots": ("405 405 405 405 405 405", "login ok 403 403 403 ok"),
     "/author/<slug>/quizzes/<key>/slots/<int:slot_id>/remove": (
         "405 405 405 405 405 405",

@@ -397,17 +397,24 @@ def test_general_feedback() -> None:
 
 
 DESCRIPTION = "Descriptions (text without “{…}”) are not imported."
-ESSAY = "Essay questions (an empty “{}”) are not imported: this platform has no essays yet."
 
 
-def test_essay_is_skipped() -> None:
+def test_essay_is_read_with_its_general_feedback() -> None:
     result = parse_gift("Текст\n\n::Эссе:: Опишите роль профсоюза. {}\n\nWrite {\n####hint\n}")
-    assert result.items == []
-    assert result.skipped == [
-        GiftSkipped(1, DESCRIPTION),
-        GiftSkipped(3, ESSAY),
-        GiftSkipped(5, ESSAY),
+    assert result.skipped == [GiftSkipped(1, DESCRIPTION)]
+    assert [(item.line, item.spec) for item in result.items] == [
+        (3, QuestionSpec("essay", "Опишите роль профсоюза.", name="Эссе", text_format="moodle")),
+        (5, QuestionSpec("essay", "Write", text_format="moodle", general_feedback="hint")),
     ]
+
+
+def test_essay_exports_as_moodle_writes_it_and_reads_back() -> None:
+    plain = QuestionSpec("essay", "Опишите роль профсоюза.", name="Эссе")
+    with_feedback = QuestionSpec("essay", "Write", general_feedback="Смотрите *устав*.")
+    written = to_gift([("Эссе", plain), ("Эссе", with_feedback)])
+    assert "::Эссе:: [markdown]Опишите роль профсоюза. {}" in written
+    assert "[markdown]Write {\n\t####Смотрите *устав*.\n}" in written
+    assert [item.spec for item in parse_gift(written).items] == [plain, with_feedback]
 
 
 def test_description_is_skipped() -> None:
@@ -508,7 +515,7 @@ def assert_sentence(message: str) -> None:
 
 def test_skip_reasons_are_sentences() -> None:
     result = parse_gift("Intro\n\nEssay {}\n\nStar {=ab*c}")
-    assert len(result.skipped) == 3
+    assert len(result.skipped) == 2
     for skipped in result.skipped:
         assert_sentence(skipped.reason)
 
@@ -616,12 +623,8 @@ $CATEGORY:Основы/Модуль 3
 
 def test_realistic_file() -> None:
     result = parse_gift(REALISTIC)
-    assert len(result.items) == 16
-    assert result.skipped == [
-        GiftSkipped(26, DESCRIPTION),
-        GiftSkipped(51, ESSAY),
-        GiftSkipped(84, ESSAY),
-    ]
+    assert len(result.items) == 18
+    assert result.skipped == [GiftSkipped(26, DESCRIPTION)]
     assert [item.line for item in result.items] == [
         6,
         8,
@@ -631,6 +634,7 @@ def test_realistic_file() -> None:
         37,
         39,
         45,
+        51,
         53,
         56,
         61,
@@ -639,6 +643,7 @@ def test_realistic_file() -> None:
         75,
         80,
         82,
+        84,
     ]
     types = [item.spec.type for item in result.items]
     assert {t: types.count(t) for t in set(types)} == {
@@ -648,6 +653,7 @@ def test_realistic_file() -> None:
         "multiple": 1,
         "matching": 2,
         "shortanswer": 2,
+        "essay": 2,
     }
     by_name = {item.spec.name: item for item in result.items}
     assert [by_name[n].category for n in ("Профсоюз", "Колдоговор", "Отпуск")] == [
@@ -771,7 +777,7 @@ def test_to_gift_single_choice_markers() -> None:
 @pytest.mark.parametrize(
     "bad",
     [
-        spec("essay", "Q"),
+        spec("unknown", "Q"),
         spec("truefalse", "Q", text_format="rtf", truth=True),
         spec("truefalse", "Q"),
         spec("single", "Q", options=[Option("o1", "a", 1.0)]),
@@ -971,7 +977,9 @@ def as_read(question: QuestionSpec) -> QuestionSpec:
 def questions(draw: st.DrawFn) -> QuestionSpec:
     """A random question of any type that GIFT can hold."""
     type_ = draw(
-        st.sampled_from(["single", "multiple", "truefalse", "shortanswer", "numeric", "matching"])
+        st.sampled_from(
+            ["single", "multiple", "truefalse", "shortanswer", "numeric", "matching", "essay"]
+        )
     )
     fields: dict[str, object] = {
         "name": draw(texts),
@@ -998,6 +1006,8 @@ def questions(draw: st.DrawFn) -> QuestionSpec:
         fields["answers"] = draw(text_answers)
     elif type_ == "numeric":
         fields["numeric"] = draw(numeric_answers)
+    elif type_ == "essay":
+        fields["text_after"] = ""  # an essay is answered below its text, never in a blank
     else:
         fields["pairs"] = draw(pairs)
     return as_read(QuestionSpec(type=type_, text=draw(texts), **fields))  # type: ignore[arg-type]

@@ -77,18 +77,21 @@ def test_short_answer_star_is_any_other_response() -> None:
     ]
 
 
-def test_essays_and_descriptions_are_skipped_with_line_and_reason() -> None:
-    assert parse_gift(FIXTURE).skipped == [
-        GiftSkipped(
-            28, "Essay questions (an empty “{}”) are not imported: this platform has no essays yet."
-        ),
+def test_essays_are_read_and_descriptions_skipped_with_line_and_reason() -> None:
+    result = parse_gift(FIXTURE)
+    assert result.skipped == [
         GiftSkipped(30, "Descriptions (text without “{…}”) are not imported."),
     ]
+    essays = [item for item in result.items if item.spec.type == "essay"]
+    assert [item.line for item in essays] == [28]
+    assert essays[0].spec.options == essays[0].spec.answers == []
 
 
-def test_readme_says_essays_are_skipped() -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    assert "Essays and descriptions are reported as skipped" in " ".join(readme.split())
+def test_readme_says_essays_are_imported() -> None:
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text("utf-8").split())
+    assert "multi-line answers and essays (`{}`, exported back as `{}`" in readme
+    assert "Descriptions are reported as skipped" in readme
+    assert "Essays and descriptions are reported as skipped" not in readme
 
 
 def test_learners_never_see_format_markers() -> None:
@@ -214,6 +217,8 @@ def assert_same_meaning(spec: QuestionSpec, moodle) -> None:
         for got, pair in zip(moodle.answers, spec.pairs, strict=True):
             same_text(got["left"], pair.left, fmt(pair.left_format))
             assert got["right"] == pair.right.strip(TRIM)
+    elif spec.type == "essay":
+        assert moodle.qtype == "essay"
     elif spec.type == "truefalse":
         assert (moodle.qtype, moodle.truth) == ("truefalse", spec.truth)
         same_text(moodle.feedback_true, spec.feedback_true, fmt(spec.feedback_true_format))
@@ -259,7 +264,7 @@ def test_exported_questions_mean_the_same_in_moodle(specs: list[QuestionSpec]) -
 
 def test_the_moodle_model_reads_the_fixture_as_our_reader_does() -> None:
     ours = list(items().values())
-    theirs = [q for q in read_file(FIXTURE) if q.qtype not in ("essay", "description")]
+    theirs = [q for q in read_file(FIXTURE) if q.qtype != "description"]
     assert [q.name for q in theirs] == [q.name for q in ours]
     for spec, moodle in zip(ours, theirs, strict=True):
         assert_same_meaning(spec, moodle)

@@ -6,7 +6,8 @@ later (statistics...) are walked automatically; a route with a parameter this te
 fill fails it until a value is added to `values_for` below.
 
 Allowed in the HTML: same-site URLs, the platform's public address, data: images, and
-mailto: links. The one exception is a link a trainer wrote into a lesson or question: it
+mailto: and otpauth: links (opened by an app on the device, not a site). The one
+exception is a link a trainer wrote into a lesson or question: it
 must be an <a> (never something the browser loads) carrying rel="noopener noreferrer".
 """
 
@@ -196,8 +197,8 @@ def problems_in(html: str, own_hosts: set[str]) -> tuple[list[str], set[str]]:
             if (tag, attribute) != ("img", "src") or not url.startswith("data:image/"):
                 problems.append(f"data URL outside an image: {where}")
             continue
-        if scheme == "mailto" and (tag, attribute) == ("a", "href"):
-            continue
+        if scheme in ("mailto", "otpauth") and (tag, attribute) == ("a", "href"):
+            continue  # handed to an app on the device (mail, the authenticator), no site
         if scheme in ("http", "https", "") and (parts.hostname or "") in own_hosts:
             continue
         if url in TRAINER_URLS and (tag, attribute) == ("a", "href"):

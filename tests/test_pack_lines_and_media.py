@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from courses.models import Course
 from courses.packs import PackError, course_to_pack, import_pack, read_pack_dir
 from quizzes import bank
-from quizzes.models import Question, Quiz
+from quizzes.models import Question, QuestionVersion, Quiz
 from quizzes.spec import Pair, QuestionSpec
 from tests.course_helpers import add_scheme, build_course
 from training.extensions import db
@@ -137,13 +137,26 @@ def test_a_question_image_missing_from_the_pack_is_refused_at_its_line(
     assert counts() == before
 
 
-def test_an_essay_in_a_pack_is_refused_with_its_line(ctx, users, media_root, pack_dir):
+def test_a_description_in_a_pack_is_refused_with_its_line(ctx, users, media_root, pack_dir):
+    gift = next((pack_dir / "quizzes").glob("*.gift"))
+    text = gift.read_text(encoding="utf-8")
+    gift.write_text(text + "\n\n::Вступление:: Прочитайте внимательно.\n", encoding="utf-8")
+    [(file, line, message)] = problems(pack_dir, users)
+    assert (file, line) == (f"quizzes/{gift.name}", text.count("\n") + 3)
+    assert message.startswith("Описания")
+
+
+def test_an_essay_in_a_pack_is_imported(ctx, users, media_root, pack_dir):
     gift = next((pack_dir / "quizzes").glob("*.gift"))
     text = gift.read_text(encoding="utf-8")
     gift.write_text(text + "\n\n::Эссе:: Опишите ваш профком. {}\n", encoding="utf-8")
-    [(file, line, message)] = problems(pack_dir, users)
-    assert (file, line) == (f"quizzes/{gift.name}", text.count("\n") + 3)
-    assert message.startswith("Вопросы-эссе")
+    result = import_pack(read_pack_dir(pack_dir), users["trainer"])
+    types = db.session.scalars(
+        sa.select(QuestionVersion.type)
+        .join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(Question.course_id == result.course.id)
+    ).all()
+    assert "essay" in types
 
 
 def test_publish_warns_about_media_the_course_does_not_have(login_as, users, media_root):

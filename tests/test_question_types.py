@@ -20,8 +20,9 @@ def single() -> QuestionSpec:
     )
 
 
-def test_registry_has_six_types():
+def test_registry_has_seven_types():
     assert set(REGISTRY) == {
+        "essay",
         "single",
         "multiple",
         "truefalse",

@@ -27,6 +27,8 @@ $CATEGORY: Новости
 ::count::Сколько вопросов в лиде?{#4}
 
 ::essay::Напишите новость.{}
+
+::intro::Дальше — вопросы о новостях.
 """
 
 
@@ -48,7 +50,7 @@ def test_gift_upload_fills_the_bank_and_reports_skipped_items(login_as, users):
     client = login_as("trainer")
     r = upload(client, GIFT)
     assert r.status_code == 302
-    assert count(Question) == 4
+    assert count(Question) == 5  # the essay too; the description is skipped
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Новости" in page and "Что ставят в начало новости?" in page  # by its text
     flashed = client.get("/author/info-work/bank").get_data(as_text=True)
@@ -61,7 +63,7 @@ def test_gift_with_a_syntax_error_imports_nothing(login_as, users):
     broken = GIFT + "\n::bad::Незакрытый вопрос {=да ~нет\n"
     r = upload(client, broken)
     assert r.status_code == 422
-    assert "14" in r.get_data(as_text=True)  # the line of the unclosed brace
+    assert "16" in r.get_data(as_text=True)  # the line of the unclosed brace
     assert count(Question) == 0
 
 
@@ -107,7 +109,7 @@ def test_editing_a_question_in_gift_makes_a_new_version(login_as, users):
     for bad in ("::x:: без ответа", "::a::A{=1}\n\n::b::B{=2}", "::x::{=да ~нет"):
         r = post(client, f"/author/info-work/bank/{question.id}", {"gift": bad})
         assert r.status_code == 422 and 'class="errors"' in r.get_data(as_text=True), bad
-    assert count(QuestionVersion) == 5  # 4 imported + 1 edit
+    assert count(QuestionVersion) == 6  # 5 imported + 1 edit
 
 
 def test_quiz_settings_and_random_draw_through_pages(login_as, users):
@@ -229,7 +231,7 @@ def test_cli_import_and_export_gift(app, users, tmp_path):
     source.write_text(GIFT, encoding="utf-8")
     r = runner.invoke(args=["quizzes", "import-gift", str(source), "--course", "info-work"])
     assert r.exit_code == 0, r.output
-    assert "Imported 4 questions" in r.output and "skipped" in r.output
+    assert "Imported 5 questions" in r.output and "skipped" in r.output
     out = tmp_path / "out.gift"
     r = runner.invoke(args=["quizzes", "export-gift", "info-work", str(out)])
     assert r.exit_code == 0 and "::pyramid::" in out.read_text(encoding="utf-8")
@@ -237,7 +239,7 @@ def test_cli_import_and_export_gift(app, users, tmp_path):
     broken.write_text("::a::Вопрос {=да ~нет\n", encoding="utf-8")
     r = runner.invoke(args=["quizzes", "import-gift", str(broken), "--course", "info-work"])
     assert r.exit_code != 0 and "broken.gift:1" in r.output
-    assert count(Question) == 4
+    assert count(Question) == 5
     r = runner.invoke(args=["quizzes", "import-gift", str(source), "--course", "nope"])
     assert r.exit_code != 0
 

@@ -160,3 +160,27 @@ def test_malformed_quiz_settings_are_problems_not_errors(ctx, users, media_root,
         assert [p.message for p in problems] == [message]
     db.session.rollback()
     assert count(Course) == 0 and count(Question) == 0 and count(Quiz) == 0
+
+
+def test_essay_questions_travel_in_packs_and_round_trip(ctx, users, media_root):
+    course = quiz_course(users)
+    bank.add_question(
+        course,
+        QuestionSpec(
+            type="essay", text="Опишите *ваш* профком.", general_feedback="Кто, что, где."
+        ),
+        users["trainer"],
+        "Запас",
+    )
+    db.session.commit()
+    first = write_pack_zip(course_to_pack(course))
+    assert "Опишите *ваш* профком. {\n\t####Кто, что, где.\n}" in read_pack_zip(first).quizzes[
+        "bank.gift"
+    ].replace("[markdown]", "")
+    db.session.delete(db.session.get(Course, course.id))
+    db.session.commit()
+    result = import_pack(read_pack_zip(first), users["trainer"])
+    db.session.commit()
+    essays = [q for q in bank.bank(result.course) if q.current_version.type == "essay"]
+    assert [q.current_version.spec.general_feedback for q in essays] == ["Кто, что, где."]
+    assert write_pack_zip(course_to_pack(result.course)) == first

@@ -82,7 +82,7 @@ def test_staff_enrolling_late_can_confirm_without_a_loop(client, make_user, cloc
     r = post(client, "/account/login", {"username": "newtrainer", "password": PASSWORD})
     assert r.headers["Location"] == "/account/two-factor/setup"
     clock.advance(LATER)
-    assert client.get("/courses/").headers["Location"] == "/account/two-factor/setup"
+    assert client.get("/courses/").headers["Location"] == "/account/two-factor/setup?next=/courses/"
     r = client.get("/account/two-factor/setup")
     assert r.headers["Location"].startswith("/account/confirm")
     assert client.get(r.headers["Location"]).status_code == 200  # allowed before enrolment

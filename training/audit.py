@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "organization.delete": _l("Organization deleted"),
     "invite.create": _l("Invite code created"),
     "invite.revoke": _l("Invite code withdrawn"),
+    "quiz.essay_grade": _l("Essay answer graded"),
     "certificate.revoke": _l("Certificate revoked"),
     "certificate.unrevoke": _l("Certificate revocation undone"),
     "certificate.public_name": _l("Certificate's public name changed"),

@@ -37,7 +37,8 @@ class Answer:
 def parse_answers(block: Block, start: int, end: int, brace: int) -> QuestionSpec | str:
     """The type and answers of a question, or why it is skipped.
 
-    start..end is the trimmed, non-empty block content without its ####general feedback;
+    start..end is the trimmed block content without its ####general feedback (empty for an
+    essay);
     `brace` is the position of `{`, where errors about the whole block point. The block's
     form decides which registered type reads it.
     """
@@ -45,7 +46,9 @@ def parse_answers(block: Block, start: int, end: int, brace: int) -> QuestionSpe
 
 
 def answer_form(block: Block, start: int, end: int) -> str:
-    """Which GIFT form an answer block has: numeric, choice, pairs, answers or truefalse."""
+    """Which GIFT form an answer block has: essay, numeric, choice, pairs, answers or truefalse."""
+    if start == end:
+        return "essay"
     # The order follows Moodle: numeric, then any `~` (choice), then `=` (matching or short
     # answer), then true/false. Special characters inside texts must be escaped for this to work.
     if block.text[start] == "#":

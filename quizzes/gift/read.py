@@ -31,7 +31,8 @@ Reading follows Moodle's importer (question/format/gift), with these choices:
 * Short answer `=%0%*#feedback`: "*" alone is any other response; `\\*` is a literal star and a
   star inside an answer (Moodle's wildcard) skips the question. Numeric `~#feedback` is the
   feedback for any other number.
-* Essays (`{}`) and descriptions (no braces) are skipped, each with its line and reason.
+* Essays (`{}`, or `{####general feedback}`) are essay questions, graded by a trainer.
+  Descriptions (no braces) are skipped, with their line and reason.
 """
 
 from __future__ import annotations
@@ -150,11 +151,6 @@ def _question(block: Block, category: str) -> GiftItem | GiftSkipped:
 
     general = block.rfind("####", brace + 1, close)
     answers_start, answers_end = block.trim(brace + 1, close if general == -1 else general)
-    if answers_start == answers_end:
-        return GiftSkipped(
-            block.first_line,
-            _("Essay questions (an empty “{}”) are not imported: this platform has no essays yet."),
-        )
     spec = parse_answers(block, answers_start, answers_end, brace)
     if isinstance(spec, str):
         return GiftSkipped(block.first_line, spec)

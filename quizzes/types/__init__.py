@@ -19,6 +19,7 @@ from quizzes.types.base import (
     unregister,
 )
 from quizzes.types.choice import MultipleChoice, SingleChoice
+from quizzes.types.essay import Essay
 from quizzes.types.matching import Matching
 from quizzes.types.numeric import Numeric
 from quizzes.types.shortanswer import ShortAnswer
@@ -31,6 +32,7 @@ BUILT_IN: tuple[type[QuestionType], ...] = (
     ShortAnswer,
     Numeric,
     Matching,
+    Essay,
 )
 for _kind in BUILT_IN:
     register(_kind)

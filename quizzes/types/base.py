@@ -37,11 +37,13 @@ class InvalidResponse(ValueError):
 
 @dataclass(frozen=True)
 class GradeResult:
-    """Score 0..1, whether it is fully right, feedback for what was chosen, choice labels."""
+    """Score 0..1, whether it is fully right, feedback for what was chosen, choice labels;
+    `graded` is False for an answer only a trainer can score (an essay): its score waits."""
 
     score: float
     feedback: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()  # option ids or normalised answers, for item analysis
+    graded: bool = True
 
     @property
     def correct(self) -> bool:
@@ -84,6 +86,8 @@ class QuestionType(ABC):
     gift_reads: ClassVar[str] = ""
     # Whether `to_gift` can write it (the bank's GIFT export and editor leave it out if not).
     in_gift: ClassVar[bool] = False
+    # Scored by a trainer after submission (quizzes.essays), not by `grade`.
+    graded_by_hand: ClassVar[bool] = False
 
     @property
     def template(self) -> str:
