@@ -90,7 +90,8 @@ def test_the_result_page_says_why_there_is_no_next_attempt(login_as, users):
 
 def test_the_result_page_says_when_the_next_attempt_opens(login_as, users, clock):
     client, quiz, page = fail_once(login_as, users, min_delay_seconds=600)
-    assert re.search(r'"alert alert--info">The next attempt opens at [^<]+ [AP]M\.</p>', page)
+    opens = r'"alert alert--info">The next attempt opens at [^<]+ [AP]M \(UTC\+03\)\.</p>'
+    assert re.search(opens, page)
     assert "Try again" not in page
     clock.advance(timedelta(seconds=601))
     url = f"/courses/info-work/quizzes/{quiz.key}/attempts/{current_attempt().id}/result"
@@ -120,7 +121,8 @@ def test_the_start_page_states_the_facts(login_as, users, clock):
     take_quiz(client, quiz, pyramid="")
     page = flat(client.get(url))
     assert "<li>Attempts left: 2 of 3</li>" in page
-    assert re.search(r'"alert alert--info">The next attempt opens at [^<]+ [AP]M\.</p>', page)
+    opens = r'"alert alert--info">The next attempt opens at [^<]+ [AP]M \(UTC\+03\)\.</p>'
+    assert re.search(opens, page)
 
 
 def test_the_start_page_counts_random_draws_and_says_one_question(login_as, users):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from babel.dates import get_timezone_gmt
 from flask import Flask, Response, current_app, g, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, get_timezone
 
 from training.db import SAFE_METHODS, is_sqlite_busy
 from training.extensions import db
@@ -19,6 +20,15 @@ class RetryWithWriteLock(BaseException):
     A BaseException so that Flask's error handlers (which catch Exception) let it through
     to TrainingFlask.full_dispatch_request.
     """
+
+
+def shown_datetime(value: Any, fmt: str = "short") -> str:
+    """A moment as every page shows it: the reader's short date and time with the zone
+    ("05.12.2026, 19:10 (UTC+03)"), so times read the same on every page."""
+    if not value:
+        return ""
+    offset = get_timezone_gmt(value.astimezone(get_timezone()), width="iso8601_short")
+    return f"{format_datetime(value, fmt)} (UTC{offset})"
 
 
 class TrainingFlask(Flask):
@@ -80,6 +90,4 @@ def install_template_helpers(app: Flask) -> None:
         }
 
     app.jinja_env.filters["decimal"] = decimal
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) if value else ""
-    )
+    app.jinja_env.filters["datetime"] = shown_datetime
