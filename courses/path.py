@@ -23,7 +23,8 @@ from training import hooks
 from training.extensions import db
 
 # What a learner's step can be. "failed": the last try failed and another may start now;
-# "waiting": another try opens at `wait_until`; "locked": nothing the learner can do opens it.
+# "waiting": another try opens at `wait_until` (no date: sent and waiting for review, the
+# learner may go on); "locked": nothing the learner can do opens it.
 DONE, STARTED, TODO, FAILED, WAITING, LOCKED = (
     "done",
     "started",
