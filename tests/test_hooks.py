@@ -42,4 +42,4 @@ def test_packages_register_in_layer_order(app):
         "certificates.privacy",
     ]
     importers = [importer.__module__ for importer in hooks.pack_importers.items(app)]
-    assert importers == ["quizzes.packs", "certificates.packs"]
+    assert importers == ["quizzes.packs", "assignments.packs", "certificates.packs"]
