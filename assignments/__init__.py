@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     """Register the assignment pages, the path step, notifications and privacy hooks."""
     from assignments.authoring_views import author_links
     from assignments.authoring_views import bp as authoring_bp
+    from assignments.demo import load_demo_assignments
     from assignments.packs import export_assignments, import_assignments
     from assignments.privacy import erase_assignment_data, export_assignment_data
     from assignments.services import template_uses
@@ -61,5 +62,6 @@ def init_app(app: Flask) -> None:
     _register_notifications(app)
     hooks.pack_exporters.register(app, export_assignments)
     hooks.pack_importers.register(app, import_assignments)
+    hooks.demo_loaders.register(app, load_demo_assignments)
     hooks.personal_data_exporters.register(app, export_assignment_data)
     hooks.personal_data_erasers.register(app, erase_assignment_data)

@@ -29,7 +29,7 @@ def test_each_app_gets_the_packages_providers_once(app, tmp_path):
     other = extra_app(tmp_path)
 
     assert hooks.demo_loaders.items(other) == hooks.demo_loaders.items(app)
-    assert len(hooks.demo_loaders.items(other)) == 2
+    assert len(hooks.demo_loaders.items(other)) == 3
 
 
 def test_packages_register_in_layer_order(app):
