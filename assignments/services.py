@@ -120,13 +120,19 @@ def assignments_of(course: Course) -> list[Assignment]:
 
 
 def template_uses(course: Course, filename: str) -> bool:
-    """Whether an open assignment offers the file as its template (so learners may fetch it)."""
+    """Whether an open assignment offers the file as its template or shows it in its task or
+    example (so learners may fetch it)."""
+    needle = f"media/{filename}"
     found = db.session.scalar(
         sa.select(Assignment.id)
         .where(
             Assignment.course_id == course.id,
             Assignment.is_open.is_(True),
-            Assignment.template_filename == filename,
+            sa.or_(
+                Assignment.template_filename == filename,
+                Assignment.task.contains(needle, autoescape=True),
+                Assignment.example.contains(needle, autoescape=True),
+            ),
         )
         .limit(1)
     )

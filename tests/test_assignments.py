@@ -466,3 +466,34 @@ def test_the_queue_and_submissions_page_take_a_constant_number_of_statements(app
     many = (statements("/author/review"), statements(f"/author/{course.slug}/submissions"))
     assert few == many
     assert "learner7" in trainer.get("/author/review").get_data(as_text=True)
+
+
+def test_a_template_and_task_images_are_served_to_learners_only_while_open(
+    app, login_as, users, tmp_path, monkeypatch
+):
+    from courses.media import store_media
+    from tests.test_course_media import tiny_png
+
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
+    course, assignment = build_assignment(
+        users["trainer"], template_filename=None, task="См. схему ![схема](media/shema.png)"
+    )
+    store_media(course, "shema.png", tiny_png(), None, exact_name=True)
+    store_media(course, "shablon.pdf", PDF, None, exact_name=True)
+    db.session.merge(assignment).template_filename = "shablon.pdf"
+    db.session.commit()
+    enroll(users["learner"], course)
+    client = login_as("learner")
+    html = client.get(page(course.slug, assignment.key)).get_data(as_text=True)
+    assert 'src="/courses/info-work/media/shema.png"' in html
+    assert 'href="/courses/info-work/media/shablon.pdf"' in html
+    for name in ("shema.png", "shablon.pdf"):
+        response = client.get(f"/courses/info-work/media/{name}")
+        response.close()
+        assert response.status_code == 200, name
+    db.session.merge(assignment).is_open = False
+    db.session.commit()
+    for name in ("shema.png", "shablon.pdf"):
+        response = client.get(f"/courses/info-work/media/{name}")
+        response.close()
+        assert response.status_code == 404, name
