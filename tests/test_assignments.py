@@ -497,3 +497,27 @@ def test_a_template_and_task_images_are_served_to_learners_only_while_open(
         response = client.get(f"/courses/info-work/media/{name}")
         response.close()
         assert response.status_code == 404, name
+
+
+def test_assignment_statements_export_as_valid_xapi(app, login_as, users, course_and_task):
+    import json
+
+    from tests.test_events import check_statement
+    from tests.test_xapi_meaning import through_tincan
+
+    course, assignment = course_and_task
+    learner = login_as("learner")
+    send(learner, page(course.slug, assignment.key), files=[("w.pdf", PDF)])
+    trainer = app.test_client()
+    login(trainer, "trainer")
+    submission = all_submissions()[0]
+    grade = {"level-0": "2", "level-1": "1", "decision": "accepted"}
+    post(trainer, f"/author/{course.slug}/submissions/{submission.id}", grade)
+    result = app.test_cli_runner().invoke(args=["events", "export", "--since", "2020-01-01"])
+    statements = [s for s in json.loads(result.output) if "/assignments/" in s["object"]["id"]]
+    assert [s["verb"]["display"]["en-US"] for s in statements] == ["submitted", "scored", "passed"]
+    for statement in statements:
+        check_statement(statement)
+        assert through_tincan(statement)["verb"]["id"] == statement["verb"]["id"]
+    scored = statements[1]["result"]["score"]
+    assert (scored["raw"], scored["max"], scored["scaled"]) == (7, 7, 1.0)
