@@ -14,7 +14,7 @@ from courses.models import Course
 from training.accounts.services import find_user
 from training.extensions import db
 
-COURSE = "info-work-basics"
+COURSE = "open-report"
 RUBRIC = """Кто адресат | Ясно, для кого информация
 - 0 | Не указан
 - 2 | Назван в общих словах
@@ -27,16 +27,16 @@ RUBRIC = """Кто адресат | Ясно, для кого информаци
 TASKS = (
     (
         "audience",
-        "why-and-who",
-        "Практика: кому мы пишем",
-        "Составьте для своей организации таблицу: **кто** получает информацию, **что** ему "
-        "важно знать и **где** он её читает. Три–пять строк достаточно.",
+        "why-open-report",
+        "Практика: кому адресован отчёт",
+        "Составьте для своей организации таблицу: **кто** прочтёт отчёт, **что** ему "
+        "важно узнать и **где** он его прочтёт. Три–пять строк достаточно.",
     ),
     (
-        "year-plan",
-        "planning",
-        "Практика: план на квартал",
-        "Напишите план информационной работы на ближайший квартал: события, поводы, каналы.",
+        "report-plan",
+        "report-content",
+        "Практика: план отчёта",
+        "Напишите план открытого отчёта своей организации: разделы, цифры, кто что готовит.",
     ),
 )
 WORK = (
@@ -69,5 +69,7 @@ def load_demo_assignments() -> list[str]:
     first = submitting.submit(made[0], learner.id, WORK, [], 0)
     feedback = "Хорошая таблица. В следующий раз добавьте, **как часто** выходят материалы."
     reviewing.review(first, trainer, reviewing.Grade({0: 2, 1: 1}, feedback, "accepted"))
-    submitting.submit(made[1], learner.id, "Январь — отчётное собрание; февраль — …", [], 0)
+    submitting.submit(
+        made[1], learner.id, "1. Итоги года в цифрах. 2. Коллективный договор. 3. …", [], 0
+    )
     return [f"{len(made)} assignments with the demo learner's work (1 accepted, 1 waiting)"]
