@@ -14,7 +14,7 @@ from assignments.forms import WorkForm
 from assignments.models import Assignment, Submission, SubmissionFile
 from assignments.reviewing import may_review
 from courses.models import Course, Enrollment
-from courses.path import path_for
+from courses.path import Path, Step, path_for
 from courses.publishing import media_base
 from training.extensions import db
 from training.markdown import render_markdown
@@ -76,6 +76,7 @@ def assignment(slug: str, key: str) -> str | Response:
             refused = True
     form.seen.data = str(latest.number if latest else 0)
     course = assignment.course
+    learner_path = path_for(course, current_user.id)
     page, status = render_form(
         "assignments/assignment.html",
         form,
@@ -88,10 +89,21 @@ def assignment(slug: str, key: str) -> str | Response:
         preview=preview,
         blocked=submitting.may_send(assignment, latest),
         due=submitting.due_date(assignment, latest),
-        path=path_for(course, current_user.id),
+        path=learner_path,
+        after=_step_after(learner_path, assignment.key),
         render_markdown=render_markdown,
     )
     return page, 422 if refused else status  # a refusal rolls the request back
+
+
+def _step_after(learner_path: Path, key: str) -> Step | None:
+    """The first step after this assignment not done yet: an optional task may be left for
+    later, and work waiting for review does not hold the learner up."""
+    steps = learner_path.steps
+    here = next((i for i, s in enumerate(steps) if s.kind == "assignment" and s.key == key), None)
+    if here is None:
+        return None
+    return next((s for s in steps[here + 1 :] if not s.done), None)
 
 
 def _files() -> list[tuple[str, bytes]]:

@@ -521,3 +521,17 @@ def test_assignment_statements_export_as_valid_xapi(app, login_as, users, course
         assert through_tincan(statement)["verb"]["id"] == statement["verb"]["id"]
     scored = statements[1]["result"]["score"]
     assert (scored["raw"], scored["max"], scored["scaled"]) == (7, 7, 1.0)
+
+
+def test_the_page_leads_on_while_work_waits_and_past_an_optional_task(login_as, users):
+    course, assignment = build_assignment(users["trainer"], hand_in="text", required=False)
+    enroll(users["learner"], course)
+    client = login_as("learner")
+    url = page(course.slug, assignment.key)
+    shown = flat(client.get(url))
+    assert "Это задание необязательное." in shown
+    assert 'href="/courses/info-work/lessons/reach">Пропустить пока</a>' in shown
+    send(client, url)
+    shown = flat(client.get(url))
+    assert "Пропустить пока" not in shown
+    assert 'href="/courses/info-work/lessons/reach">Продолжить</a>' in shown
