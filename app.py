@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_core(app)
 
     # Feature packages, lowest layer first; each wires its pages, commands and hooks.
+    import assignments
     import certificates
     import courses
     import quizzes
@@ -43,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     courses.init_app(app)
     quizzes.init_app(app)
+    assignments.init_app(app)
     certificates.init_app(app)
     stats.init_app(app)
 

@@ -20,10 +20,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from assignments.files import check_uploads
+from assignments.services import AssignmentSettings, create_assignment
+from assignments.submitting import submit
 from certificates.models import Certificate
 from courses import learning
 from courses.models import Lesson, Module
 from quizzes.models import Attempt, Question
+from tests.assignment_helpers import PDF
 from tests.conftest import csrf_token, login
 from tests.quiz_helpers import build_quiz
 from tests.stats_helpers import take_quiz
@@ -58,6 +62,9 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     "/account/forgot": ("200 200 200 200 200 200", "ok ok ok ok ok ok"),
     "/account/reset-code": ("200 200 200 200 200 200", "ok ok ok ok ok ok"),
     "/account/reset/<token>": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
+    # Not enrolled: sent to the course page. A handed-in file: its author and the reviewers.
+    "/courses/<slug>/assignments/<key>": ("login 200 200 302 302 302", "login ok ok 302 302 302"),
+    "/courses/<slug>/assignments/<key>/files/<int:file_id>": ("login 200 403 403 403 200", None),
     "/admin/mail/": ("login 403 403 403 403 200", None),
     "/admin/mail/<int:message_id>/retry": (
         "405 405 405 405 405 405",
@@ -81,6 +88,17 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     "/admin/users/<int:user_id>": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),
     "/author/": ("login 403 403 200 403 200", None),
     "/author/<slug>": ("login 403 403 403 403 200", None),
+    "/author/<slug>/assignments": ("login 403 403 403 403 200", "login 403 403 403 403 ok"),
+    "/author/<slug>/assignments/<key>": (
+        "login 403 403 403 403 200",
+        "login 403 403 403 403 ok",
+    ),
+    "/author/<slug>/submissions": ("login 403 403 403 403 200", None),
+    "/author/<slug>/submissions/<int:submission_id>": (
+        "login 403 403 403 403 200",
+        "login 403 403 403 403 ok",
+    ),
+    "/author/review": ("login 403 403 200 403 200", None),
     "/author/<slug>/bank": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),
     "/author/<slug>/bank/<int:question_id>": (
         "login 403 403 403 403 200",
@@ -246,8 +264,9 @@ def fill_url(rule: Any, world: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def world(app, users, make_user):
+def world(app, users, make_user, tmp_path, monkeypatch):
     """A course owned by the trainer, with a learner's attempt and certificate, and more."""
+    monkeypatch.setitem(app.config, "SUBMISSIONS_ROOT", str(tmp_path / "submissions"))
     with app.test_request_context():
         course, quiz = build_quiz(users["trainer"])
         learner = db.session.merge(users["learner"])
@@ -259,6 +278,10 @@ def world(app, users, make_user):
         learning.enroll(other.id, course)  # in the same course: only the attempt is not theirs
         stranger = make_user("stranger", Role.TRAINER, org="north")
         southern = make_user("southern", Role.ORGANIZER, org="south")
+        assignment = create_assignment(
+            course, AssignmentSettings(title="Задание", task="Текст", hand_in="both"), key="task"
+        )
+        sent = submit(assignment, learner.id, "Моя работа", check_uploads([("w.pdf", PDF)]), 0)
         invite = InviteCode(code="MATRIX-TEST-CODE", organization_id=learner.organization_id)
         db.session.add(invite)
         db.session.commit()
@@ -297,6 +320,11 @@ def world(app, users, make_user):
             "invite_id": invite.id,
             "token": "not-a-token-of-anyone-" + "x" * 21,  # forged: refused alike for all
             "message_id": 999999,
+            "assignments.assignment:key": "task",
+            "assignments.submission_file:key": "task",
+            "assignment_authoring.assignment:key": "task",
+            "submission_id": sent.id,
+            "file_id": sent.files[0].id,
         }
 
 

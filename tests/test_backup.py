@@ -25,6 +25,7 @@ from tests.quiz_helpers import build_quiz
 from tests.stats_helpers import take_quiz
 from training.accounts.models import Role
 from training.accounts.services import create_user
+from training.db import keep_private
 from training.extensions import db
 from training.organizations.models import OrgKind
 from training.organizations.services import create_organization
@@ -39,6 +40,7 @@ def installation(tmp_path: Path, name: str):
         folder,
         SQLALCHEMY_DATABASE_URI=make_database(f"w{worker}_{name}", folder),
         MEDIA_ROOT=str(folder / "media"),
+        SUBMISSIONS_ROOT=str(folder / "submissions"),
         SIGNING_KEYS_DIR=str(folder / "keys"),
         INSTANCE_ID_FILE=str(folder / "instance-id"),
         PUBLIC_BASE_URL="http://127.0.0.1:9",  # nothing answers there: "not running"
@@ -66,6 +68,10 @@ def source(tmp_path):
         media = Path(app.config["MEDIA_ROOT"]) / str(course.id)
         media.mkdir(parents=True)
         (media / "cover.png").write_bytes(b"\x89PNG picture")
+        handed_in = Path(app.config["SUBMISSIONS_ROOT"]) / "1" / "1"
+        handed_in.parent.mkdir(parents=True)
+        keep_private(handed_in)
+        handed_in.write_bytes(b"%PDF-1.4 learner's work")
     yield app, token
     with app.app_context():
         db.engine.dispose()
@@ -111,6 +117,10 @@ def test_restore_into_a_fresh_installation(source, tmp_path):
     assert client.get(f"/verify/{certificate.code}").status_code == 200
     cover = Path(fresh.config["MEDIA_ROOT"]) / str(certificate.course_id) / "cover.png"
     assert cover.read_bytes() == b"\x89PNG picture"
+    handed_in = Path(fresh.config["SUBMISSIONS_ROOT"]) / "1" / "1"
+    assert handed_in.read_bytes() == b"%PDF-1.4 learner's work"
+    assert handed_in.stat().st_mode & 0o077 == 0  # still readable by the server only
+    assert Path(fresh.config["SUBMISSIONS_ROOT"]).stat().st_mode & 0o077 == 0
     with fresh.app_context():
         db.engine.dispose()
 

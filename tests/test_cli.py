@@ -70,6 +70,13 @@ def test_demo_load_is_idempotent(app, database):
     assert sizes == (4 + sum(DEMO_LEARNERS.values()), 8, 1, len(shipped))
     for course in db.session.scalars(sa.select(Course)):
         assert course.published_revision is not None and course.owner.username == "trainer"
+    # the demo trainer has work waiting and reviewed; the demo learner one accepted, one waiting
+    from assignments.models import Submission
+
+    learner_work = db.session.scalars(
+        sa.select(Submission.status).join(Submission.user).where(User.username == "learner")
+    ).all()
+    assert sorted(learner_work) == ["accepted", "waiting"]
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert "nothing added" in second.output

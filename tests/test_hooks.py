@@ -29,12 +29,17 @@ def test_each_app_gets_the_packages_providers_once(app, tmp_path):
     other = extra_app(tmp_path)
 
     assert hooks.demo_loaders.items(other) == hooks.demo_loaders.items(app)
-    assert len(hooks.demo_loaders.items(other)) == 2
+    assert len(hooks.demo_loaders.items(other)) == 3
 
 
 def test_packages_register_in_layer_order(app):
-    """Deletion runs the erasers in reverse: certificates, then quizzes, then courses."""
+    """Deletion runs the erasers in reverse: certificates, assignments, quizzes, courses."""
     modules = [eraser.__module__ for eraser in hooks.personal_data_erasers.items(app)]
-    assert modules == ["courses.privacy", "quizzes.privacy", "certificates.privacy"]
+    assert modules == [
+        "courses.privacy",
+        "quizzes.privacy",
+        "assignments.privacy",
+        "certificates.privacy",
+    ]
     importers = [importer.__module__ for importer in hooks.pack_importers.items(app)]
-    assert importers == ["quizzes.packs", "certificates.packs"]
+    assert importers == ["quizzes.packs", "assignments.packs", "certificates.packs"]

@@ -24,14 +24,18 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from assignments.files import check_uploads
+from assignments.services import AssignmentSettings, create_assignment
+from assignments.submitting import submit
 from certificates.models import Certificate
 from certificates.services import format_certificate_code
 from courses import media, publishing
-from courses.models import CourseMedia, Lesson, Module
+from courses.models import Course, CourseMedia, Lesson, Module
 from quizzes import bank
 from quizzes import services as quiz_services
 from quizzes.models import Attempt
 from quizzes.spec import Option, QuestionSpec
+from tests.assignment_helpers import PDF
 from tests.conftest import login, post
 from tests.privacy_helpers import take_quiz
 from tests.quiz_helpers import build_quiz
@@ -66,6 +70,7 @@ def world(app: Flask, users, org_tree, tmp_path, monkeypatch) -> dict[str, list[
     """A published course with media, trainer links, a quiz attempt, a certificate, an invite."""
     monkeypatch.setitem(app.config, "MEDIA_ROOT", str(tmp_path / "media"))
     monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setitem(app.config, "SUBMISSIONS_ROOT", str(tmp_path / "submissions"))
     trainer = users["trainer"]
     with app.test_request_context():
         course, quiz = build_quiz(trainer, questions_per_page=0)
@@ -118,6 +123,16 @@ def world(app: Flask, users, org_tree, tmp_path, monkeypatch) -> dict[str, list[
     # An attempt left open at the quiz with the HTML question: its page shows the question.
     post(learner, f"/courses/{ids['slug']}/quizzes/{ids['extra']}/start")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseMedia)) == 1
+    # An assignment (added after the certificate) with the learner's version and its file.
+    with app.test_request_context():
+        task = create_assignment(
+            db.session.get(Course, ids["course"]),
+            AssignmentSettings(title="Заметка", task=f"См. [сайт]({LESSON_LINK})", hand_in="both"),
+            key="task",
+        )
+        sent = submit(task, users["learner"].id, "Работа", check_uploads([("w.pdf", PDF)]), 0)
+        db.session.commit()
+        ids["submission"], ids["file"] = sent.id, sent.files[0].id
     # Live one-time links of each kind (the pages only show a button on GET).
     with app.test_request_context():
         person = db.session.get(User, users["learner"].id)
@@ -129,7 +144,9 @@ def world(app: Flask, users, org_tree, tmp_path, monkeypatch) -> dict[str, list[
     return {
         "token": ["verify-me", "reset-me", unsubscribe],
         "slug": [ids["slug"]],
-        "key": ["intro", ids["quiz"], ids["extra"]],
+        "key": ["intro", ids["quiz"], ids["extra"], "task"],
+        "submission_id": [ids["submission"]],
+        "file_id": [ids["file"]],
         "module": [ids["module_key"]],
         "module_id": [ids["module_id"]],
         "lesson_id": [ids["lesson"]],

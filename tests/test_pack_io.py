@@ -54,6 +54,77 @@ def test_export_import_export_is_byte_identical(ctx, users, media_root):
     assert result.course.published_revision_id is None  # imported as a draft
 
 
+def test_assignments_travel_in_packs_byte_identical(ctx, users, media_root):
+    from datetime import UTC, datetime
+
+    from assignments.models import Assignment
+    from assignments.rubric import parse_rubric
+    from assignments.services import AssignmentSettings, create_assignment
+    from courses.media import store_media
+    from tests.assignment_helpers import RUBRIC
+
+    course = build_course(users["trainer"])
+    add_scheme(course)
+    store_media(course, "shablon.pdf", b"%PDF-1.4 template", users["trainer"].id)
+    create_assignment(
+        course,
+        AssignmentSettings(
+            title="Заметка",
+            module_key="osnovy",
+            task="Напишите **заметку**.\n\nНе больше страницы.",
+            example="Пример:\n\n> Собрание прошло…",
+            template_filename="shablon.pdf",
+            hand_in="both",
+            pass_rule="score",
+            pass_percent=70,
+            due_at=datetime(2027, 3, 1, 20, 59, 59, tzinfo=UTC),
+            late_policy="refuse",
+            criteria=parse_rubric(RUBRIC),
+        ),
+    )
+    create_assignment(
+        course, AssignmentSettings(title="Итоговый план", task="План.", required=False)
+    )
+    db.session.commit()
+    first = write_pack_zip(course_to_pack(course))
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        text = archive.read("assignments/zametka.md").decode()
+    assert text.startswith("---\ntitle: Заметка\nmodule: osnovy\n")
+    assert "- 2 | Частично | Есть заголовок и лид" in text and "template: shablon.pdf" in text
+
+    db.session.delete(db.session.get(Course, course.id))
+    db.session.commit()
+    result = import_pack(read_pack_zip(first), users["trainer"])
+    db.session.commit()
+    assert write_pack_zip(course_to_pack(result.course)) == first
+    imported = db.session.scalar(sa.select(Assignment).where(Assignment.key == "zametka"))
+    assert imported.rubric.max_points == 7 and imported.late_policy == "refuse"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("no front matter", "assignments/bad.md:1"),
+        ("---\ntitle: X\nhand_in: paper\n---\nТекст", "«hand_in»"),
+        ("---\ntitle: X\nrubric: |\n  - 1 | Без критерия\n---\nТекст", "Строка 1"),
+        ("---\ntitle: X\ntemplate: nowhere.pdf\n---\nТекст", "Выберите файл этого курса."),
+    ],
+)
+def test_a_bad_assignment_file_refuses_the_pack_and_nothing_changes(
+    ctx, users, media_root, text, message
+):
+    course = build_course(users["trainer"], publish=False)
+    pack = course_to_pack(course)
+    db.session.delete(db.session.get(Course, course.id))
+    db.session.commit()
+    pack.assignments["bad.md"] = text
+    with pytest.raises(PackError) as refused:
+        import_pack(pack, users["trainer"])
+    db.session.rollback()
+    assert message in str(refused.value)
+    assert count(Course) == 0
+
+
 def test_import_into_an_existing_course_makes_a_new_draft(ctx, users, media_root):
     course = build_course(users["trainer"])
     pack = course_to_pack(course)

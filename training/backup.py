@@ -6,6 +6,7 @@ A backup is one .tar.gz file:
     database.sqlite3     a consistent copy taken with SQLite's backup API (SQLite), or
     database.pgdump      pg_dump's custom format (PostgreSQL)
     media/...            course images and handouts
+    submissions/...      files learners handed in with assignments (private)
     keys/...             the certificate signing keys (private: keep backups safe)
 """
 
@@ -41,6 +42,21 @@ class BackupError(RuntimeError):
 
 def media_folder() -> Path:
     return Path(current_app.config.get("MEDIA_ROOT") or Path(current_app.instance_path) / "media")
+
+
+def submissions_folder() -> Path:
+    """Where assignment files are kept (the assignments package reads the same setting)."""
+    folder = current_app.config.get("SUBMISSIONS_ROOT")
+    return Path(folder or Path(current_app.instance_path) / "submissions")
+
+
+def _folders() -> tuple[tuple[str, Path], ...]:
+    """The folders a backup carries, by their name in the archive."""
+    return (
+        ("media", media_folder()),
+        ("submissions", submissions_folder()),
+        ("keys", keys_folder()),
+    )
 
 
 def keys_folder() -> Path:
@@ -132,13 +148,13 @@ def _dump_postgresql(dump: Path) -> None:
 
 
 def _write_archive(partial: Path, folder: Path, report: Reporter) -> None:
-    """The database copy, the manifest, media and keys into one .tar.gz, file by file."""
+    """The database copy, the manifest, media, submissions and keys into one .tar.gz."""
     entries = [
         (folder / name, name)
         for name in ("manifest.json", "database.sqlite3", "database.pgdump")
         if (folder / name).exists()
     ]
-    for arcname, source_folder in (("media", media_folder()), ("keys", keys_folder())):
+    for arcname, source_folder in _folders():
         if source_folder.is_dir():
             entries.append((source_folder, arcname))
             entries += [
@@ -247,8 +263,8 @@ def restore(source: Path, force: bool = False, report: Reporter = silent) -> Res
         else:
             with report("pg_restore", None, ""):
                 _restore_postgresql(folder / "database.pgdump")
-        for name, target in (("media", media_folder()), ("keys", keys_folder())):
-            _replace_folder(folder / name, target)
+        for name, target in _folders():
+            _replace_folder(folder / name, target, private=name in ("keys", "submissions"))
     counts = _counts()
     return Restored(manifest, counts)
 
@@ -283,12 +299,12 @@ def _restore_postgresql(dump: Path) -> None:
         raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
 
 
-def _replace_folder(source: Path, target: Path) -> None:
+def _replace_folder(source: Path, target: Path, *, private: bool = False) -> None:
     if target.exists():
         shutil.rmtree(target)
     if source.is_dir():
         shutil.copytree(source, target)
     else:
         target.mkdir(parents=True, exist_ok=True)
-    if target.name == "keys":
+    if private:
         target.chmod(0o700)

@@ -137,6 +137,9 @@ class Defaults:
     # Course media: images and PDF handouts, stored under instance/media unless set.
     MEDIA_ROOT = ""
     MEDIA_MAX_BYTES = 5 * 1024 * 1024
+    # Files learners hand in with assignments: instance/submissions unless set; per file.
+    SUBMISSIONS_ROOT = ""
+    SUBMISSION_MAX_BYTES = 5 * 1024 * 1024  # five of them stay under MAX_CONTENT_LENGTH
     # Course packs: limits on what an uploaded zip may unpack to.
     PACK_MAX_BYTES = 100 * 1024 * 1024
     PACK_MAX_FILES = 2000

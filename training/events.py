@@ -25,6 +25,8 @@ VERBS = {
     "passed": "http://adlnet.gov/expapi/verbs/passed",
     "failed": "http://adlnet.gov/expapi/verbs/failed",
     "certified": "https://w3id.org/xapi/adl/verbs/achieved",
+    "submitted": "http://activitystrea.ms/schema/1.0/submit",
+    "scored": "http://adlnet.gov/expapi/verbs/scored",
 }
 
 ACTIVITY_TYPES = {
@@ -33,6 +35,7 @@ ACTIVITY_TYPES = {
     "lesson": "http://adlnet.gov/expapi/activities/lesson",
     "quiz": "http://adlnet.gov/expapi/activities/assessment",
     "question": "http://adlnet.gov/expapi/activities/cmi.interaction",
+    "assignment": "http://id.tincanapi.com/activitytype/school-assignment",
 }
 
 

@@ -50,6 +50,8 @@ class CoursePack:
     modules: list[PackModule]
     media: dict[str, bytes] = field(default_factory=dict)
     quizzes: dict[str, str] = field(default_factory=dict)
+    # assignments/<key>.md kept verbatim: the assignments package writes and reads them.
+    assignments: dict[str, str] = field(default_factory=dict)
     # Quiz definitions from course.yaml, kept as written: the quizzes package reads them.
     quiz_settings: list[dict[str, Any]] = field(default_factory=list)
     # Certificate settings from course.yaml, kept as written: the certificates package reads them.
@@ -71,7 +73,8 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def _dump(data: dict[str, Any]) -> str:
+def dump_yaml(data: dict[str, Any]) -> str:
+    """YAML as packs write it (multi-line text as literal blocks); other packages' files too."""
     return yaml.dump(
         data,
         Dumper=_Dumper,
@@ -103,13 +106,14 @@ def to_files(pack: CoursePack) -> dict[str, bytes]:
         course["quizzes"] = pack.quiz_settings
     if pack.certificate:
         course["certificate"] = pack.certificate
-    files = {COURSE_FILE: _dump(course).encode()}
+    files = {COURSE_FILE: dump_yaml(course).encode()}
     for module in pack.modules:
         for lesson in module.lessons:
-            front = _dump({"title": lesson.title, "required": lesson.required})
+            front = dump_yaml({"title": lesson.title, "required": lesson.required})
             # The reader strips trailing whitespace, so write the body already stripped.
             text = f"---\n{front}---\n{lesson.body.rstrip()}\n"
             files[f"lessons/{lesson.key}.md"] = text.encode()
     files.update({f"media/{name}": data for name, data in pack.media.items()})
     files.update({f"quizzes/{name}": text.encode() for name, text in pack.quizzes.items()})
+    files.update({f"assignments/{n}": text.encode() for n, text in pack.assignments.items()})
     return dict(sorted(files.items()))

@@ -206,6 +206,7 @@ class _Sorted:
     lessons: dict[str, bytes] = field(default_factory=dict)
     media: dict[str, bytes] = field(default_factory=dict)
     quizzes: dict[str, bytes] = field(default_factory=dict)
+    assignments: dict[str, bytes] = field(default_factory=dict)
 
 
 def _sort_files(files: dict[str, bytes], reader: _Reader) -> _Sorted:
@@ -225,7 +226,9 @@ def _sort_files(files: dict[str, bytes], reader: _Reader) -> _Sorted:
             found.media[rest] = files[name]
         elif folder == "quizzes" and rest.endswith(".gift") and "/" not in rest:
             found.quizzes[rest] = files[name]
-        elif folder in ("lessons", "media", "quizzes") and rest:
+        elif folder == "assignments" and rest.endswith(".md") and "/" not in rest:
+            found.assignments[rest] = files[name]
+        elif folder in ("lessons", "media", "quizzes", "assignments") and rest:
             message = _(
                 "This file does not belong here: lessons/ holds .md files, media/ images and "
                 "PDFs, quizzes/ .gift files, all without subfolders."
@@ -264,12 +267,16 @@ def _parse(files: dict[str, bytes], problems: list[PackProblem]) -> CoursePack:
         # Quizzes are kept verbatim, byte order mark and all.
         if (text := reader.decode(f"quizzes/{name}", data, keep_bom=True)) is not None:
             quizzes[name] = text
+    assignments = {}
+    for name, data in found.assignments.items():
+        if (text := reader.decode(f"assignments/{name}", data)) is not None:
+            assignments[name] = text
     pack = _read_course(reader, found.course, lessons)
     checks: list[Issue] = []
     if pack is None:
         check_files(found.media, quizzes, checks)
     else:
-        pack.media, pack.quizzes = found.media, quizzes
+        pack.media, pack.quizzes, pack.assignments = found.media, quizzes, assignments
         pack.course_node = reader.nodes.get(COURSE_FILE, (None, 0))[0]
         checks = check(pack) + media_reference_issues(pack)
     problems = [

@@ -1,0 +1,67 @@
+"""Assignments: practical tasks handed in as text and files, graded with rubrics by trainers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from training import hooks
+
+
+def _accepted_text(params: dict[str, Any]) -> str:
+    return _("Your work “%(title)s” was accepted.", title=params.get("assignment", ""))
+
+
+def _revise_text(params: dict[str, Any]) -> str:
+    return _(
+        "Your work “%(title)s” was reviewed: please revise it and send it again.",
+        title=params.get("assignment", ""),
+    )
+
+
+def _reviewed_text(params: dict[str, Any]) -> str:
+    return _(
+        "Your work “%(title)s” was reviewed and not accepted.", title=params.get("assignment", "")
+    )
+
+
+def _link(params: dict[str, Any]) -> str | None:
+    if not params.get("slug") or not params.get("key"):
+        return None
+    return url_for("assignments.assignment", slug=params["slug"], key=params["key"])
+
+
+def _register_notifications(app: Flask) -> None:
+    for name, label, text in (
+        ("assignment_accepted", _l("My work on an assignment accepted"), _accepted_text),
+        ("assignment_revise", _l("My work on an assignment sent back for revision"), _revise_text),
+        ("assignment_reviewed", _l("My work on an assignment not accepted"), _reviewed_text),
+    ):
+        hooks.notification_kinds.register(app, hooks.NotificationKind(name, label, text, _link))
+
+
+def init_app(app: Flask) -> None:
+    """Register the assignment pages, the path step, notifications and privacy hooks."""
+    from assignments.authoring_views import author_links
+    from assignments.authoring_views import bp as authoring_bp
+    from assignments.demo import load_demo_assignments
+    from assignments.packs import export_assignments, import_assignments
+    from assignments.privacy import erase_assignment_data, export_assignment_data
+    from assignments.services import template_uses
+    from assignments.steps import assignment_steps
+    from assignments.views import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(authoring_bp)
+    hooks.path_steps.register(app, assignment_steps)
+    hooks.author_course_links.register(app, author_links)
+    hooks.public_media_uses.register(app, template_uses)
+    _register_notifications(app)
+    hooks.pack_exporters.register(app, export_assignments)
+    hooks.pack_importers.register(app, import_assignments)
+    hooks.demo_loaders.register(app, load_demo_assignments)
+    hooks.personal_data_exporters.register(app, export_assignment_data)
+    hooks.personal_data_erasers.register(app, erase_assignment_data)

@@ -1,0 +1,226 @@
+"""Trainer pages: a course's assignments, their settings, submissions, review and the queue."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from assignments import reviewing, services
+from assignments.forms import AssignmentForm, ReviewForm, end_of_day, local_day
+from assignments.models import SUBMISSION_STATES, WAITING, Assignment, Submission
+from assignments.rubric import parse_rubric, rubric_text
+from courses.authoring import editable_course
+from courses.media import course_media
+from courses.models import Course
+from quizzes.essays import pending_essay_attempts
+from training.accounts.models import Role
+from training.errors import ServiceError
+from training.extensions import db
+from training.markdown import render_markdown
+from training.params import int_arg
+from training.permissions import roles_required
+from training.transaction import render_form, service_errors
+
+bp = Blueprint("assignment_authoring", __name__, url_prefix="/author")
+
+AUTHORS = (Role.TRAINER, Role.ADMIN)
+QUEUE_STATES = (WAITING, "reviewed", "all")
+
+
+def _assignment(course: Course, key: str) -> Assignment:
+    found = db.session.scalar(
+        sa.select(Assignment).where(Assignment.course_id == course.id, Assignment.key == key)
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def _choices(form: AssignmentForm, course: Course) -> None:
+    form.module.choices = [SelectChoice("", _("After the last module"))] + [
+        SelectChoice(m.key, _("After module: %(title)s", title=m.title)) for m in course.modules
+    ]
+    form.template.choices = [SelectChoice("", _("No template"))] + [
+        SelectChoice(m.filename, m.filename) for m in course_media(course)
+    ]
+
+
+def _settings(form: AssignmentForm) -> services.AssignmentSettings:
+    return services.AssignmentSettings(
+        title=form.title.data,
+        module_key=form.module.data or None,
+        task=form.task.data or "",
+        example=form.example.data or "",
+        template_filename=form.template.data or None,
+        hand_in=form.hand_in.data,
+        is_open=form.is_open.data,
+        required=form.required.data,
+        pass_rule=form.pass_rule.data,
+        pass_percent=form.pass_percent.data,
+        due_at=end_of_day(form.due_on.data),
+        late_policy=form.late_policy.data,
+        criteria=parse_rubric(form.rubric.data or ""),
+    )
+
+
+@bp.route("/<slug>/assignments", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def assignments(slug: str) -> str | Response:
+    """The course's assignments and a form for a new one."""
+    course = editable_course(slug)
+    form = AssignmentForm()
+    _choices(form, course)
+    if form.validate_on_submit():
+        with service_errors(form) as outcome:
+            assignment = services.create_assignment(course, _settings(form))
+        if outcome.ok:
+            flash(_("Assignment created."), "success")
+            return redirect(url_for(".assignment", slug=slug, key=assignment.key))
+    return render_form(
+        "assignments/author/assignments.html",
+        form,
+        course=course,
+        assignments=services.assignments_of(course),
+    )
+
+
+@bp.route("/<slug>/assignments/<key>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def assignment(slug: str, key: str) -> str | Response:
+    """One assignment's settings; a changed rubric is saved as a new version."""
+    course = editable_course(slug)
+    assignment = _assignment(course, key)
+    if request.method == "GET":
+        # No obj=: the model's `rubric` is the version row, the form's is its text.
+        form = AssignmentForm(
+            title=assignment.title,
+            task=assignment.task,
+            example=assignment.example,
+            hand_in=assignment.hand_in,
+            pass_rule=assignment.pass_rule,
+            pass_percent=assignment.pass_percent,
+            late_policy=assignment.late_policy,
+            required=assignment.required,
+            is_open=assignment.is_open,
+            module=assignment.module_key or "",
+            template=assignment.template_filename or "",
+            rubric=rubric_text(assignment.rubric.criteria) if assignment.rubric else "",
+            due_on=local_day(assignment.due_at),
+        )
+    else:
+        form = AssignmentForm()
+    _choices(form, course)
+    if form.validate_on_submit():
+        with service_errors(form) as outcome:
+            services.update_assignment(course, assignment, _settings(form))
+        if outcome.ok:
+            flash(_("Assignment saved."), "success")
+            return redirect(url_for(".assignment", slug=slug, key=key))
+    return render_form(
+        "assignments/author/assignment.html", form, course=course, assignment=assignment
+    )
+
+
+@bp.route("/<slug>/submissions")
+@roles_required(*AUTHORS)
+def submissions(slug: str) -> str:
+    """Every version sent to the course's assignments, oldest first."""
+    course = editable_course(slug)
+    return render_template(
+        "assignments/author/submissions.html",
+        course=course,
+        submissions=reviewing.course_submissions(course),
+    )
+
+
+@bp.route("/<slug>/submissions/<int:submission_id>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def review(slug: str, submission_id: int) -> str | Response:
+    """One version with the learner's earlier ones and their reviews; the grading form."""
+    course = editable_course(slug)
+    submission = db.get_or_404(Submission, submission_id)
+    if submission.assignment.course_id != course.id:
+        abort(404)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        with service_errors(form) as outcome:
+            grade = reviewing.Grade(
+                levels=_levels(submission),
+                feedback=form.feedback.data or "",
+                decision=form.decision.data,
+                revise_by=end_of_day(form.revise_by.data),
+            )
+            reviewing.review(submission, current_user, grade)
+        if outcome.ok:
+            flash(_("Review saved; the learner is told."), "success")
+            return redirect(url_for(".queue", course=course.id))
+        # A refusal shown as a message still answers 422, so the request rolls back.
+        form.form_errors.append(outcome.error.message if outcome.error else "")
+    history = db.session.scalars(
+        sa.select(Submission)
+        .where(
+            Submission.assignment_id == submission.assignment_id,
+            Submission.user_id == submission.user_id,
+        )
+        .order_by(Submission.number.desc())
+    ).all()
+    return render_form(
+        "assignments/author/review.html",
+        form,
+        course=course,
+        submission=submission,
+        history=history,
+        render_markdown=render_markdown,
+    )
+
+
+def _levels(submission: Submission) -> dict[int, int]:
+    """The level chosen per criterion from the radio inputs level-<criterion index>."""
+    rubric = submission.assignment.rubric
+    chosen = {}
+    for index in range(len(rubric.criteria) if rubric else 0):
+        raw = request.form.get(f"level-{index}", "")
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 3:
+            raise ServiceError(_("Choose a level for every criterion."), "levels")
+        chosen[index] = int(raw)
+    return chosen
+
+
+@bp.route("/review")
+@roles_required(*AUTHORS)
+def queue() -> str:
+    """Work waiting for review across the trainer's courses, oldest first, with filters."""
+    state = request.args.get("state", WAITING)
+    if state not in QUEUE_STATES:
+        state = WAITING
+    course_id = int_arg("course")
+    allowed = reviewing.reviewable_course_ids(current_user)
+    courses_query = sa.select(Course).order_by(Course.title)
+    if allowed is not None:
+        courses_query = courses_query.where(Course.id.in_(allowed))
+    courses = db.session.scalars(courses_query).all()
+    # Tests whose essays wait for a grade join the queue (they are always "waiting").
+    essays = []
+    if state != "reviewed":
+        shown = [c.id for c in courses if course_id is None or c.id == course_id]
+        essays = pending_essay_attempts(shown)
+    return render_template(
+        "assignments/author/queue.html",
+        submissions=reviewing.review_queue(current_user, course_id, state),
+        essays=essays,
+        courses=courses,
+        course_id=course_id,
+        state=state,
+        states=SUBMISSION_STATES,
+    )
+
+
+def author_links(course: Course) -> list[tuple[str, str]]:
+    """Links on the course's authoring page to its assignments and their submissions."""
+    return [
+        (_("Assignments"), url_for("assignment_authoring.assignments", slug=course.slug)),
+        (_("Submissions"), url_for("assignment_authoring.submissions", slug=course.slug)),
+    ]

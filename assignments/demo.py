@@ -1,0 +1,75 @@
+"""Demo assignments: two practical tasks in the starter course, the demo learner's work on them
+(one accepted by the demo trainer, one waiting for review)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from assignments import reviewing, submitting
+from assignments.models import Assignment
+from assignments.rubric import parse_rubric
+from assignments.services import AssignmentSettings, create_assignment
+from courses import learning
+from courses.models import Course
+from training.accounts.services import find_user
+from training.extensions import db
+
+COURSE = "open-report"
+RUBRIC = """Кто адресат | Ясно, для кого информация
+- 0 | Не указан
+- 2 | Назван в общих словах
+- 3 | Назван конкретно, с потребностями
+Как часто и где | Каналы и периодичность
+- 0 | Нет
+- 2 | Есть для части адресатов
+- 3 | Есть для всех адресатов
+"""
+TASKS = (
+    (
+        "audience",
+        "why-open-report",
+        "Практика: кому адресован отчёт",
+        "Составьте для своей организации таблицу: **кто** прочтёт отчёт, **что** ему "
+        "важно узнать и **где** он его прочтёт. Три–пять строк достаточно.",
+    ),
+    (
+        "report-plan",
+        "report-content",
+        "Практика: план отчёта",
+        "Напишите план открытого отчёта своей организации: разделы, цифры, кто что готовит.",
+    ),
+)
+WORK = (
+    "| Кто | Что важно | Где читает |\n|---|---|---|\n| Молодые педагоги | Нагрузка, "
+    "наставничество | Чат в мессенджере |\n| Ветераны | Льготы, выплаты | Стенд в учительской |"
+)
+
+
+def load_demo_assignments() -> list[str]:
+    """Add the tasks and the demo learner's work once (optional steps: course completion in the
+    demo activity stays as it was)."""
+    course = db.session.scalar(sa.select(Course).where(Course.slug == COURSE))
+    trainer, learner = find_user("trainer"), find_user("learner")
+    if course is None or course.published_revision is None or not (trainer and learner):
+        return []
+    if db.session.scalar(sa.select(Assignment.id).where(Assignment.course_id == course.id)):
+        return []
+    made = []
+    for key, module, title, task in TASKS:
+        settings = AssignmentSettings(
+            title=title,
+            module_key=module,
+            task=task,
+            required=False,
+            hand_in="text",
+            criteria=parse_rubric(RUBRIC),
+        )
+        made.append(create_assignment(course, settings, key=key))
+    learning.enroll(learner.id, course)
+    first = submitting.submit(made[0], learner.id, WORK, [], 0)
+    feedback = "Хорошая таблица. В следующий раз добавьте, **как часто** выходят материалы."
+    reviewing.review(first, trainer, reviewing.Grade({0: 2, 1: 1}, feedback, "accepted"))
+    submitting.submit(
+        made[1], learner.id, "1. Итоги года в цифрах. 2. Коллективный договор. 3. …", [], 0
+    )
+    return [f"{len(made)} assignments with the demo learner's work (1 accepted, 1 waiting)"]

@@ -1,0 +1,179 @@
+"""Trainers' review: who may review, grading a version with its rubric, the review queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager
+
+from assignments.models import (
+    ACCEPTED,
+    BY_SCORE,
+    DECISIONS,
+    REJECTED,
+    REVISE,
+    WAITING,
+    Assignment,
+    Review,
+    Submission,
+)
+from assignments.submitting import record
+from courses.models import Course, CourseEditor
+from training.accounts.models import User
+from training.db import utcnow
+from training.errors import ServiceError
+from training.extensions import db
+from training.hooks import progress_changed
+from training.notifications.services import notify
+
+QUEUE_LIMIT = 200
+# The notification each decision sends to the learner.
+NOTICE = {
+    ACCEPTED: "assignment_accepted",
+    REVISE: "assignment_revise",
+    REJECTED: "assignment_reviewed",
+}
+
+
+def may_review(course: Course, user: Any) -> bool:
+    """Trainers who may edit the course (its owner, co-authors) and administrators."""
+    return course.can_edit(user)
+
+
+@dataclass
+class Grade:
+    """What a reviewer decided: a level per criterion, feedback, decision, new due date."""
+
+    levels: dict[int, int]
+    feedback: str
+    decision: str
+    revise_by: datetime | None = None
+
+
+def review(submission: Submission, reviewer: User, grade: Grade) -> Review:
+    """Grade a waiting version with the assignment's current rubric and decide; tell the learner."""
+    assignment = submission.assignment
+    if submission.user_id == reviewer.id:
+        raise ServiceError(_("You cannot review your own work."))
+    if any(r.reviewer_id == reviewer.id for r in submission.reviews):
+        raise ServiceError(_("You have already reviewed this version."))
+    if submission.status != WAITING:
+        raise ServiceError(_("This version has already been reviewed."))
+    if grade.decision not in DECISIONS:
+        raise ServiceError(_("Choose a decision."), "decision")
+    rubric = assignment.rubric
+    criteria = rubric.criteria if rubric else []
+    points = _points(criteria, grade.levels)
+    max_points = rubric.max_points if rubric else 0
+    percent = round(100 * points / max_points) if max_points else None
+    below = percent is None or percent < assignment.pass_percent
+    if grade.decision == ACCEPTED and assignment.pass_rule == BY_SCORE and below:
+        raise ServiceError(
+            _("The pass mark is %(mark)d%%; this grade is below it.", mark=assignment.pass_percent),
+            "decision",
+        )
+    if grade.decision == REVISE and grade.revise_by is not None and grade.revise_by <= utcnow():
+        raise ServiceError(_("The new due date must be in the future."), "revise_by")
+    row = Review(
+        submission_id=submission.id,
+        reviewer_id=reviewer.id,
+        rubric_id=rubric.id if rubric else None,
+        levels={str(i): level for i, level in grade.levels.items()},
+        points=points,
+        max_points=max_points,
+        feedback=grade.feedback,
+        decision=grade.decision,
+    )
+    db.session.add(row)
+    submission.status = grade.decision
+    submission.revise_by = grade.revise_by if grade.decision == REVISE else None
+    db.session.flush()
+    _tell(submission, row, percent)
+    return row
+
+
+def _points(criteria: list[dict[str, Any]], levels: dict[int, int]) -> int:
+    """Sum of the chosen levels' points; every criterion needs one level of its own."""
+    if set(levels) != set(range(len(criteria))):
+        raise ServiceError(_("Choose a level for every criterion."), "levels")
+    total = 0
+    for index, criterion in enumerate(criteria):
+        level = levels[index]
+        if not 0 <= level < len(criterion["levels"]):
+            raise ServiceError(_("Choose a level for every criterion."), "levels")
+        total += criterion["levels"][level]["points"]
+    return total
+
+
+def _tell(submission: Submission, row: Review, percent: int | None) -> None:
+    """Learning record, notification and, on acceptance, the progress signal."""
+    assignment = submission.assignment
+    if percent is not None:
+        score = {"raw": row.points, "min": 0, "max": row.max_points, "scaled": percent / 100}
+        record(assignment, submission.user_id, "scored", {"score": score})
+    if row.decision == ACCEPTED:
+        record(assignment, submission.user_id, "passed", {"success": True, "completion": True})
+    elif row.decision == REJECTED:
+        record(assignment, submission.user_id, "failed", {"success": False})
+    notify(
+        submission.user,
+        NOTICE[row.decision],
+        assignment=assignment.title,
+        course=assignment.course.title,
+        slug=assignment.course.slug,
+        key=assignment.key,
+    )
+    if row.decision == ACCEPTED:
+        progress_changed.send(None, user_id=submission.user_id, course_id=assignment.course_id)
+
+
+def reviewable_course_ids(user: User) -> list[int] | None:
+    """Ids of the courses whose work `user` reviews; None for administrators (every course)."""
+    if user.is_admin:
+        return None
+    editors = sa.select(CourseEditor.course_id).where(CourseEditor.user_id == user.id)
+    return list(
+        db.session.scalars(
+            sa.select(Course.id).where(sa.or_(Course.owner_id == user.id, Course.id.in_(editors)))
+        )
+    )
+
+
+def submissions_query(course_ids: list[int] | None, state: str) -> sa.Select:
+    """Sent versions with their assignment, course and learner, oldest first, in one statement."""
+    query = (
+        sa.select(Submission)
+        .join(Submission.assignment)
+        .join(Assignment.course)
+        .join(Submission.user)
+        .options(
+            contains_eager(Submission.assignment).contains_eager(Assignment.course),
+            contains_eager(Submission.user),
+        )
+        .order_by(Submission.submitted_at, Submission.id)
+    )
+    if course_ids is not None:
+        query = query.where(Assignment.course_id.in_(course_ids))
+    if state == WAITING:
+        query = query.where(Submission.status == WAITING)
+    elif state == "reviewed":
+        query = query.where(Submission.status != WAITING)
+    return query
+
+
+def review_queue(user: User, course_id: int | None, state: str) -> list[Submission]:
+    """The queue of a trainer's courses (all for administrators), filtered by course and state."""
+    allowed = reviewable_course_ids(user)
+    ids = allowed
+    if course_id is not None:
+        ids = [course_id] if allowed is None or course_id in allowed else []
+    return list(db.session.scalars(submissions_query(ids, state).limit(QUEUE_LIMIT)))
+
+
+def course_submissions(course: Course) -> list[Submission]:
+    """Every sent version of a course's assignments, oldest first (its submissions page)."""
+    return list(db.session.scalars(submissions_query([course.id], "all")))

@@ -1,0 +1,89 @@
+"""Two tabs send the same assignment page at the same moment, against an app on its own
+database (no shared test connection): one version is made, the other tab is told. Runs on
+SQLite (the write lock orders them) and on PostgreSQL (the unique constraint decides)."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from assignments.models import Submission
+from courses import learning
+from tests.assignment_helpers import PDF, build_assignment
+from tests.conftest import (
+    PASSWORD,
+    FreshContextClient,
+    app_config,
+    csrf_token,
+    login,
+    make_database,
+    worker_number,
+)
+from training.accounts.models import Role
+from training.accounts.services import create_user
+from training.extensions import db
+from training.organizations.models import OrgKind
+from training.organizations.services import create_organization
+
+
+@pytest.fixture
+def race_app(tmp_path, smtp):
+    worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
+    uri = make_database(f"w{worker}_race", tmp_path)
+    app = create_app(
+        {
+            **app_config(uri, worker, smtp.port),
+            "INSTANCE_ID_FILE": str(tmp_path / "instance-id"),
+            "SUBMISSIONS_ROOT": str(tmp_path / "submissions"),
+        }
+    )
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        flask_migrate.upgrade()
+        org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+        trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
+        learner = create_user("learner", PASSWORD, org, roles={Role.LEARNER})
+        db.session.commit()
+        course, _assignment = build_assignment(trainer, hand_in="both")
+        learning.enroll(learner.id, course)
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_two_concurrent_sends_make_one_version(race_app):
+    url = "/courses/info-work/assignments/zametka-dlia-saita"
+    tabs = []
+    for _tab in range(2):
+        client = race_app.test_client()
+        login(client, "learner")
+        tabs.append((client, csrf_token(client, url)))
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def send(client, token):
+        data = {"csrf_token": token, "text": "Текст", "action": "send", "seen": "0"}
+        data["files"] = [(io.BytesIO(PDF), "w.pdf")]
+        barrier.wait()
+        response = client.post(url, data=data, content_type="multipart/form-data")
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=send, args=tab) for tab in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302, 422]
+    with race_app.app_context():
+        rows = db.session.scalars(sa.select(Submission)).all()
+        assert [(s.number, len(s.files)) for s in rows] == [(1, 1)]
+        db.session.remove()
