@@ -429,4 +429,3 @@ def test_session_account_and_roles_load_in_one_statement(app, login_as, users):
     assert "JOIN users" in accounts[0] and "JOIN user_roles" in accounts[0]
     # The roles came with it: the header shows the trainer's own link.
     assert 'href="/author/' in response.get_data(as_text=True)
-
