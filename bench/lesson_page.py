@@ -81,8 +81,10 @@ def profile_share(client, url: str, requests: int) -> None:
     print("  own time by library:")
     for key, own in sorted(groups.items(), key=lambda kv: -kv[1]):
         print(f"    {Path(key).name:<12} {100 * own / total:5.1f} %")
-    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats(SORT).print_stats(30)
 
+
+SORT = "cumulative"
 
 #: Libraries by a piece of their path; the platform's own code (and its templates) last.
 SHARE_GROUPS = (

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from training import hooks
 from training.security import safe_next
+from training.urls import fixed_url
 
 bp = Blueprint("main", __name__)
 
@@ -35,7 +36,7 @@ def _register_core_links(state: BlueprintSetupState) -> None:
 def header_links() -> list[tuple[str, str]]:
     """The header's links for the current user, for base.html: [(label, url)] in order."""
     links = sorted(hooks.navigation, key=lambda link: link.order)
-    return [(str(x.label), url_for(x.endpoint)) for x in links if x.visible(current_user)]
+    return [(str(x.label), fixed_url(x.endpoint)) for x in links if x.visible(current_user)]
 
 
 @bp.route("/")
