@@ -94,7 +94,8 @@ def public_name(certificate_id: int) -> Response:
 def pdf(certificate_id: int) -> Response:
     """The printable certificate (A4 landscape) with its code and QR."""
     certificate = _mine(certificate_id)
-    data = documents.certificate_pdf(certificate)
+    # Rendered on the first download only; later ones read the kept file (about 16 KB).
+    data = documents.stored_certificate_pdf(certificate).read_bytes()
     return file_response(data, f"certificate-{certificate.code}.pdf", "application/pdf")
 
 
