@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
 from courses.learning import course_path
@@ -229,13 +230,15 @@ def _lock(attempt: Attempt) -> None:
     answers of an attempt another request has just graded. (SQLite's writing requests begin
     with the database's write lock, so there they already run one at a time.)
     """
-    # One statement: FOR UPDATE OF the attempt's row alone, reading it back into `attempt`.
-    db.session.execute(
-        sa.select(Attempt)
+    # One statement: FOR UPDATE OF the attempt's row alone, reading back what says whether it
+    # is still open (its items, already loaded, stay as they are).
+    row = db.session.execute(
+        sa.select(Attempt.submitted_at, Attempt.score, Attempt.passed)
         .where(Attempt.id == attempt.id)
         .with_for_update(of=Attempt)
-        .execution_options(populate_existing=True)
-    )
+    ).one()
+    for name, value in row._mapping.items():
+        set_committed_value(attempt, name, value)
 
 
 def _canonical(response: Any) -> Any:
