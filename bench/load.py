@@ -334,7 +334,8 @@ def main() -> None:
         f"machine: {os.cpu_count()} cores; gunicorn {args.workers} sync workers; "
         f"wrk -t2 -c{args.connections} -d{args.seconds}s; database {url.split(':')[0]}"
     )
-    with gunicorn({}, args.workers, "bench.hello:app") as (hello, _pid):
+    # The same environment: gunicorn.conf.py checks the platform's settings when ready.
+    with gunicorn(env, args.workers, "bench.hello:app") as (hello, _pid):
         ceiling = wrk(hello + "/", None, args.connections, args.seconds)
     show("hello world (ceiling)", ceiling, ceiling["rps"], "—")
     with gunicorn(env, args.workers) as (base, master):
