@@ -326,6 +326,7 @@ def main() -> None:
         "REDIS_URL": args.redis_url,
         "TRAINING_SESSION_COOKIE_SECURE": "false",  # plain http on loopback
         "TRAINING_SIGNING_KEYS_DIR": str(Path(tempfile.gettempdir()) / "bench-load-keys"),
+        "TRAINING_CERTIFICATE_PDF_DIR": str(folder / "certificate-pdfs"),  # cold each run
         # The public page keeps its limiter (its cost is measured) with room for the load.
         "TRAINING_VERIFY_LIMIT_PER_IP": "10000000 per minute",
         "TRAINING_LOGIN_LIMIT_PER_IP": "10000 per minute",
