@@ -62,9 +62,48 @@ def build_bench_course(trainer):
     return course
 
 
+def profile_share(client, url: str, requests: int) -> None:
+    """Print the share of the page's time spent in each library (cProfile, own time)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get(url)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    groups: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
+        key = next((k for k in SHARE_GROUPS if k in filename), "other")
+        groups[key] = groups.get(key, 0.0) + own
+    total = sum(groups.values()) or 1.0
+    print("  own time by library:")
+    for key, own in sorted(groups.items(), key=lambda kv: -kv[1]):
+        print(f"    {Path(key).name:<12} {100 * own / total:5.1f} %")
+    stats.sort_stats(SORT).print_stats(30)
+
+
+SORT = "cumulative"
+
+#: Libraries by a piece of their path; the platform's own code (and its templates) last.
+SHARE_GROUPS = (
+    "sqlalchemy",
+    "jinja2",
+    "werkzeug",
+    "flask",
+    "babel",
+    "wtforms",
+    "markupsafe",
+    str(Path(__file__).resolve().parent.parent / "templates"),
+    str(Path(__file__).resolve().parent.parent),
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--profile", action="store_true", help="print where the time goes")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-lesson-"))
@@ -109,6 +148,8 @@ def main() -> None:
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200
     times.sort()
+    if args.profile:
+        profile_share(client, url, args.requests)
     html_kb = len(first.data) / 1024
     css_kb = len(css.data) / 1024
     print(f"lesson page: {args.requests} requests through the test client")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, url_for
 
+from certificates import pdf_files
 from certificates.badges import BadgeData, build_credential, sign_credential
 from certificates.models import Certificate
 from certificates.pdf import LABELS, CertificateData, duration_text, render_certificate_pdf
@@ -25,29 +27,39 @@ def key_store() -> KeyStore:
     return KeyStore(Path(folder))
 
 
-def certificate_pdf(certificate: Certificate) -> bytes:
-    """The printable PDF, in the course's language."""
+def certificate_data(certificate: Certificate) -> CertificateData:
+    """What the printable PDF states, in the course's language."""
     verify_url = public_url("certificates.verify", code=format_certificate_code(certificate.code))
     language = certificate.course.language
     if certificate.user_id is None and not certificate.holder_name:
         holder = LABELS[language]["withheld"]  # the holder deleted their account
     else:
         holder = certificate.holder_name or "—"
-    return render_certificate_pdf(
-        CertificateData(
-            holder_name=holder,
-            course_title=certificate.course_title,
-            duration=duration_text(certificate.hours, language),
-            issued_on=certificate.issued_at.date(),
-            expires_on=certificate.expires_at.date() if certificate.expires_at else None,
-            organization=certificate.issuer_name,
-            trainer_name=certificate.trainer_name,
-            code=format_certificate_code(certificate.code),
-            verify_url=verify_url,
-            language=certificate.course.language,
-            revoked=certificate.revoked_at is not None,
-        )
+    return CertificateData(
+        holder_name=holder,
+        course_title=certificate.course_title,
+        duration=duration_text(certificate.hours, language),
+        issued_on=certificate.issued_at.date(),
+        expires_on=certificate.expires_at.date() if certificate.expires_at else None,
+        organization=certificate.issuer_name,
+        trainer_name=certificate.trainer_name,
+        code=format_certificate_code(certificate.code),
+        verify_url=verify_url,
+        language=certificate.course.language,
+        revoked=certificate.revoked_at is not None,
     )
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The printable PDF, in the course's language (rendered now)."""
+    return render_certificate_pdf(certificate_data(certificate))
+
+
+def stored_certificate_pdf(certificate: Certificate) -> Path:
+    """The printable PDF as a file: rendered once per (certificate, what it states)."""
+    data = certificate_data(certificate)
+    key = pdf_files.key_of((certificate.id, *astuple(data)))
+    return pdf_files.stored(certificate.id, key, lambda: render_certificate_pdf(data))
 
 
 def badge_data(certificate: Certificate) -> BadgeData:

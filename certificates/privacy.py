@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from certificates import documents
+from certificates import documents, pdf_files
 from certificates.models import Certificate
 from certificates.services import format_certificate_code
 from training.accounts.models import User
@@ -87,4 +87,5 @@ def erase_certificate_data(user: User) -> None:
         certificate.holder_name = ""
         certificate.pseudonym = ""
         certificate.name_mode = "initials"
+        pdf_files.forget(certificate.id)  # the files print the name
     db.session.flush()

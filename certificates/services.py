@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from certificates import pdf_files
 from certificates.models import NAME_MODES, Certificate, CertificateSettings
 from courses.models import Course, Enrollment
 from courses.path import Path, path_for
@@ -162,6 +163,7 @@ def revoke(certificate: Certificate, actor: User, reason: str) -> None:
     certificate.revoked_at = utcnow()
     certificate.revoked_by_id = actor.id
     certificate.revoke_reason = reason
+    pdf_files.forget(certificate.id)
     audit(actor.id, "certificate.revoke", "certificate", certificate.code, reason=reason)
     db.session.flush()
 
@@ -178,6 +180,7 @@ def unrevoke(certificate: Certificate, actor: User) -> None:
         previous_reason=certificate.revoke_reason,
     )
     certificate.revoked_at = None
+    pdf_files.forget(certificate.id)
     certificate.revoked_by_id = None
     certificate.revoke_reason = ""
     db.session.flush()
@@ -199,6 +202,7 @@ def set_public_name(certificate: Certificate, mode: str, pseudonym: str = "") ->
     certificate.name_mode = mode
     certificate.pseudonym = pseudonym if mode == "pseudonym" else ""
     if before != (certificate.name_mode, certificate.pseudonym):
+        pdf_files.forget(certificate.id)
         # The certificate's history: how strangers were shown the holder, and from when. The
         # pseudonym's text stays out: the append-only trail must hold nothing a deletion erases.
         audit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC
 
 import sqlalchemy as sa
@@ -12,15 +13,19 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certificates import documents, services
+from certificates.check_page import check_page_etag
 from certificates.forms import CertificateSettingsForm, LookupForm, PublicNameForm, RevokeForm
 from certificates.models import Certificate, CertificateSettings
 from courses.authoring import editable_course
@@ -89,7 +94,8 @@ def public_name(certificate_id: int) -> Response:
 def pdf(certificate_id: int) -> Response:
     """The printable certificate (A4 landscape) with its code and QR."""
     certificate = _mine(certificate_id)
-    data = documents.certificate_pdf(certificate)
+    # Rendered on the first download only; later ones read the kept file (about 16 KB).
+    data = documents.stored_certificate_pdf(certificate).read_bytes()
     return file_response(data, f"certificate-{certificate.code}.pdf", "application/pdf")
 
 
@@ -239,16 +245,39 @@ def lookup() -> str | Response:
 
 @bp.route("/verify/<code>")
 @limiter.limit(_verify_limit)
-def verify(code: str) -> tuple[str, int] | str:
+def verify(code: str) -> tuple[str, int] | Response:
     """Valid, expired or revoked, with only what the holder chose to show."""
     certificate = services.find_by_code(code)
     if certificate is None:
         return render_template("certificates/not_found.html"), 404
-    return render_template(
-        "certificates/verify.html",
-        certificate=certificate,
-        status=certificate.status(utcnow()),
-        fmt=services.format_certificate_code,
+    state = certificate.status(utcnow())
+    tagged = not current_user.is_authenticated
+    if tagged and request.if_none_match.contains(_check_etag(certificate, state)):
+        response = Response(status=304)
+    else:
+        response = make_response(
+            render_template(
+                "certificates/verify.html",
+                certificate=certificate,
+                status=state,
+                fmt=services.format_certificate_code,
+            )
+        )
+    if tagged:  # after rendering: a first visit's CSRF secret is made by the page itself
+        response.set_etag(_check_etag(certificate, state))
+        # Any cache keeps it, but asks each time: revocation must show at once.
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+def _check_etag(certificate: Certificate, state: str) -> str:
+    return check_page_etag(
+        certificate,
+        state,
+        str(get_locale()),
+        str(session.get(current_app.config["WTF_CSRF_FIELD_NAME"], "")),
+        os.path.join(current_app.root_path, current_app.template_folder or "templates"),
     )
 
 

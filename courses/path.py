@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 
 from courses.models import Course, CourseRevision, LessonProgress
 from training import hooks
 from training.extensions import db
+from training.urls import fixed_url
 
 # What a learner's step can be. "failed": the last try failed and another may start now;
 # "waiting": another try opens at `wait_until`, or (no date) a trainer is to review what was
@@ -63,7 +63,7 @@ class Step:
 
     @property
     def url(self) -> str:
-        return url_for(self.endpoint, **self.values)
+        return fixed_url(self.endpoint, **self.values)
 
     @property
     def status(self) -> str:

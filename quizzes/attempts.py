@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
 from courses.learning import course_path
@@ -233,8 +234,15 @@ def _lock(attempt: Attempt) -> None:
     answers of an attempt another request has just graded. (SQLite's writing requests begin
     with the database's write lock, so there they already run one at a time.)
     """
-    db.session.execute(sa.select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
-    db.session.refresh(attempt, ["submitted_at", "score", "passed"])
+    # One statement: FOR UPDATE OF the attempt's row alone, reading back what says whether it
+    # is still open (its items, already loaded, stay as they are).
+    row = db.session.execute(
+        sa.select(Attempt.submitted_at, Attempt.score, Attempt.passed)
+        .where(Attempt.id == attempt.id)
+        .with_for_update(of=Attempt)
+    ).one()
+    for name, value in row._mapping.items():
+        set_committed_value(attempt, name, value)
 
 
 def _canonical(response: Any) -> Any:
@@ -253,6 +261,11 @@ def save(attempt: Attempt, user_id: int, responses: dict[int, Any], now: datetim
     now = now or utcnow()
     _check_owner(attempt, user_id)
     _lock(attempt)
+    _store(attempt, responses, now)
+
+
+def _store(attempt: Attempt, responses: dict[int, Any], now: datetime) -> None:
+    """save() once the attempt's row is held."""
     if not attempt.is_open:
         raise ServiceError(_("This attempt has already been submitted."))
     if _expired(attempt, now):
@@ -289,7 +302,7 @@ def submit(
     if not attempt.is_open:
         return attempt
     if responses and not _expired(attempt, now):
-        save(attempt, user_id, responses, now)
+        _store(attempt, responses, now)  # the row is already held
     # Claim the submission: of two racing requests only one updates the row.
     claimed = db.session.execute(
         sa.update(Attempt)

@@ -164,6 +164,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, worker: int, smtp: Mailbox) ->
     uri = make_database(f"w{worker}", folder)
     settings = app_config(uri, worker, smtp.port)
     settings["INSTANCE_ID_FILE"] = str(folder / "instance-id")
+    settings["CERTIFICATE_PDF_DIR"] = str(folder / "certificate-pdfs")
     application = create_app(settings)
     application.test_client_class = FreshContextClient
     with application.app_context():

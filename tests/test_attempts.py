@@ -91,6 +91,24 @@ def test_submission_is_idempotent(ctx, users):
     assert len([e for e in db.session.scalars(sa.select(LearningEvent)) if e.verb == "passed"]) == 1
 
 
+def test_the_lock_reads_back_a_submission_made_by_another_request(ctx, users):
+    # Another request graded the attempt after this one loaded it: the object still says open.
+    _course, quiz = build_quiz(users["trainer"])
+    learner = users["learner"].id
+    attempt = attempts.start(quiz, learner)
+    db.session.flush()
+    db.session.execute(
+        sa.update(Attempt).where(Attempt.id == attempt.id).values(submitted_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    assert attempt.is_open  # stale, as in the losing request
+    with pytest.raises(ServiceError):
+        attempts.save(attempt, learner, answers_for(attempt))
+    graded = attempts.submit(attempt, learner, answers_for(attempt))
+    assert graded.score is None  # not graded again, and no answers stored after the fact
+    assert all(item.saved_at is None for item in attempt.items)
+
+
 def test_attempt_limit_and_delay(ctx, users):
     _course, quiz = build_quiz(users["trainer"], attempts_allowed=2, min_delay_seconds=600)
     learner = users["learner"].id

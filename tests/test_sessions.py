@@ -7,12 +7,13 @@ Clients ask for English pages so that assertions read the messages as written in
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, csrf_token, login, post
+from tests.conftest import PASSWORD, count_queries, csrf_token, login, post
 from training.accounts.models import User, UserSession
 from training.accounts.sessions import device_hint
 from training.db import utcnow
@@ -413,3 +414,18 @@ def test_logging_in_gives_a_new_csrf_secret(client, users):
     assert logged_in(client)
     fresh = client.post("/account/logout", data={"csrf_token": after})
     assert fresh.status_code == 302 and not logged_in(client)
+
+
+def test_session_account_and_roles_load_in_one_statement(app, login_as, users):
+    # A trainer with two-factor: the enforcement hook reads the account on every request and
+    # must find it (and its roles) already loaded by the session's statement.
+    client = login_as("trainer")
+    client.get("/privacy")
+    with count_queries() as statements:
+        response = client.get("/privacy")
+    assert response.status_code == 200
+    accounts = [s for s in statements if re.search(r"\b(user_sessions|users|user_roles)\b", s)]
+    assert len(accounts) == 1, "\n".join(statements)
+    assert "JOIN users" in accounts[0] and "JOIN user_roles" in accounts[0]
+    # The roles came with it: the header shows the trainer's own link.
+    assert 'href="/author/' in response.get_data(as_text=True)

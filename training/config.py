@@ -146,6 +146,9 @@ class Defaults:
 
     # Certificates: signing keys (instance/keys unless set) and the public lookup limit.
     SIGNING_KEYS_DIR = ""
+    # Rendered certificate PDFs kept for re-downloads (instance/certificate-pdfs unless set);
+    # a cache: safe to delete, left out of backups.
+    CERTIFICATE_PDF_DIR = ""
     VERIFY_LIMIT_PER_IP = "30 per minute;300 per hour"
 
     # Address of the platform as seen by learners; used in exported xAPI statements,

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from training import hooks
 from training.accounts.two_factor import two_factor_required
 from training.security import safe_next
+from training.urls import fixed_url
 
 bp = Blueprint("main", __name__)
 
@@ -38,7 +39,7 @@ def header_links() -> list[tuple[str, str]]:
     if enrolment_pending():  # every link would bounce back to the enrolment page
         return []
     links = sorted(hooks.navigation, key=lambda link: link.order)
-    return [(str(x.label), url_for(x.endpoint)) for x in links if x.visible(current_user)]
+    return [(str(x.label), fixed_url(x.endpoint)) for x in links if x.visible(current_user)]
 
 
 @bp.app_template_global()

@@ -12,6 +12,7 @@ from flask_babel import format_datetime, get_locale, get_timezone
 from training.db import SAFE_METHODS, is_sqlite_busy
 from training.extensions import db
 from training.i18n import decimal
+from training.urls import template_url_for
 
 
 class RetryWithWriteLock(BaseException):
@@ -89,5 +90,7 @@ def install_template_helpers(app: Flask) -> None:
             "current_path": request.full_path.rstrip("?"),
         }
 
+    # The same links on every page (header, footer, a course's path): built once per process.
+    app.jinja_env.globals["url_for"] = template_url_for
     app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["datetime"] = shown_datetime

@@ -62,6 +62,7 @@ def live_app(
             **getattr(request.module, "LIVE_SETTINGS", {}),
             "MEDIA_ROOT": str(folder / "media"),
             "SIGNING_KEYS_DIR": str(folder / "keys"),
+            "CERTIFICATE_PDF_DIR": str(folder / "certificate-pdfs"),
             "DEMO_ACTIVITY": getattr(request.module, "DEMO_ACTIVITY", False),
         }
     )

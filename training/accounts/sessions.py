@@ -11,17 +11,21 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, g
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
-from training.accounts.models import User, UserSession
+from training.accounts.models import User, UserRole, UserSession
 from training.db import utcnow
 from training.extensions import db
 
 #: Key of the session token in the Flask session cookie.
+_T = TypeVar("_T")
+
 TOKEN_KEY = "sid"  # noqa: S105 - a dictionary key, not a secret
 
 # Checked in order: many browsers also call themselves Chrome and Safari, so the more
@@ -101,21 +105,63 @@ def start_session(user: User, user_agent: str) -> tuple[UserSession, str]:
     return row, token
 
 
+# One Core statement for every request of a logged-in person: the session row, its account and
+# the account's roles (one result row per role). Built once per process, so SQLAlchemy finds its
+# compiled form in the cache and no ORM loading machinery runs; _attach puts the objects in the
+# session as if an ORM query had loaded them.
+_SESSIONS = UserSession.__table__
+_USERS = User.__table__
+_ROLES = UserRole.__table__
+_LOAD_SESSION = (
+    sa.select(_SESSIONS, _USERS, _ROLES.c.role)
+    .join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
+    .outerjoin(_ROLES, _ROLES.c.user_id == _USERS.c.id)
+    .where(_SESSIONS.c.token_hash == sa.bindparam("token_hash"))
+    .set_label_style(sa.LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+
+
+def _attach(model: type[_T], table: sa.Table, values: sa.RowMapping) -> tuple[_T, bool]:
+    """The session's object for this row: the one already loaded, or a new persistent one
+    built from the row's values (True when new)."""
+    key = db.session.identity_key(model, tuple(values[c] for c in table.primary_key.columns))
+    existing = db.session.identity_map.get(key)
+    if existing is not None:
+        return existing, False
+    obj = model(**{c.key: values[c] for c in table.columns})
+    make_transient_to_detached(obj)  # as if loaded: nothing pending, nothing to INSERT
+    db.session.add(obj)
+    return obj, True
+
+
+def _load_row(token: str) -> UserSession | None:
+    """The session row for this token with its user and roles attached, or None (one query)."""
+    rows = db.session.execute(_LOAD_SESSION, {"token_hash": _hash(token)}).mappings().all()
+    if not rows:
+        return None
+    user, fresh = _attach(User, _USERS, rows[0])
+    if fresh:
+        roles = [
+            _attach(UserRole, _ROLES, {_ROLES.c.user_id: user.id, _ROLES.c.role: r[_ROLES.c.role]})[
+                0
+            ]
+            for r in rows
+            if r[_ROLES.c.role] is not None
+        ]
+        set_committed_value(user, "role_rows", roles)
+    row, fresh = _attach(UserSession, _SESSIONS, rows[0])
+    if fresh:
+        set_committed_value(row, "user", user)
+    return row
+
+
 def load_session(token: str) -> UserSession | None:
     """The live session this token opens, with its user and roles (one query), or None.
 
     An expired session is deleted. last_seen_at is moved on only when it is older than
     SESSION_TOUCH_INTERVAL, so most requests write nothing.
     """
-    row = (
-        db.session.execute(
-            sa.select(UserSession)
-            .where(UserSession.token_hash == _hash(token))
-            .options(joinedload(UserSession.user).joinedload(User.role_rows))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    row = _load_row(token)
     if row is None:
         return None
     now = utcnow()

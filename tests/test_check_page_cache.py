@@ -1,0 +1,95 @@
+"""The public check page answers 304 while nothing on it changed, for the visitor who saw it;
+revocation, a public-name change, another language or another visitor get the page again."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from certificates import services
+from certificates.models import Certificate
+from tests.conftest import count_queries, login, post
+from tests.course_helpers import build_course
+from training.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def keys_dir(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
+
+
+@pytest.fixture
+def issued(app, login_as, users, make_user):
+    """A certificate of "activist" (shown by initials), and the holder's logged-in client."""
+    build_course(users["trainer"])
+    make_user("activist", display_name="Анна Петровна Иванова")
+    holder = app.test_client()
+    login(holder, "activist")
+    post(holder, "/courses/info-work/enroll")
+    for key in ("intro", "plan", "reach"):
+        post(holder, f"/courses/info-work/lessons/{key}/done")
+    cert = db.session.scalar(sa.select(Certificate))
+    return cert, f"/verify/{services.format_certificate_code(cert.code)}", holder
+
+
+def revisit(client, url: str, tag: str):
+    return client.get(url, headers={"If-None-Match": f'"{tag}"'})
+
+
+def test_a_repeat_visit_is_answered_304_with_one_statement(app, issued):
+    _cert, url, _holder = issued
+    visitor = app.test_client()
+    first = visitor.get(url)
+    assert first.status_code == 200 and "Сертификат действителен" in first.get_data(as_text=True)
+    tag, _weak = first.get_etag()
+    assert tag and first.headers["Cache-Control"] == "private, no-cache"
+    assert {"Cookie", "Accept-Language"} <= set(first.vary)
+    with count_queries() as statements:
+        again = revisit(visitor, url, tag)
+    assert again.status_code == 304 and again.data == b""
+    assert again.get_etag() == (tag, False)
+    assert len(statements) == 1, "\n".join(statements)  # the certificate, nothing else
+
+
+def test_revocation_changes_the_page_at_once(app, issued, login_as):
+    cert, url, _holder = issued
+    visitor = app.test_client()
+    tag, _weak = visitor.get(url).get_etag()
+    trainer = login_as("trainer")
+    post(trainer, f"/certificates/{cert.id}/revoke", {"reason": "Выдан по ошибке"})
+    after = revisit(visitor, url, tag)
+    assert after.status_code == 200
+    page = after.get_data(as_text=True)
+    assert "Сертификат отозван" in page and "Выдан по ошибке" in page
+    assert after.get_etag()[0] != tag
+    post(trainer, f"/certificates/{cert.id}/unrevoke")
+    assert "Сертификат действителен" in revisit(visitor, url, after.get_etag()[0]).get_data(
+        as_text=True
+    )
+
+
+def test_a_public_name_change_changes_the_page(app, issued):
+    cert, url, holder = issued
+    visitor = app.test_client()
+    tag, _weak = visitor.get(url).get_etag()
+    post(holder, f"/certificates/{cert.id}/name", {f"c{cert.id}-mode": "full"})
+    after = revisit(visitor, url, tag)
+    assert after.status_code == 200 and "Анна Петровна Иванова" in after.get_data(as_text=True)
+
+
+def test_another_language_or_visitor_gets_the_page(app, issued):
+    _cert, url, _holder = issued
+    visitor = app.test_client()
+    tag, _weak = visitor.get(url).get_etag()
+    stranger = app.test_client()  # its own CSRF secret: the first page's form is not theirs
+    assert revisit(stranger, url, tag).status_code == 200
+    visitor.set_cookie("lang", "en")
+    english = revisit(visitor, url, tag)
+    assert english.status_code == 200 and "Valid certificate" in english.get_data(as_text=True)
+
+
+def test_pages_of_logged_in_people_are_not_tagged(issued):
+    _cert, url, holder = issued
+    response = holder.get(url)
+    assert response.status_code == 200 and response.get_etag() == (None, None)
+    assert "Cache-Control" not in response.headers
