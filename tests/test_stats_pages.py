@@ -50,6 +50,17 @@ def crowd(app, users, make_user):
         return course
 
 
+def two_in_the_south(app, users, make_user) -> None:
+    """Six learners at the school (north) and two at the college (south), one course."""
+    with app.test_request_context():
+        course = build_course(users["trainer"])
+        for n in range(6):
+            finish_lessons(make_user(f"north{n}"), course)
+        for n in range(2):
+            finish_lessons(make_user(f"south{n}", org="college"), course)
+        db.session.commit()
+
+
 def row_of(table: list[list[str]], first: str) -> list[str]:
     return next(row for row in table if row[0] == first)
 
@@ -126,13 +137,7 @@ def test_every_csv_matches_its_page(crowd, login_as, users):
 def test_csv_keeps_markers_out_of_the_figure_cells(app, users, make_user, login_as):
     """Two learners in the south are hidden (and the north with them): figure cells stay
     empty, the mark goes to its own column."""
-    with app.test_request_context():
-        course = build_course(users["trainer"])
-        for n in range(6):
-            finish_lessons(make_user(f"north{n}"), course)
-        for n in range(2):
-            finish_lessons(make_user(f"south{n}", org="college"), course)
-        db.session.commit()
+    two_in_the_south(app, users, make_user)
     client = login_as("admin")
     rows = csv_rows(fetch(client, "/stats/tree.csv"))
     assert rows[0][:3] == ["Organization", "Learners", "Learners (not shown)"]

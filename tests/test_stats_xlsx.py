@@ -13,7 +13,7 @@ from tests.conftest import login
 from tests.course_helpers import build_course
 from tests.download_helpers import download_name
 from tests.stats_helpers import assert_sheet_is_the_page, finish_lessons, page_tables
-from tests.test_stats_pages import crowd  # noqa: F401 - the same six north and two south
+from tests.test_stats_pages import crowd, two_in_the_south  # noqa: F401 - six north, five south
 from tests.test_stats_permissions import fetch
 from training.extensions import db
 
@@ -65,13 +65,7 @@ def test_numbers_are_numbers(crowd, login_as):  # noqa: F811
 def test_hidden_cells_are_empty_with_a_note(app, users, make_user, login_as):
     """Two learners in the south: hidden, and the north with them (the union's total minus
     the north would give the south away); every hidden cell is empty and says why."""
-    with app.test_request_context():
-        course = build_course(users["trainer"])
-        for n in range(6):
-            finish_lessons(make_user(f"north{n}"), course)
-        for n in range(2):
-            finish_lessons(make_user(f"south{n}", org="college"), course)
-        db.session.commit()
+    two_in_the_south(app, users, make_user)
     client = login_as("admin")
     sheet = workbook(fetch(client, "/stats/tree.xlsx")).worksheets[0]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
@@ -123,7 +117,6 @@ def test_downloads_sit_next_to_each_other(crowd, login_as):  # noqa: F811
 def test_quiz_figures_and_difficult_questions(app, users, make_user, login_as):
     from tests.quiz_helpers import build_quiz
     from tests.stats_helpers import finish_lessons, take_quiz
-    from training.extensions import db
 
     with app.test_request_context():
         course, quiz = build_quiz(users["trainer"])
