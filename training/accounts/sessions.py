@@ -112,8 +112,18 @@ def start_session(user: User, user_agent: str) -> tuple[UserSession, str]:
 _SESSIONS = UserSession.__table__
 _USERS = User.__table__
 _ROLES = UserRole.__table__
+# The header's unread count rides along (a table clause: the core's notifications package
+# sits beside accounts, and this module must not import it).
+_NOTES = sa.table("notifications", sa.column("user_id"), sa.column("read_at"))
+_UNREAD = (
+    sa.select(sa.func.count())
+    .select_from(_NOTES)
+    .where(_NOTES.c.user_id == _USERS.c.id, _NOTES.c.read_at.is_(None))
+    .scalar_subquery()
+    .label("unread_notifications")
+)
 _LOAD_SESSION = (
-    sa.select(_SESSIONS, _USERS, _ROLES.c.role)
+    sa.select(_SESSIONS, _USERS, _ROLES.c.role, _UNREAD)
     .join(_USERS, _USERS.c.id == _SESSIONS.c.user_id)
     .outerjoin(_ROLES, _ROLES.c.user_id == _USERS.c.id)
     .where(_SESSIONS.c.token_hash == sa.bindparam("token_hash"))
@@ -140,6 +150,9 @@ def _load_row(token: str) -> UserSession | None:
     if not rows:
         return None
     user, fresh = _attach(User, _USERS, rows[0])
+    # Read by the header (training.notifications.views.unread_notifications) instead of a
+    # statement of its own; marking notifications read drops it.
+    user.unread_loaded = rows[0]["unread_notifications"]
     if fresh:
         roles = [
             _attach(UserRole, _ROLES, {_ROLES.c.user_id: user.id, _ROLES.c.role: r[_ROLES.c.role]})[

@@ -69,6 +69,7 @@ def notify(user: User, kind_name: str, **params: Any) -> Notification:
         raise ValueError(f"notification kind {kind_name!r} is not registered")
     note = Notification(user_id=user.id, kind=kind.name, params=params, created_at=utcnow())
     db.session.add(note)
+    user.__dict__.pop("unread_loaded", None)  # a count read with the session is now behind
     db.session.flush()
     if user.verified_email and channel(user, kind) == "email":
         _mail(user, kind, params)
@@ -142,6 +143,7 @@ def recent(user: User, limit: int = 100) -> list[Notification]:
 
 def mark_read(user: User, notes: list[Notification]) -> None:
     """Mark the notifications just shown to their owner as read."""
+    user.__dict__.pop("unread_loaded", None)  # the header counts again after this
     ids = [note.id for note in notes if note.read_at is None and note.user_id == user.id]
     if ids:
         db.session.execute(

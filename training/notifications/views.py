@@ -19,7 +19,8 @@ def unread_notifications() -> int:
     """The header's count: the signed-in person's unread notifications (0 for visitors)."""
     if not current_user.is_authenticated:
         return 0
-    return services.unread_count(current_user)
+    loaded = getattr(current_user, "unread_loaded", None)  # read with the session's row
+    return loaded if loaded is not None else services.unread_count(current_user)
 
 
 @bp.route("/")
