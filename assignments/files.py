@@ -60,6 +60,9 @@ def sniff_hand_in(data: bytes) -> str | None:
                 return ODT if archive.read("mimetype").strip() == ODT.encode() else None
             if {"[Content_Types].xml", "word/document.xml"} <= names:
                 return DOCX
+    # A zip we cannot read is not a document we accept: BadZipFile (damaged), KeyError (entry
+    # missing), RuntimeError (an encrypted entry), NotImplementedError (a compression method
+    # the standard library lacks, which zipfile signals this way).
     except (zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError):
         return None
     return None

@@ -25,7 +25,7 @@ from training.urls import fixed_url
 # What a learner's step can be. "failed": the last try failed and another may start now;
 # "waiting": another try opens at `wait_until`, or (no date) a trainer is to review what was
 # handed in; "locked": nothing the learner can do opens it.
-DONE, STARTED, TODO, FAILED, WAITING, LOCKED = (
+DONE, STARTED, NOT_STARTED, FAILED, WAITING, LOCKED = (
     "done",
     "started",
     "todo",
@@ -33,14 +33,14 @@ DONE, STARTED, TODO, FAILED, WAITING, LOCKED = (
     "waiting",
     "locked",
 )
-ACTIONABLE = (STARTED, TODO, FAILED)
+ACTIONABLE = (STARTED, NOT_STARTED, FAILED)
 
 
 @dataclass(frozen=True)
 class StepState:
     """One learner's state of one step."""
 
-    status: str = TODO
+    status: str = NOT_STARTED
     score: int | None = None  # best result in percent, for tests
     wait_until: datetime | None = None
     attempts_left: int | None = None  # None: no limit
@@ -138,7 +138,7 @@ class Path:
 
     @property
     def started(self) -> bool:
-        return any(s.status != TODO for s in self.steps)
+        return any(s.status != NOT_STARTED for s in self.steps)
 
     @property
     def remaining(self) -> list[Step]:
@@ -159,7 +159,7 @@ class Path:
         gives way to the next one that can be done, and is the answer only when nothing else is.
         """
         steps = self.steps
-        reached = max((i for i, s in enumerate(steps) if s.status != TODO), default=-1)
+        reached = max((i for i, s in enumerate(steps) if s.status != NOT_STARTED), default=-1)
         candidates = [s for i, s in enumerate(steps) if not s.done and (s.required or i > reached)]
         if not any(s.required for s in candidates):
             return None

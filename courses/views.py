@@ -154,7 +154,7 @@ def lesson(slug: str, key: str) -> str | Response:
         flash(_("Enroll in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
     learner_path = path.path_for(course, current_user.id)
-    if learner_path.step("lesson", key).status == path.TODO:
+    if learner_path.step("lesson", key).status == path.NOT_STARTED:
         # The stated exception to "no writes on GET": the first view of a lesson records it as
         # started (progress and the learning record), because reading it is the event itself.
         learning.record_view(current_user.id, course, revision, lesson)

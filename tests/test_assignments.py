@@ -3,6 +3,7 @@ files checked by content and guarded, deadlines, trainer review, the path step, 
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -535,3 +536,36 @@ def test_the_page_leads_on_while_work_waits_and_past_an_optional_task(login_as, 
     shown = flat(client.get(url))
     assert "Пропустить пока" not in shown
     assert 'href="/courses/info-work/lessons/reach">Продолжить</a>' in shown
+
+
+def _odt_zip(patch) -> bytes:
+    """An ODT-looking zip whose "mimetype" entry `patch` damages in both of its headers."""
+    import zipfile as zf
+
+    buffer = io.BytesIO()
+    with zf.ZipFile(buffer, "w", zf.ZIP_STORED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+    data = bytearray(buffer.getvalue())
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    patch(data, local, central)
+    return bytes(data)
+
+
+def test_unreadable_zips_are_refused_as_documents_not_crashes():
+    from assignments.files import ODT, sniff_hand_in
+
+    def plain(_data, _local, _central):
+        return None
+
+    def unknown_method(data, local, central):  # zipfile raises NotImplementedError
+        data[local + 8 : local + 10] = (99).to_bytes(2, "little")
+        data[central + 10 : central + 12] = (99).to_bytes(2, "little")
+
+    def encrypted(data, local, central):  # zipfile raises RuntimeError
+        data[local + 6] |= 1
+        data[central + 8] |= 1
+
+    assert sniff_hand_in(_odt_zip(plain)) == ODT
+    assert sniff_hand_in(_odt_zip(unknown_method)) is None
+    assert sniff_hand_in(_odt_zip(encrypted)) is None
