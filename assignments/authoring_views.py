@@ -19,7 +19,7 @@ from quizzes.essays import pending_essay_attempts
 from training.accounts.models import Role
 from training.errors import ServiceError
 from training.extensions import db
-from training.markdown import render_markdown
+from training.markdown import shown_markdown
 from training.params import int_arg
 from training.permissions import roles_required
 from training.transaction import render_form, service_errors
@@ -173,7 +173,7 @@ def review(slug: str, submission_id: int) -> str | Response:
         course=course,
         submission=submission,
         history=history,
-        render_markdown=render_markdown,
+        render_markdown=shown_markdown,
     )
 
 

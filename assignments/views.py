@@ -17,7 +17,7 @@ from courses.models import Course, Enrollment
 from courses.path import Path, Step, path_for
 from courses.publishing import media_base
 from training.extensions import db
-from training.markdown import render_markdown
+from training.markdown import render_markdown, shown_markdown
 from training.params import parse_int
 from training.transaction import render_form, service_errors
 
@@ -82,8 +82,8 @@ def assignment(slug: str, key: str) -> str | Response:
         form,
         assignment=assignment,
         course=course,
-        task_html=render_markdown(assignment.task, media_base=media_base(course)),
-        example_html=render_markdown(assignment.example, media_base=media_base(course)),
+        task_html=shown_markdown(assignment.task, media_base(course)),
+        example_html=shown_markdown(assignment.example, media_base(course)),
         versions=versions,
         draft=draft,
         preview=preview,
@@ -91,7 +91,7 @@ def assignment(slug: str, key: str) -> str | Response:
         due=submitting.due_date(assignment, latest),
         path=learner_path,
         after=_step_after(learner_path, assignment.key),
-        render_markdown=render_markdown,
+        render_markdown=shown_markdown,
     )
     return page, 422 if refused else status  # a refusal rolls the request back
 

@@ -560,3 +560,16 @@ def test_many_equal_headings_get_distinct_ids(ctx):
     ids = re.findall(r'<h2 id="([^"]+)">', html)
     assert len(ids) == len(set(ids)) == 20_000
     assert ids[:3] == ["a", "a-1", "a-2"] and ids[-1] == "a-19999"
+
+
+def test_shown_markdown_renders_a_text_once_per_process():
+    from training.markdown import render_markdown, shown_markdown
+
+    text = "Задание: **составьте план** на <script>x</script> месяц."
+    before = shown_markdown.cache_info()
+    first = shown_markdown(text, "/courses/c/media/")
+    assert first == render_markdown(text, media_base="/courses/c/media/")
+    assert "<script>" not in first
+    assert shown_markdown(text, "/courses/c/media/") is first
+    after = shown_markdown.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)

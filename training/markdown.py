@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -329,6 +330,17 @@ def render_markdown(text: str, *, media_base: str | None = None) -> str:
     """Trainer-written Markdown to safe HTML (for storing with a revision, not per request)."""
     env: dict[str, Any] = {_ENV_MEDIA_BASE: media_base}
     return _sanitise(markdown_parser.render(text, env))
+
+
+@functools.lru_cache(maxsize=256)
+def shown_markdown(text: str, media_base: str | None = None) -> str:
+    """`render_markdown` for texts a page shows without a stored rendering (assignment tasks,
+    sent versions, reviews): rendered once per process and text, not on every request.
+
+    Sent versions and reviews never change, and a task's new text is a new key; the cache is
+    bounded (about 256 texts) so a worker's memory stays flat.
+    """
+    return render_markdown(text, media_base=media_base)
 
 
 _VOID_TAGS = frozenset({"br", "hr", "img"})
