@@ -314,7 +314,7 @@ def learners(fmt: str) -> str | Response:
         courses=scope.course_ids if scope.course else "all",
         language=scope.language or "all",
         period=f"{scope.start}..{scope.end}",
-        after=after,
+        page_after=after,
         whole_list=whole_list,
         file_format=fmt if whole_list else None,
         rows=len(data.rows),

@@ -301,3 +301,17 @@ def test_events_of_a_deleted_actor_show_no_link(login_as, ctx, users):
     page = client.get("/admin/audit?action=account.delete").get_data(as_text=True)
     assert "учётная запись 12345" in page
     assert db.session.scalar(sa.select(User.id).where(User.id == 12345)) is None
+
+
+def test_details_read_as_words(app):
+    from training.audit import detail_text
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert detail_text("courses", "all") == "courses: all"
+        assert detail_text("whole_list", True) == "whole list: yes"
+        assert detail_text("period", "2026-09-14..2026-12-06") == "period: 9/14/26 – 12/6/26"
+        assert detail_text("before", ["learner"]) == "before: Learner"
+        assert detail_text("page_after", None) == "list from: —"
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert detail_text("courses", "all") == "курсы: все"
+        assert detail_text("period", "2026-09-14..2026-12-06") == "период: 14.09.2026 – 06.12.2026"

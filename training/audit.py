@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
@@ -122,7 +124,7 @@ DETAIL_LABELS = {
     "old_parent_id": _l("from parent"),
     "new_parent_id": _l("to parent"),
     "learning_events_anonymised": _l("learning events anonymised"),
-    "after_key": _l("from"),
+    "page_after": _l("list from"),
 }
 
 
@@ -153,9 +155,17 @@ def detail_text(key: str, value: object) -> str:
 
         names = {str(role): label for role, label in ROLE_LABELS.items()}
         shown = ", ".join(str(names.get(str(item), item)) for item in value)
+    elif value == "all":
+        shown = str(_l("all"))
+    elif isinstance(value, str) and (period := _PERIOD.fullmatch(value)):
+        start, end = (date.fromisoformat(day) for day in period.groups())
+        shown = f"{format_date(start, 'short')} – {format_date(end, 'short')}"
     else:
         shown = str(value)
     return f"{label}: {shown}"
+
+
+_PERIOD = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
 
 
 def action_label(action: str) -> str:
