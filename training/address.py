@@ -129,6 +129,7 @@ def check_when_serving(app: Flask, tries: int = 10, pause: float = 1.0) -> threa
         )
 
     thread = threading.Thread(target=check, name=THREAD_NAME, daemon=True)
+    app.extensions["address_check"] = thread  # kept so a test can wait for it, done or not
     thread.start()
     return thread
 
