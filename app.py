@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Feature packages, lowest layer first; each wires its pages, commands and hooks.
     import assignments
     import certificates
+    import cohorts
     import courses
     import quizzes
     import stats
@@ -46,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     quizzes.init_app(app)
     assignments.init_app(app)
     certificates.init_app(app)
+    cohorts.init_app(app)
     stats.init_app(app)
 
     from training.address import check_when_serving, serving_from_flask_run

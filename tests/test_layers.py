@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["training", "courses", "quizzes", "assignments", "certificates", "stats"]
+LAYERS = ["training", "courses", "quizzes", "assignments", "certificates", "cohorts", "stats"]
 TEMPLATES = ROOT / "templates"
 # url_for('blueprint.view'), and quoted endpoints kept for later ({% set e = 'bp.view' %}).
 ENDPOINT = re.compile(r"""url_for\(\s*['"]([\w.]+)['"]|['"]([A-Za-z_][\w.]*\.\w+)['"]""")
