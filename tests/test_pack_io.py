@@ -234,6 +234,20 @@ def test_trainer_uploads_and_downloads_packs_in_the_browser(login_as, users, med
     assert db.session.scalar(sa.select(Course.id).where(Course.slug == "uploaded"))
 
 
+def test_an_export_names_a_media_file_missing_on_the_server(login_as, users, media_root):
+    from courses.media import media_file
+
+    course = build_course(users["trainer"])
+    add_scheme(course)
+    db.session.commit()
+    media_file(course.id, "scheme.png").unlink()  # e.g. a restore without the media folder
+    client = login_as("trainer")
+    answer = client.get("/author/info-work/export")
+    assert answer.status_code == 302 and answer.location.endswith("/author/info-work")
+    page = client.get(answer.location).get_data(as_text=True)
+    assert "media/scheme.png: The file is missing on the server" in page
+
+
 def test_malformed_upload_shows_every_problem_and_imports_nothing(login_as, users, media_root):
     client = login_as("trainer")
     buffer = io.BytesIO()

@@ -41,13 +41,30 @@ def course_to_pack(course: Course) -> CoursePack:
             )
             for module in course.modules
         ],
-        media={
-            m.filename: media_file(course.id, m.filename).read_bytes() for m in course_media(course)
-        },
+        media=_media_bytes(course),
     )
     for export in hooks.pack_exporters:
         export(course, pack)
     return pack
+
+
+def _media_bytes(course: Course) -> dict[str, bytes]:
+    """Every media file of the course; a file gone from the disk refuses the export by name."""
+    media, missing = {}, []
+    for row in course_media(course):
+        try:
+            media[row.filename] = media_file(course.id, row.filename).read_bytes()
+        except FileNotFoundError:
+            missing.append(
+                PackProblem(
+                    f"media/{row.filename}",
+                    None,
+                    _("The file is missing on the server: upload it again or delete it."),
+                )
+            )
+    if missing:
+        raise PackError(missing)
+    return media
 
 
 @dataclass
