@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
 from quizzes.analysis import AttemptRecord, ItemResponse
 from quizzes.models import CHOICE_SEPARATOR, Question, QuestionVersion, Quiz
@@ -76,6 +77,11 @@ def _label(text: str, limit: int) -> Label:
     return Label(short, plain if short != plain else "")
 
 
+def _plain(version: QuestionVersion, text: str) -> str:
+    """An option's words without its Markdown: the version's sanitised HTML, tags stripped."""
+    return Markup(version.html(text)).striptags() or text  # noqa: S704 - stored, sanitised
+
+
 def question_labels(
     quiz: Quiz,
 ) -> tuple[dict[str, Label], dict[str, dict[str, Label]], set[str]]:
@@ -92,7 +98,9 @@ def question_labels(
         names[str(qid)] = _label(excerpt(version, limit=1000), EXCERPT_CHARS)
         kind = REGISTRY[version.type]
         labels = kind.choice_labels(version.spec)
-        choices[str(qid)] = {key: _label(text, CHOICE_CHARS) for key, text in labels.items()}
+        choices[str(qid)] = {
+            key: _label(_plain(version, text), CHOICE_CHARS) for key, text in labels.items()
+        }
         if kind.graded_by_hand:
             by_hand.add(str(qid))
     return names, choices, by_hand

@@ -415,3 +415,20 @@ def test_deleting_is_set_apart_and_confirmed(login_as, users):
 
 def course_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Course))
+
+
+def test_item_analysis_shows_options_as_words_not_markdown(ctx, users):
+    from quizzes.reports import question_labels
+    from quizzes.spec import Option, QuestionSpec
+
+    course, quiz = build_quiz(users["trainer"])
+    spec = QuestionSpec(
+        "single",
+        "Что главное?",
+        name="bold",
+        options=[Option("o1", "**Главное** событие", 1.0), Option("o2", "Погода `вчера`")],
+    )
+    question = bank.add_question(course, spec, users["trainer"])
+    _names, choices, _by_hand = question_labels(quiz)
+    labels = {key: label.short for key, label in choices[str(question.id)].items()}
+    assert labels == {"o1": "Главное событие", "o2": "Погода вчера"}
