@@ -69,7 +69,7 @@ def test_a_refused_admin_edit_records_nothing(login_as, users, org_tree):
     client = login_as("admin")
     start = last_id()
     r = post(client, f"/admin/users/{users['admin'].id}", {"organization": org_tree["top"].id})
-    assert r.status_code == 200 and "alert--error" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "alert--error" in r.get_data(as_text=True)
     assert events(since_id=start) == []
 
 

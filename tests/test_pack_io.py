@@ -245,7 +245,7 @@ def test_an_export_names_a_media_file_missing_on_the_server(login_as, users, med
     answer = client.get("/author/info-work/export")
     assert answer.status_code == 302 and answer.location.endswith("/author/info-work")
     page = client.get(answer.location).get_data(as_text=True)
-    assert "media/scheme.png: The file is missing on the server" in page
+    assert "media/scheme.png: Файла нет на сервере: загрузите его снова или удалите." in page
 
 
 def test_malformed_upload_shows_every_problem_and_imports_nothing(login_as, users, media_root):

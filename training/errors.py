@@ -28,6 +28,7 @@ def show_error(form: FlaskForm, error: ServiceError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
+        form.refused = True  # type: ignore[attr-defined] - render_form answers 422 for it
 
 
 ERROR_TEXTS = {

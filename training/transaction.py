@@ -78,8 +78,10 @@ def undone() -> Iterator[None]:
 
 
 def form_status(form: FlaskForm) -> int:
-    """422 for a submitted form that has errors (the request then rolls back), else 200."""
-    return 422 if request.method == "POST" and form.errors else 200
+    """422 for a submitted form that has errors or a flashed refusal (the request then rolls
+    back), else 200."""
+    failed = form.errors or getattr(form, "refused", False)
+    return 422 if request.method == "POST" and failed else 200
 
 
 def render_form(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
