@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from fontTools import subset as ftsubset
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
 
 @dataclass(frozen=True)
@@ -176,14 +177,33 @@ def _register_fonts(pdf: FPDF, texts: Iterable[str]) -> None:
             pdf.add_font(FAMILY, style, FONT_DIR / name)
         return
     for style, font in prepared.items():
-        fontkey = FAMILY + style
-        # What add_font() does, minus locating a file: add_font() only takes a path, and the
-        # cut-down font lives in memory. fpdf2 subsets, embeds and closes this copy at output().
-        embedded = TTFFont(pdf, io.BytesIO(font.data), fontkey, style)
-        # The cut-down font's bounding boxes are already right; recomputing them on save would
-        # unpack and re-encode every glyph outline, the largest cost left.
-        embedded.ttfont.recalcBBoxes = False
-        pdf.fonts[fontkey] = embedded
+        pdf.fonts[FAMILY + style] = _embedded_copy(pdf, style, font)
+
+
+@cache
+def _font_template(style: str) -> TTFFont:
+    """fpdf2's reading of a cut-down font (widths, cmap, metrics), done once per process."""
+    # What add_font() does, minus locating a file: add_font() only takes a path, and the
+    # cut-down font lives in memory. Reading the tables took a third of a render.
+    return TTFFont(FPDF(), io.BytesIO(_prepared_font(style).data), FAMILY + style, style)
+
+
+def _embedded_copy(pdf: FPDF, style: str, font: _PreparedFont) -> TTFFont:
+    """A per-document copy of the template: shared read-only tables, its own mutable parts."""
+    embedded = copy.copy(_font_template(style))
+    embedded.i = len(pdf.fonts) + 1
+    # output() subsets and saves this TTFont in place, so every document opens its own
+    # (lazily: only the tables the subsetter touches are read).
+    embedded.ttfont = TTFont(io.BytesIO(font.data), recalcTimestamp=False, lazy=True)
+    # The cut-down font's bounding boxes are already right; recomputing them on save would
+    # unpack and re-encode every glyph outline, the largest cost left.
+    embedded.ttfont.recalcBBoxes = False
+    embedded.desc = copy.copy(embedded.desc)  # output() gives the descriptor its object id
+    embedded.cw = copy.copy(embedded.cw)  # a defaultdict: looking up a missing letter adds it
+    embedded.missing_glyphs = []
+    embedded.biggest_size_pt = 0
+    embedded.subset = SubsetMap(embedded)
+    return embedded
 
 
 @lru_cache(maxsize=256)
