@@ -10,7 +10,9 @@ page, lesson page, statistics, the learning record and the certificate rule all 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -244,8 +246,40 @@ def paths(
 
 def path_for(course: Course, user_id: int | None, since: datetime | None = None) -> Path:
     """One learner's path in one published course; blank (nothing started) for None."""
+    shared = _shared.get()
+    key = (course.id, user_id, since)
+    if shared is not None and key in shared:
+        return shared[key]
     found = gather([course], [] if user_id is None else [user_id], since)
-    return arrange(course, found, user_id)
+    evaluated = arrange(course, found, user_id)
+    if shared is not None:
+        shared[key] = evaluated
+    return evaluated
+
+
+#: Paths already evaluated while one progress change is announced (see announce_progress).
+_shared: ContextVar[dict[tuple, Path] | None] = ContextVar("shared_paths", default=None)
+
+
+@contextmanager
+def _sharing_paths() -> Iterator[None]:
+    """Within the block, path_for evaluates each (course, learner, since) once."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def announce_progress(user_id: int, course_id: int) -> None:
+    """Tell progress_changed's listeners (the learning record, the certificate rule) that a
+    learner's path moved, letting them share one evaluation of it.
+
+    Safe because the listeners only write what no step source reads (learning events, the
+    certificate); a listener that changed a step's state would have to leave the block.
+    """
+    with _sharing_paths():
+        hooks.progress_changed.send(None, user_id=user_id, course_id=course_id)
 
 
 def arrange(course: Course, found: Found, user_id: int | None) -> Path:
