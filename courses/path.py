@@ -153,6 +153,17 @@ class Path:
     def step(self, kind: str, key: str) -> Step | None:
         return next((s for s in self.steps if s.kind == kind and s.key == key), None)
 
+    def frozen(self) -> FrozenPath:
+        """What a sidebar shows of this path, hashable: the key of its kept HTML."""
+        return FrozenPath(
+            tuple(FrozenModule(m.key, m.title, tuple(m.steps), m.done) for m in self.modules),
+            tuple(self.closing),
+            self.done_count,
+            self.total,
+            # Step's hash leaves its URL values out (a dict): the links join the key here.
+            tuple(s.url for s in self.steps),
+        )
+
     def next_step(self) -> Step | None:
         """What this learner should do next in this course; None when the course is finished.
 
@@ -166,6 +177,27 @@ class Path:
         if not any(s.required for s in candidates):
             return None
         return next((s for s in candidates if s.status in ACTIONABLE), candidates[0])
+
+
+@dataclass(frozen=True)
+class FrozenModule:
+    """A module as a sidebar shows it (the attributes the path macros read)."""
+
+    key: str
+    title: str
+    steps: tuple[Step, ...]
+    done: bool
+
+
+@dataclass(frozen=True)
+class FrozenPath:
+    """A path as a sidebar shows it, hashable, for training.fragments (see Path.frozen)."""
+
+    modules: tuple[FrozenModule, ...]
+    closing: tuple[Step, ...]
+    done_count: int
+    total: int
+    urls: tuple[str, ...]
 
 
 def lesson_steps(course: Course, revision: CourseRevision) -> list[Step]:
