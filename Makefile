@@ -12,7 +12,15 @@ bench-load: install translations
 	test -x .bench-venv/bin/locust || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install --quiet -r bench/requirements.txt)
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
-.PHONY: run serve bench-load test lint format install translations messages lock clean
+# The same table on PostgreSQL with rate limits in Redis, as in production. BENCH_PG_URL names
+# a database kept for the benchmark: its public schema is emptied first.
+BENCH_PG_URL    ?= postgresql://postgres@127.0.0.1:5432/bench_load
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/15
+bench-load-pg: install translations
+	test -x .bench-venv/bin/locust || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install --quiet -r bench/requirements.txt)
+	$(BIN)/python bench/load.py --database-url $(BENCH_PG_URL) --redis-url $(BENCH_REDIS_URL) --reset-database $(BENCH_ARGS)
+
+.PHONY: run serve bench-load bench-load-pg test lint format install translations messages lock clean
 
 run: install translations
 	$(DEV) $(BIN)/flask --app app db upgrade

@@ -85,13 +85,14 @@ def _init_core(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     """Database, migrations, CSRF, rate limits and translations, bound to this app."""
     from training.db import configure_engine_options, install_sqlite_pragmas
-    from training.extensions import babel, csrf, db, limiter, migrate
+    from training.extensions import babel, csrf, db, limiter
+    from training.migrations import init_migrations
 
     configure_engine_options(app)
     db.init_app(app)
     with app.app_context():  # engines are created lazily; attaching listeners opens no connection
         install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
+    init_migrations(app, os.path.join(app.root_path, "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
 

@@ -86,6 +86,12 @@ def main() -> None:
         times.append((time.perf_counter() - started) * 1000)
         sizes.append(len(pdf))
 
+    again: list[float] = []
+    for _ in range(min(50, args.runs)):  # the same certificate again: its QR code is kept
+        started = time.perf_counter()
+        render_certificate_pdf(data)
+        again.append((time.perf_counter() - started) * 1000)
+
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     print(
@@ -96,6 +102,7 @@ def main() -> None:
         f"  median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, best {times[0]:.1f} ms; "
         f"{statistics.mean(sizes) / 1024:.1f} KB each"
     )
+    print(f"  the same certificate again: median {statistics.median(again):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ database, and a one-route Flask app under the same settings, then drives them wi
 pages) and locust in headless mode (quiz submissions by 32 learners), and prints requests per
 second, p50 and p95 latency, and each page's ratio to the hello-world ceiling:
 
-- a logged-in learner's lesson page            goal: >= 35% of hello-world throughput
+- a logged-in learner's lesson page, with the course path beside it (lessons, a test, a
+  practical task)                               goal: >= 35% of hello-world throughput
+- a trainer's review queue (20 notes waiting)  (no goal yet)
 - the public certificate verification page     goal: >= 50%
   (and a repeat visit: the visitor's cookie and If-None-Match, answered 304)
 - quiz submission by 32 concurrent learners    goal: p95 < 100 ms, no errors
@@ -15,7 +17,7 @@ second, p50 and p95 latency, and each page's ratio to the hello-world ceiling:
   bench/generate.py)                            goal: p95 < 300 ms
 - certificate PDF re-downloads on one worker    goal: >= 1,000 per second (the first
   download renders and keeps the file; bench/certificate_pdf.py times rendering)
-- resident memory of one worker after the run   goal: < 120 MB
+- resident memory of one worker after the run   goal: < 100 MB
 
 Needs wrk (apt-get install wrk) and locust in its own virtualenv (make bench-load makes it).
 """
@@ -52,6 +54,13 @@ SECRET = "bench-secret-key-0123456789abcdef"  # noqa: S105 - ditto
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SECRET_SHOWN = re.compile(r'id="totp-secret"[^>]*>([^<]+)<')
 LEARNERS = 40
+RUBRIC = """Структура | Заголовок, лид, основная часть
+- 0 | Нет структуры
+- 4 | Полностью
+Факты
+- 0 | Нет фактов
+- 3 | Есть цифры и источники
+"""
 
 
 @dataclass
@@ -60,6 +69,7 @@ class Dataset:
 
     lesson_path: str
     quiz_path: str
+    review_path: str
     certificate_id: int
     certificate_code: str
 
@@ -69,6 +79,9 @@ def prepare(url: str) -> Dataset:
     import flask_migrate
 
     from app import create_app
+    from assignments import services as assignment_services
+    from assignments import submitting
+    from assignments.rubric import parse_rubric
     from bench.lesson_page import build_bench_course  # the page benchmark's course
     from certificates.models import Certificate
     from courses import learning
@@ -113,9 +126,24 @@ def prepare(url: str) -> Dataset:
                 ],
             )
             quiz_services.add_fixed(quiz, bank.add_question(course, spec, trainer))
+        # A practical task after the first module: a step of the lesson page's path, and the
+        # trainer's review queue with half the learners' notes waiting.
+        assignment = assignment_services.create_assignment(
+            course,
+            assignment_services.AssignmentSettings(
+                title="Заметка для сайта",
+                module_key=course.published_revision.outline[0]["key"],
+                task="Напишите **заметку** о собрании.",
+                required=False,
+                criteria=parse_rubric(RUBRIC),
+            ),
+        )
         for i in range(1, LEARNERS + 1):
             learner = create_user(f"bench-learner-{i:02d}", PASSWORD, school)
             learning.enroll(learner.id, course)
+            if i % 2:
+                note = "Собрание профкома прошло 5 марта. " * 20
+                submitting.submit(assignment, learner.id, note, [], 0)
         holder = create_user("bench-holder", PASSWORD, school)
         learning.enroll(holder.id, course)
         revision = course.published_revision
@@ -126,6 +154,7 @@ def prepare(url: str) -> Dataset:
         return Dataset(
             f"/courses/bench/lessons/{revision.lesson_keys()[5]}",
             f"/courses/bench/quizzes/{quiz.key}",
+            "/author/review",
             certificate.id,
             certificate.code,
         )
@@ -306,6 +335,11 @@ def main() -> None:
         "--stats-database-url", help="bench/generate.py's dataset, for the dashboard"
     )
     parser.add_argument("--redis-url", default="", help="rate limits in Redis, as in production")
+    parser.add_argument(
+        "--reset-database",
+        action="store_true",
+        help="empty --database-url first (PostgreSQL: drops and recreates the public schema)",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() * 2 + 1)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
@@ -316,6 +350,8 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
     url = args.database_url or f"sqlite:///{folder / 'load.sqlite3'}"
+    if args.reset_database:
+        reset(url)
     dataset = prepare(url)
     env = {
         "TRAINING_ENVIRONMENT": "production",
@@ -333,7 +369,8 @@ def main() -> None:
     }
     print(
         f"machine: {os.cpu_count()} cores; gunicorn {args.workers} sync workers; "
-        f"wrk -t2 -c{args.connections} -d{args.seconds}s; database {url.split(':')[0]}"
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s; database {url.split(':')[0]}; "
+        f"rate limits in {'Redis' if args.redis_url else 'memory'}"
     )
     # The same environment: gunicorn.conf.py checks the platform's settings when ready.
     with gunicorn(env, args.workers, "bench.hello:app") as (hello, _pid):
@@ -343,7 +380,11 @@ def main() -> None:
         learner = Session(base)
         learner.log_in("bench-learner-40")
         lesson = wrk(base + dataset.lesson_path, learner.cookie(), args.connections, args.seconds)
-        show("lesson page (learner)", lesson, ceiling["rps"], ">= 35%")
+        show("lesson page with path (learner)", lesson, ceiling["rps"], ">= 35%")
+        trainer = Session(base)
+        trainer.log_in("bench-trainer")
+        review = wrk(base + dataset.review_path, trainer.cookie(), args.connections, args.seconds)
+        show("review queue (trainer)", review, ceiling["rps"], "—")
         verify = wrk(
             base + f"/verify/{dataset.certificate_code}", None, args.connections, args.seconds
         )
@@ -358,7 +399,7 @@ def main() -> None:
         rss = worker_rss_mb(master)
     print(
         f"{'worker memory after the run':<32} max {max(rss):.0f} MB "
-        f"(of {len(rss)} workers)  goal: < 120 MB"
+        f"(of {len(rss)} workers)  goal: < 100 MB"
     )
     with gunicorn(env, 1) as (base, _master):
         holder = Session(base)
@@ -391,6 +432,19 @@ def revisit_check_page(base: str, code: str, args: argparse.Namespace) -> dict:
         etag = response.headers["ETag"]
     headers = (f"If-None-Match: {etag}",)
     return wrk(f"{base}/verify/{code}", visitor.cookie(), args.connections, args.seconds, headers)
+
+
+def reset(url: str) -> None:
+    """An empty database at `url` for prepare() (the benchmark's own, named on purpose)."""
+    import sqlalchemy as sa
+
+    if not url.startswith("postgresql"):
+        return  # a SQLite file is new each run
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 def first_organizer(url: str) -> str:

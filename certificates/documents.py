@@ -11,9 +11,18 @@ from flask import current_app, url_for
 from certificates import pdf_files
 from certificates.badges import BadgeData, build_credential, sign_credential
 from certificates.models import Certificate
-from certificates.pdf import LABELS, CertificateData, duration_text, render_certificate_pdf
+from certificates.pdf_text import LABELS, CertificateData, duration_text
 from certificates.services import format_certificate_code
 from certificates.signing import KeyStore
+
+
+def render_certificate_pdf(data: CertificateData) -> bytes:
+    """The PDF of `data` (certificates.pdf), for the download views and the PDF store."""
+    # Imported here: fpdf2 and fontTools take about 30 MB, and most workers never draw a
+    # certificate (a re-download is a file send).
+    from certificates.pdf import render_certificate_pdf as render
+
+    return render(data)
 
 
 def public_url(endpoint: str, **values: Any) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -14,77 +15,11 @@ from fontTools import subset as ftsubset
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
+from certificates.pdf_text import LABELS, CertificateData
 
-@dataclass(frozen=True)
-class CertificateData:
-    """Everything printed on a certificate, already formatted for people."""
-
-    holder_name: str
-    course_title: str
-    duration: str  # e.g. "45 мин", "12 ч." (see duration_text)
-    issued_on: date
-    expires_on: date | None
-    organization: str
-    trainer_name: str
-    code: str
-    verify_url: str
-    language: str = "ru"
-    revoked: bool = False  # printed across the page: a revoked certificate must not pass as one
-
-
-# Document texts, not interface strings: a certificate is printed in its course's language,
-# whatever language the person downloading it uses, so they stay here rather than in Babel.
-LABELS: dict[str, dict[str, str]] = {
-    "ru": {
-        "title": "Сертификат",
-        # Worded without a gendered verb: "прошёл(а)" reads like a form to fill in.
-        "certifies": "Слушатель",
-        "completed": "успешно завершено обучение по курсу",
-        "duration": "Объём:",
-        "hours": "{hours} ч.",
-        "minutes": "{minutes} мин",
-        "hours_minutes": "{hours} ч. {minutes} мин",
-        "issued": "Дата выдачи:",
-        "expires": "Действителен до:",
-        "trainer": "Тренер:",
-        "verify": "Проверить:",
-        "date": "%d.%m.%Y",
-        "withheld": "владелец скрыт",
-        "revoked": "ОТОЗВАН",
-    },
-    "en": {
-        "title": "Certificate",
-        "certifies": "This certifies that",
-        "completed": "has completed the course",
-        "duration": "Duration:",
-        "hours": "{hours} h",
-        "minutes": "{minutes} min",
-        "hours_minutes": "{hours} h {minutes} min",
-        "issued": "Date of issue:",
-        "expires": "Valid until:",
-        "trainer": "Trainer:",
-        "verify": "Verify:",
-        "date": "%Y-%m-%d",
-        "withheld": "holder withheld",
-        "revoked": "REVOKED",
-    },
-}
-
-
-def duration_text(hours: float, language: str) -> str:
-    """A certificate's hours as printed, to the minute: "45 мин", "2 ч.", "1 ч. 30 мин".
-
-    Never rounded to whole or half hours: a 45-minute course must not read as one hour.
-    """
-    labels = LABELS[language]
-    whole, minutes = divmod(round(hours * 60), 60)
-    if not whole:
-        return labels["minutes"].format(minutes=minutes)
-    if not minutes:
-        return labels["hours"].format(hours=whole)
-    return labels["hours_minutes"].format(hours=whole, minutes=minutes)
+__all__ = ["LABELS", "CertificateData", "qr_runs", "render_certificate_pdf"]
 
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -176,14 +111,33 @@ def _register_fonts(pdf: FPDF, texts: Iterable[str]) -> None:
             pdf.add_font(FAMILY, style, FONT_DIR / name)
         return
     for style, font in prepared.items():
-        fontkey = FAMILY + style
-        # What add_font() does, minus locating a file: add_font() only takes a path, and the
-        # cut-down font lives in memory. fpdf2 subsets, embeds and closes this copy at output().
-        embedded = TTFFont(pdf, io.BytesIO(font.data), fontkey, style)
-        # The cut-down font's bounding boxes are already right; recomputing them on save would
-        # unpack and re-encode every glyph outline, the largest cost left.
-        embedded.ttfont.recalcBBoxes = False
-        pdf.fonts[fontkey] = embedded
+        pdf.fonts[FAMILY + style] = _embedded_copy(pdf, style, font)
+
+
+@cache
+def _font_template(style: str) -> TTFFont:
+    """fpdf2's reading of a cut-down font (widths, cmap, metrics), done once per process."""
+    # What add_font() does, minus locating a file: add_font() only takes a path, and the
+    # cut-down font lives in memory. Reading the tables took a third of a render.
+    return TTFFont(FPDF(), io.BytesIO(_prepared_font(style).data), FAMILY + style, style)
+
+
+def _embedded_copy(pdf: FPDF, style: str, font: _PreparedFont) -> TTFFont:
+    """A per-document copy of the template: shared read-only tables, its own mutable parts."""
+    embedded = copy.copy(_font_template(style))
+    embedded.i = len(pdf.fonts) + 1
+    # output() subsets and saves this TTFont in place, so every document opens its own
+    # (lazily: only the tables the subsetter touches are read).
+    embedded.ttfont = TTFont(io.BytesIO(font.data), recalcTimestamp=False, lazy=True)
+    # The cut-down font's bounding boxes are already right; recomputing them on save would
+    # unpack and re-encode every glyph outline, the largest cost left.
+    embedded.ttfont.recalcBBoxes = False
+    embedded.desc = copy.copy(embedded.desc)  # output() gives the descriptor its object id
+    embedded.cw = copy.copy(embedded.cw)  # a defaultdict: looking up a missing letter adds it
+    embedded.missing_glyphs = []
+    embedded.biggest_size_pt = 0
+    embedded.subset = SubsetMap(embedded)
+    return embedded
 
 
 @lru_cache(maxsize=256)

@@ -9,12 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 
 from courses.models import Course, CourseRevision, Enrollment, LessonProgress, RevisionLesson
-from courses.path import path_for
+from courses.path import announce_progress, path_for
 from training.db import utcnow
 from training.errors import ServiceError
 from training.events import LearningEvent, record_event
 from training.extensions import db
-from training.hooks import progress_changed
 
 
 def course_path(course: Course) -> str:
@@ -136,7 +135,7 @@ def mark_done(user_id: int, course: Course, revision: CourseRevision, key: str) 
         context={"parent": course_path(course), "revision": revision.number},
     )
     db.session.flush()
-    progress_changed.send(None, user_id=user_id, course_id=course.id)
+    announce_progress(user_id, course.id)
     return True
 
 

@@ -10,7 +10,9 @@ page, lesson page, statistics, the learning record and the certificate rule all 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -151,6 +153,17 @@ class Path:
     def step(self, kind: str, key: str) -> Step | None:
         return next((s for s in self.steps if s.kind == kind and s.key == key), None)
 
+    def frozen(self) -> FrozenPath:
+        """What a sidebar shows of this path, hashable: the key of its kept HTML."""
+        return FrozenPath(
+            tuple(FrozenModule(m.key, m.title, tuple(m.steps), m.done) for m in self.modules),
+            tuple(self.closing),
+            self.done_count,
+            self.total,
+            # Step's hash leaves its URL values out (a dict): the links join the key here.
+            tuple(s.url for s in self.steps),
+        )
+
     def next_step(self) -> Step | None:
         """What this learner should do next in this course; None when the course is finished.
 
@@ -164,6 +177,27 @@ class Path:
         if not any(s.required for s in candidates):
             return None
         return next((s for s in candidates if s.status in ACTIONABLE), candidates[0])
+
+
+@dataclass(frozen=True)
+class FrozenModule:
+    """A module as a sidebar shows it (the attributes the path macros read)."""
+
+    key: str
+    title: str
+    steps: tuple[Step, ...]
+    done: bool
+
+
+@dataclass(frozen=True)
+class FrozenPath:
+    """A path as a sidebar shows it, hashable, for training.fragments (see Path.frozen)."""
+
+    modules: tuple[FrozenModule, ...]
+    closing: tuple[Step, ...]
+    done_count: int
+    total: int
+    urls: tuple[str, ...]
 
 
 def lesson_steps(course: Course, revision: CourseRevision) -> list[Step]:
@@ -183,23 +217,25 @@ def lesson_steps(course: Course, revision: CourseRevision) -> list[Step]:
     ]
 
 
+_PROGRESS = LessonProgress.__table__
+# Built once, on the table rather than the mapped class: a Core statement skips the ORM's
+# per-execution compile step, and the expanding IN lists keep one cached compiled form.
+_LESSON_STATES = sa.select(
+    _PROGRESS.c.user_id, _PROGRESS.c.course_id, _PROGRESS.c.lesson_key, _PROGRESS.c.completed_at
+).where(
+    _PROGRESS.c.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+    _PROGRESS.c.course_id.in_(sa.bindparam("course_ids", expanding=True)),
+)
+
+
 def _lesson_states(
     courses: Sequence[Course], user_ids: Sequence[int], since: datetime | None
 ) -> dict[tuple[int, int, str], StepState]:
     """Lesson states of these learners in these courses, in one statement."""
     if not user_ids or not courses:
         return {}
-    rows = db.session.execute(
-        sa.select(
-            LessonProgress.user_id,
-            LessonProgress.course_id,
-            LessonProgress.lesson_key,
-            LessonProgress.completed_at,
-        ).where(
-            LessonProgress.user_id.in_(user_ids),
-            LessonProgress.course_id.in_([c.id for c in courses]),
-        )
-    )
+    ids = {"user_ids": list(user_ids), "course_ids": [c.id for c in courses]}
+    rows = db.session.execute(_LESSON_STATES, ids)
     states = {}
     for user_id, course_id, key, completed_at in rows:
         done = completed_at is not None and (since is None or completed_at > since)
@@ -244,8 +280,40 @@ def paths(
 
 def path_for(course: Course, user_id: int | None, since: datetime | None = None) -> Path:
     """One learner's path in one published course; blank (nothing started) for None."""
+    shared = _shared.get()
+    key = (course.id, user_id, since)
+    if shared is not None and key in shared:
+        return shared[key]
     found = gather([course], [] if user_id is None else [user_id], since)
-    return arrange(course, found, user_id)
+    evaluated = arrange(course, found, user_id)
+    if shared is not None:
+        shared[key] = evaluated
+    return evaluated
+
+
+#: Paths already evaluated while one progress change is announced (see announce_progress).
+_shared: ContextVar[dict[tuple, Path] | None] = ContextVar("shared_paths", default=None)
+
+
+@contextmanager
+def _sharing_paths() -> Iterator[None]:
+    """Within the block, path_for evaluates each (course, learner, since) once."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def announce_progress(user_id: int, course_id: int) -> None:
+    """Tell progress_changed's listeners (the learning record, the certificate rule) that a
+    learner's path moved, letting them share one evaluation of it.
+
+    Safe because the listeners only write what no step source reads (learning events, the
+    certificate); a listener that changed a step's state would have to leave the block.
+    """
+    with _sharing_paths():
+        hooks.progress_changed.send(None, user_id=user_id, course_id=course_id)
 
 
 def arrange(course: Course, found: Found, user_id: int | None) -> Path:

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
 from courses.learning import course_path
-from courses.path import DONE
+from courses.path import DONE, announce_progress
 from quizzes.models import CHOICE_SEPARATOR, Attempt, AttemptItem, Question, Quiz, QuizSlot
 from quizzes.steps import quiz_state
 from quizzes.types.base import REGISTRY, InvalidResponse, grade
@@ -27,7 +27,6 @@ from training.db import utcnow
 from training.errors import ServiceError
 from training.events import record_event
 from training.extensions import db
-from training.hooks import progress_changed
 
 # Answers sent this long after the deadline still count (a slow phone network).
 GRACE = timedelta(seconds=30)
@@ -334,7 +333,7 @@ def submit(
     attempt.passed = attempt.score * 100 >= quiz.pass_mark - 1e-9
     _record_result(attempt, user_id, total, scores)
     db.session.flush()
-    progress_changed.send(None, user_id=user_id, course_id=quiz.course_id)
+    announce_progress(user_id, quiz.course_id)
     return attempt
 
 

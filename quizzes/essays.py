@@ -20,6 +20,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from courses.models import Course
+from courses.path import announce_progress
 from quizzes.attempts import _lock, _record_result
 from quizzes.models import Attempt, AttemptItem, Quiz
 from quizzes.types.base import REGISTRY
@@ -28,7 +29,6 @@ from training.audit import audit
 from training.db import utcnow
 from training.errors import ServiceError
 from training.extensions import db
-from training.hooks import progress_changed
 from training.notifications.services import notify
 
 # The trainer's feedback on one answer: about as long as the answer may be.
@@ -174,7 +174,7 @@ def finish(attempt: Attempt, items: list[AttemptItem]) -> None:
     attempt.passed = attempt.score * 100 >= quiz.pass_mark - 1e-9
     _record_result(attempt, attempt.user_id, total, scores)
     db.session.flush()
-    progress_changed.send(None, user_id=attempt.user_id, course_id=quiz.course_id)
+    announce_progress(attempt.user_id, quiz.course_id)
     notify(
         attempt.user,
         GRADED_KIND,

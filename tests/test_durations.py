@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from certificates.models import Certificate, CertificateSettings
-from certificates.pdf import duration_text
+from certificates.pdf_text import duration_text
 from courses.models import Course
 from tests.conftest import post
 from tests.course_helpers import build_course

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from courses import path
 from quizzes.models import Attempt
 from tests.conftest import count_queries, csrf_token
 from tests.quiz_helpers import build_quiz, enroll
@@ -40,10 +41,25 @@ def test_a_quiz_cycle_costs_few_statements(login_as, users):
     print("statements per step (start, page, submit):", counts)
     everything = "\n---\n".join(start + page + submit)
     # On SQLite, six questions: the start inserts each served item on its own (PostgreSQL
-    # batches them); the submit holds the attempt's row with one statement, once.
-    # submit: 28 = 26 + the assignments step source, read by the path in the certificate rule
-    # and the learning record (two path evaluations per submit: noted in #22's closing note)
-    assert counts[0] <= 19 and counts[1] <= 8 and counts[2] <= 28, everything
+    # batches them); the submit holds the attempt's row with one statement, once, and the
+    # learning record and the certificate rule share one evaluation of the path (#22: was 28).
+    assert counts[0] <= 19 and counts[1] <= 7 and counts[2] <= 25, everything
     assert sum(1 for s in submit if s.startswith("SELECT attempts.")) == 2  # load, lock
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 2
+
+
+def test_a_submit_evaluates_the_learning_path_once(login_as, users, monkeypatch):
+    """The learning record and the certificate rule both read the path: one evaluation."""
+    course, quiz = build_quiz(users["trainer"], questions_per_page=0)
+    enroll(users["learner"], course)
+    client = login_as("learner")
+    token = csrf_token(client)
+    cycle(client, quiz.key, token)
+    evaluations = []
+    real = path.gather
+    monkeypatch.setattr(path, "gather", lambda *args: evaluations.append(args[1:]) or real(*args))
+    cycle(client, quiz.key, token)
+    assert evaluations == [([users["learner"].id], None)]
+    # Outside one announcement nothing is shared: the next page sees the path as it is now.
+    assert path._shared.get() is None

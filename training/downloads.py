@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import xlsxwriter
 from flask import Response, send_file
 
 # Werkzeug adds "; charset=utf-8" to every text/ type.
@@ -88,6 +87,9 @@ def xlsx_response(
     columns are sized to their contents. Every text is written as text, never as a formula,
     so a typed "=…" stays what it was.
     """
+    # Imported here: XlsxWriter holds 3 MB in every worker, and few requests are exports.
+    import xlsxwriter
+
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})

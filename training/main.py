@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.routing import Map
 from werkzeug.wrappers import Response
 
 from training import hooks
 from training.accounts.two_factor import two_factor_required
+from training.fragments import fragment
 from training.security import safe_next
 from training.urls import fixed_url
 
@@ -33,13 +38,27 @@ def _register_core_links(state: BlueprintSetupState) -> None:
         hooks.navigation.register(state.app, link)
 
 
-@bp.app_template_global()
-def header_links() -> list[tuple[str, str]]:
-    """The header's links for the current user, for base.html: [(label, url)] in order."""
+def header_links() -> tuple[tuple[str, str], ...]:
+    """The header's links for the current user: ((label, url), ...) in order."""
     if enrolment_pending():  # every link would bounce back to the enrolment page
-        return []
-    links = sorted(hooks.navigation, key=lambda link: link.order)
-    return [(str(x.label), fixed_url(x.endpoint)) for x in links if x.visible(current_user)]
+        return ()
+    shown = tuple(link.endpoint for link in hooks.navigation if link.visible(current_user))
+    return _labelled(current_app.url_map, request.script_root, str(get_locale()), shown)
+
+
+@lru_cache(maxsize=64)
+def _labelled(
+    _url_map: Map, _script_root: str, _locale: str, shown: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    # Keyed by what the labels and links depend on: a few link sets per role, per language.
+    links = sorted((x for x in hooks.navigation if x.endpoint in shown), key=lambda x: x.order)
+    return tuple((str(x.label), fixed_url(x.endpoint)) for x in links)
+
+
+@bp.app_template_global()
+def site_links() -> Markup:
+    """The header's links as HTML for base.html: rendered once per set of links and language."""
+    return fragment("site_links.fragment.html", links=header_links())
 
 
 @bp.app_template_global()

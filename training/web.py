@@ -11,6 +11,7 @@ from flask_babel import format_datetime, get_locale, get_timezone
 
 from training.db import SAFE_METHODS, is_sqlite_busy
 from training.extensions import db
+from training.fragments import fragment
 from training.i18n import decimal
 from training.urls import template_url_for
 
@@ -92,5 +93,6 @@ def install_template_helpers(app: Flask) -> None:
 
     # The same links on every page (header, footer, a course's path): built once per process.
     app.jinja_env.globals["url_for"] = template_url_for
+    app.jinja_env.globals["fragment"] = fragment
     app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["datetime"] = shown_datetime

@@ -1,0 +1,45 @@
+"""What a web worker does not load: libraries only a rare request or a command needs (#22).
+
+fpdf2 with fontTools (about 30 MB) loads with the first certificate a worker draws, Alembic
+(11 MB) with the first migration command, XlsxWriter (3 MB) with the first spreadsheet export.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAZY = ("fpdf", "fontTools", "alembic", "flask_migrate", "xlsxwriter")
+
+PROBE = """
+import json, sys
+from app import create_app
+app = create_app({"ENVIRONMENT": "testing", "SECRET_KEY": "x",
+                  "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+client = app.test_client()
+statuses = [client.get(url).status_code for url in ("/", "/courses/", "/account/login")]
+print(json.dumps([statuses, sorted({name.split(".")[0] for name in sys.modules})]))
+"""
+
+
+def test_a_worker_serving_pages_loads_none_of_the_lazy_libraries(app, database):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]  # the tests' database, already migrated
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, url], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    statuses, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert statuses == [200, 200, 200]
+    assert not set(LAZY) & set(loaded), sorted(set(LAZY) & set(loaded))
+
+
+def test_the_lazy_libraries_load_when_needed(app):
+    from certificates.documents import render_certificate_pdf
+    from certificates.pdf_text import CertificateData
+
+    assert render_certificate_pdf.__module__ == "certificates.documents"
+    assert CertificateData.__module__ == "certificates.pdf_text"
+    assert app.extensions["migrate"].directory.endswith("migrations")  # set up on first read
+    assert "flask_migrate" in sys.modules
