@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from stats import charts
 from stats.charts import Chart, bar_list, column_chart
 from stats.counting import DAY_BUCKETS, MORE_THAN_A_YEAR
 from stats.learners import LearnerPage
@@ -114,7 +115,9 @@ def trend_table(data: Overview, privacy: Privacy, scope: Scope) -> Table:
     return table
 
 
-def trend_chart(data: Overview, privacy: Privacy, scope: Scope) -> Chart:
+def trend_chart(data: Overview, privacy: Privacy, scope: Scope, width: int = charts.WIDTH) -> Chart:
+    """The weekly trend drawn `width` units wide, with at most six date labels on a desktop
+    and four on the phone drawing, so that they never overlap."""
     labels = [format_date(week, "d MMM") for week in data.weeks]
     series = [
         [
@@ -123,8 +126,9 @@ def trend_chart(data: Overview, privacy: Privacy, scope: Scope) -> Chart:
         ]
         for m in TREND
     ]
-    every = max(1, len(labels) // 8)
-    return column_chart(labels, series, every, f"<{privacy.threshold}")
+    most = 6 if width >= charts.WIDTH else 4  # "12 окт." is 40–50 units wide: no overlap
+    every = max(1, -(-len(labels) // most))
+    return column_chart(labels, series, every, f"<{privacy.threshold}", width)
 
 
 def tree_table(

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from courses.models import Course
 from stats import pages, protect, queries
+from stats.charts import NARROW_WIDTH
 from stats.counting import FLOW
 from stats.forms import FilterForm, course_choices
 from stats.learners import PAGE_SIZE, LearnerPage, learner_rows
@@ -181,6 +182,7 @@ def overview(fmt: str) -> str | Response:
         courses=courses,
         trend=pages.trend_table(data, board.privacy, board.scope),
         chart=pages.trend_chart(data, board.privacy, board.scope),
+        phone_chart=pages.trend_chart(data, board.privacy, board.scope, NARROW_WIDTH),
         series=pages.trend_labels(),
     )
 
