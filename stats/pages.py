@@ -12,7 +12,15 @@ from stats.charts import Chart, bar_list, column_chart
 from stats.counting import DAY_BUCKETS, MORE_THAN_A_YEAR
 from stats.learners import LearnerPage
 from stats.protect import total_measure
-from stats.queries import DifficultQuestion, Figures, Overview, QuizFigures, Scope, Step
+from stats.queries import (
+    AssignmentFigures,
+    DifficultQuestion,
+    Figures,
+    Overview,
+    QuizFigures,
+    Scope,
+    Step,
+)
 from stats.suppression import Key
 from stats.tables import Cell, Privacy, Table
 from training.i18n import decimal
@@ -225,6 +233,32 @@ def quiz_table(
                 privacy.count(row.passers, passers),
                 privacy.rate(row.passers, row.attempters, passers, attempters),
                 privacy.ratio(row.attempts, row.attempters, attempts, attempters),
+            ]
+        )
+    return table
+
+
+def assignment_table(rows: list[AssignmentFigures], privacy: Privacy, org_id: int) -> Table:
+    """Per assignment: learners who handed it in and whose work was accepted (counts only,
+    hidden for small groups like every other count)."""
+    table = Table(
+        _("Assignments"),
+        [_("Course"), _("Assignment"), _("Handed in"), _("Accepted"), _("Accepted, share")],
+    )
+    for row in rows:
+        course = row.course
+        title = course.published_revision.title if course.published_revision else course.title
+        handed, accepted = (
+            (org_id, (course.id, metric, row.assignment.key))
+            for metric in ("submitters", "accepted")
+        )
+        table.rows.append(
+            [
+                Cell(title),
+                Cell(row.assignment.title),
+                privacy.count(row.submitters, handed),
+                privacy.count(row.accepted, accepted),
+                privacy.rate(row.accepted, row.submitters, accepted, handed),
             ]
         )
     return table
