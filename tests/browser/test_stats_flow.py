@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from itertools import pairwise
 
 import sqlalchemy as sa
@@ -60,7 +61,7 @@ def test_regional_organizer_dashboards(live_app, live_server, new_page, shot, tm
 
     page.get_by_label("Period").select_option(label="Last 4 weeks")
     page.get_by_role("button", name="Show").click()
-    assert "period=4" in page.url
+    page.wait_for_url(re.compile(r"period=4"))  # and its load: the table read is the new one
     shown = table_rows(page)
     with page.expect_download() as info:
         page.get_by_role("link", name="Download CSV").click()
