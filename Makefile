@@ -20,7 +20,7 @@ bench-load-pg: install translations
 	test -x .bench-venv/bin/locust || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install --quiet -r bench/requirements.txt)
 	$(BIN)/python bench/load.py --database-url $(BENCH_PG_URL) --redis-url $(BENCH_REDIS_URL) --reset-database $(BENCH_ARGS)
 
-.PHONY: run serve bench-load bench-load-pg test lint format install translations messages lock clean
+.PHONY: run serve bench-load bench-load-pg test lint format install translations messages lock clean tools
 
 run: install translations
 	$(DEV) $(BIN)/flask --app app db upgrade
@@ -33,7 +33,7 @@ serve: install translations
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/gunicorn -c gunicorn.conf.py
 
-test: install translations
+test: install translations tools
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: install
@@ -51,6 +51,14 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
+
+# Tools the tests run that are not Python: the Nu HTML checker, pinned in package-lock.json.
+# --ignore-scripts: vnu-jar's own script would download a Java; Debian's JRE runs it.
+tools: node_modules/vnu-jar/build/dist/vnu.jar
+
+node_modules/vnu-jar/build/dist/vnu.jar: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 translations: install $(MO)
 
@@ -70,4 +78,4 @@ lock:
 	rm -rf .lock-venv build *.egg-info
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache tests/browser/artifacts $(MO)
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache tests/browser/artifacts $(MO)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WIDTH = 640
+#: The phone drawing: about as wide as a 360 px screen shows it, so 12 px labels stay 12 px.
+NARROW_WIDTH = 320
 HEIGHT = 220
 PAD_LEFT = 40
 PAD_BOTTOM = 24
@@ -50,10 +52,14 @@ def nice_max(value: int) -> int:
 
 
 def column_chart(
-    labels: list[str], series: list[list[int | None]], every: int = 1, hidden_label: str = ""
+    labels: list[str],
+    series: list[list[int | None]],
+    every: int = 1,
+    hidden_label: str = "",
+    width: int = WIDTH,
 ) -> Chart:
     """Grouped columns: one group per label, one column per series; None draws a stub."""
-    plot_w = WIDTH - PAD_LEFT - 4
+    plot_w = width - PAD_LEFT - 4
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     top = nice_max(max((v or 0 for values in series for v in values), default=0))
     groups = max(1, len(labels))
@@ -83,7 +89,7 @@ def column_chart(
         if i % max(1, every) == 0
     ]
     y_ticks = [Tick(round(baseline - plot_h * f, 1), str(round(top * f))) for f in (0, 0.5, 1)]
-    return Chart(WIDTH, HEIGHT, bars, x_ticks, y_ticks, baseline)
+    return Chart(width, HEIGHT, bars, x_ticks, y_ticks, baseline)
 
 
 def bar_list(values: list[int | None]) -> list[float]:

@@ -83,6 +83,8 @@ METRICS = (
     "passers",  # learners who passed (item: quiz key)
     "certified",  # first certificate in the course
     "cert_days",  # days from enrollment to first certificate (item: its bucket, see below)
+    "submitters",  # learners who sent an assignment at least once (item: assignment key)
+    "accepted",  # learners whose work on an assignment was accepted (item: assignment key)
     "q_n",  # graded answers to a question (item: question id), whole union, all time
     "q_score",  # their summed score in thousandths
 )
@@ -151,6 +153,11 @@ class LearnerState:
             for question, score in (fact.items or {}).items():
                 count("q_n", question, 1, top_only=True)
                 count("q_score", question, round(float(score) * 1000), top_only=True)
+        elif kind in (("submitted", "assignment"), ("passed", "assignment")):
+            key = last_segment(fact.object_path)
+            metric = "submitters" if fact.verb == "submitted" else "accepted"
+            if self._first(metric, course, key):  # people, not versions or reviews
+                count(metric, key)
         elif kind == ("certified", "course") and self._first("certified", course):
             count("certified")
             enrolled = self.enrolled_on.get(course)

@@ -7,11 +7,20 @@ from collections.abc import Callable, Hashable
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from stats import charts
 from stats.charts import Chart, bar_list, column_chart
 from stats.counting import DAY_BUCKETS, MORE_THAN_A_YEAR
 from stats.learners import LearnerPage
 from stats.protect import total_measure
-from stats.queries import DifficultQuestion, Figures, Overview, QuizFigures, Scope, Step
+from stats.queries import (
+    AssignmentFigures,
+    DifficultQuestion,
+    Figures,
+    Overview,
+    QuizFigures,
+    Scope,
+    Step,
+)
 from stats.suppression import Key
 from stats.tables import Cell, Privacy, Table
 from training.i18n import decimal
@@ -114,7 +123,9 @@ def trend_table(data: Overview, privacy: Privacy, scope: Scope) -> Table:
     return table
 
 
-def trend_chart(data: Overview, privacy: Privacy, scope: Scope) -> Chart:
+def trend_chart(data: Overview, privacy: Privacy, scope: Scope, width: int = charts.WIDTH) -> Chart:
+    """The weekly trend drawn `width` units wide, with at most six date labels on a desktop
+    and four on the phone drawing, so that they never overlap."""
     labels = [format_date(week, "d MMM") for week in data.weeks]
     series = [
         [
@@ -123,8 +134,9 @@ def trend_chart(data: Overview, privacy: Privacy, scope: Scope) -> Chart:
         ]
         for m in TREND
     ]
-    every = max(1, len(labels) // 8)
-    return column_chart(labels, series, every, f"<{privacy.threshold}")
+    most = 6 if width >= charts.WIDTH else 4  # "12 окт." is 40–50 units wide: no overlap
+    every = max(1, -(-len(labels) // most))
+    return column_chart(labels, series, every, f"<{privacy.threshold}", width)
 
 
 def tree_table(
@@ -221,6 +233,32 @@ def quiz_table(
                 privacy.count(row.passers, passers),
                 privacy.rate(row.passers, row.attempters, passers, attempters),
                 privacy.ratio(row.attempts, row.attempters, attempts, attempters),
+            ]
+        )
+    return table
+
+
+def assignment_table(rows: list[AssignmentFigures], privacy: Privacy, org_id: int) -> Table:
+    """Per assignment: learners who handed it in and whose work was accepted (counts only,
+    hidden for small groups like every other count)."""
+    table = Table(
+        _("Assignments"),
+        [_("Course"), _("Assignment"), _("Handed in"), _("Accepted"), _("Accepted, share")],
+    )
+    for row in rows:
+        course = row.course
+        title = course.published_revision.title if course.published_revision else course.title
+        handed, accepted = (
+            (org_id, (course.id, metric, row.assignment.key))
+            for metric in ("submitters", "accepted")
+        )
+        table.rows.append(
+            [
+                Cell(title),
+                Cell(row.assignment.title),
+                privacy.count(row.submitters, handed),
+                privacy.count(row.accepted, accepted),
+                privacy.rate(row.accepted, row.submitters, accepted, handed),
             ]
         )
     return table

@@ -2,7 +2,8 @@
 
 A page reads its scope's lineage and every lineage member's children (so the rule can be
 settled from the root down, as every other page settles it), for every measure a dashboard
-shows: the flow per course and in total, quiz and module outcomes, learners and activity,
+shows: the flow per course and in total, quiz, assignment and module outcomes, learners and
+activity,
 and — on the overview — the weeks of the trend. Four to five queries on the aggregates.
 """
 
@@ -25,7 +26,7 @@ from training.db import utcnow
 from training.extensions import db
 from training.organizations.models import Organization
 
-OUTCOMES = ("module", "attempts", "attempters", "passers")
+OUTCOMES = ("module", "attempts", "attempters", "passers", "submitters", "accepted")
 
 
 @dataclass(frozen=True)

@@ -128,13 +128,14 @@ def _drop_on_rollback(session: Session, previous: SessionTransaction) -> None:
         session.info.pop(PENDING, None)
 
 
-def _upsert(session: Session, model: type, keys: tuple[str, ...]) -> Any:
+def _upsert(session: Session, table: sa.Table, keys: tuple[str, ...]) -> Any:
+    """Insert counters, adding to the value of those already there."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model)
+    statement = insert(table)
     return statement.on_conflict_do_update(
         index_elements=list(keys),
-        set_={"value": model.value + statement.excluded.value},
+        set_={"value": table.c.value + statement.excluded.value},
     )
 
 
@@ -142,14 +143,19 @@ WEEKLY_KEYS = ("org_id", "course_id", "metric", "week", "item")
 ACTIVE_KEYS = ("org_id", "scope", "day")
 
 
-def add_to_tables(totals: Totals, session: Session) -> None:
-    """Add the changes to the stored counters (insert or increment, 10,000 rows a statement).
+def add_to_tables(
+    totals: Totals,
+    session: Session,
+    tables: tuple[sa.Table, sa.Table] = (WeeklyCount.__table__, LastActive.__table__),
+) -> None:
+    """Add the changes to the stored counters (insert or increment, 10,000 rows a statement),
+    or to `check`'s scratch tables shaped like them.
 
     Rows go in key order, so two transactions lock shared counters in the same order and
     cannot deadlock.
     """
     for model, keys, values in zip(
-        (WeeklyCount, LastActive), (WEEKLY_KEYS, ACTIVE_KEYS), totals.nonzero(), strict=True
+        tables, (WEEKLY_KEYS, ACTIVE_KEYS), totals.nonzero(), strict=True
     ):
         ordered = sorted(values)
         for start in range(0, len(ordered), INSERT_BATCH):
@@ -239,56 +245,85 @@ def recompute(
     return totals
 
 
-def stored() -> tuple[dict[tuple, int], dict[tuple, int]]:
-    """The aggregates as they are in the tables (zero rows left out)."""
-    weekly = {
-        tuple(row[:-1]): row[-1]
-        for row in db.session.execute(
-            sa.select(*(getattr(WeeklyCount, k) for k in WEEKLY_KEYS), WeeklyCount.value).where(
-                WeeklyCount.value != 0
-            )
-        )
-    }
-    active = {
-        tuple(row[:-1]): row[-1]
-        for row in db.session.execute(
-            sa.select(*(getattr(LastActive, k) for k in ACTIVE_KEYS), LastActive.value).where(
-                LastActive.value != 0
-            )
-        )
-    }
-    return weekly, active
+#: Where `check` gathers the recomputed counters: session-private temporary tables shaped like
+#: the real ones, so memory stays flat and the real counters are neither locked nor changed.
+_SCRATCH = sa.MetaData()
+SCRATCH_TABLES = tuple(
+    sa.Table(
+        f"check_{model.__tablename__}",
+        _SCRATCH,
+        *(sa.Column(c.name, c.type, primary_key=c.primary_key) for c in model.__table__.columns),
+        prefixes=["TEMPORARY"],
+    )
+    for model in (WeeklyCount, LastActive)
+)
 
 
 @dataclass
 class Drift:
-    """Counters whose stored value differs from the value the event log gives."""
+    """Counters whose stored value differs from the value the event log gives: how many, and
+    the first ones in key order as (key, stored, expected)."""
 
     weekly: list[tuple[tuple, int, int]]
     active: list[tuple[tuple, int, int]]
     counters: int
+    weekly_total: int = 0
+    active_total: int = 0
 
     @property
     def total(self) -> int:
-        return len(self.weekly) + len(self.active)
+        return self.weekly_total + self.active_total
 
 
-def _differences(have: dict, want: dict) -> list[tuple[tuple, int, int]]:
-    keys = sorted(set(have) | set(want), key=repr)
-    return [(k, have.get(k, 0), want.get(k, 0)) for k in keys if have.get(k, 0) != want.get(k, 0)]
-
-
-def check(report: Reporter = silent) -> Drift:
-    """Compare the stored aggregates with a recomputation from the event log."""
-    write_pending()
-    with report(REPLAYING, countable_events(), "events") as advance:
-        want_weekly, want_active = recompute(progress=advance).nonzero()
-    have_weekly, have_active = stored()
-    return Drift(
-        _differences(have_weekly, want_weekly),
-        _differences(have_active, want_active),
-        len(want_weekly) + len(want_active),
+def _differences(real: sa.Table, scratch: sa.Table, keys: tuple[str, ...]) -> sa.Select:
+    """Keys whose stored value differs from the recomputed one, with both values, in order."""
+    zero = sa.literal(0)
+    have = sa.select(*(real.c[k] for k in keys), real.c.value.label("have"), zero.label("want"))
+    want = sa.select(*(scratch.c[k] for k in keys), zero.label("have"), scratch.c.value)
+    both = sa.union_all(have.where(real.c.value != 0), want.where(scratch.c.value != 0))
+    rows = both.subquery()
+    key_columns = [rows.c[k] for k in keys]
+    stored_sum, wanted_sum = sa.func.sum(rows.c.have), sa.func.sum(rows.c.want)
+    return (
+        sa.select(*key_columns, stored_sum, wanted_sum)
+        .group_by(*key_columns)
+        .having(stored_sum != wanted_sum)
+        .order_by(*key_columns)
     )
+
+
+def check(report: Reporter = silent, keep: int = 100) -> Drift:
+    """Compare the stored aggregates with a recomputation from the event log.
+
+    Streams like `rebuild`: the recomputed counters go in batches into temporary tables and
+    the comparison is one query per table, so memory does not grow with the log. At most
+    `keep` differing counters of each table are listed; all are counted.
+    """
+    write_pending()
+    session = db.session()
+    connection = session.connection()
+    for table in SCRATCH_TABLES:
+        table.drop(connection, checkfirst=True)
+        table.create(connection)
+    try:
+        with report(REPLAYING, countable_events(), "events") as advance:
+            recompute(lambda totals: add_to_tables(totals, session, SCRATCH_TABLES), advance)
+        found: list[list[tuple[tuple, int, int]]] = [[], []]
+        totals = [0, 0]
+        for n, (model, keys) in enumerate(((WeeklyCount, WEEKLY_KEYS), (LastActive, ACTIVE_KEYS))):
+            query = _differences(model.__table__, SCRATCH_TABLES[n], keys)
+            for row in session.execute(query.execution_options(yield_per=1_000)):
+                totals[n] += 1
+                if len(found[n]) < keep:
+                    found[n].append((tuple(row[: len(keys)]), row[-2], row[-1]))
+        counters = sum(
+            session.scalar(sa.select(sa.func.count()).where(t.c.value != 0)) or 0
+            for t in SCRATCH_TABLES
+        )
+    finally:
+        for table in SCRATCH_TABLES:
+            table.drop(connection, checkfirst=True)
+    return Drift(found[0], found[1], counters, totals[0], totals[1])
 
 
 def rebuild(report: Reporter = silent) -> int:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from courses.models import Course
 from stats import pages, protect, queries
+from stats.charts import NARROW_WIDTH
 from stats.counting import FLOW
 from stats.forms import FilterForm, course_choices
 from stats.learners import PAGE_SIZE, LearnerPage, learner_rows
@@ -181,6 +182,7 @@ def overview(fmt: str) -> str | Response:
         courses=courses,
         trend=pages.trend_table(data, board.privacy, board.scope),
         chart=pages.trend_chart(data, board.privacy, board.scope),
+        phone_chart=pages.trend_chart(data, board.privacy, board.scope, NARROW_WIDTH),
         series=pages.trend_labels(),
     )
 
@@ -255,7 +257,8 @@ def funnel(fmt: str) -> str | Response:
 @bp.route("/quizzes", defaults={"fmt": "html"})
 @roles_required(*VIEWERS)
 def quizzes(fmt: str) -> str | Response:
-    """Organizers and admins: pass rates, attempts and the hardest questions per course."""
+    """Organizers and admins: pass rates, attempts and the hardest questions per course, and
+    how many learners handed in each assignment and had it accepted."""
     board = _dashboard(fmt != "html")
 
     def analysis(row: queries.QuizFigures) -> str | None:
@@ -277,10 +280,13 @@ def quizzes(fmt: str) -> str | Response:
     hard = pages.question_table(
         queries.difficult_questions(board.scope, board.privacy.threshold), question
     )
+    work = pages.assignment_table(
+        queries.assignment_figures(board.scope), board.privacy, board.scope.org.id
+    )
     if fmt != "html":
-        chosen = table if request.args.get("table") != "questions" else hard
+        chosen = {"questions": hard, "assignments": work}.get(request.args.get("table"), table)
         return _download(chosen, "quizzes", board, fmt)
-    return _render("quizzes", board, table=table, hard=hard)
+    return _render("quizzes", board, table=table, hard=hard, work=work)
 
 
 # The export is a POST (a button with CSRF), so nothing a page makes the browser load can

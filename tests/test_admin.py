@@ -106,3 +106,42 @@ def test_user_search_ignores_case_in_cyrillic_too(login_as, make_user):
     assert "Анна Петрова" in page
     page = client.get("/admin/users?q=ПЕТРОВА").get_data(as_text=True)
     assert "Анна Петрова" in page
+
+
+def test_admin_is_told_a_staff_role_needs_a_second_factor(login_as, users, make_user):
+    """Before: the edit page of someone without a second factor names the roles that need one.
+    After giving such a role: the admin reads that the person will set it up at the next login
+    and has been notified (the notification itself: tests/test_notifications.py)."""
+    person = make_user("newcomer")
+    client = login_as("admin")
+    page = client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert (
+        "Двухфакторная аутентификация нужна для ролей: Тренер, Организатор, Администратор" in page
+    )
+    assert "У newcomer она не настроена: при следующем входе её придётся настроить" in page
+    r = post(
+        client,
+        f"/admin/users/{person.id}",
+        {"roles": ["organizer"], "organization": person.organization_id, "active": "y"},
+    )
+    shown = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "У newcomer нет двухфакторной аутентификации: при следующем входе её нужно" in shown
+    assert "Уведомление отправлено." in shown
+    assert fresh(person).roles == {Role.LEARNER, Role.ORGANIZER}
+
+
+def test_no_second_factor_notice_for_the_enrolled_or_for_learner_roles(login_as, users):
+    """The trainer has a second factor: no hint, no notice when made an organizer too; taking
+    a role away (or keeping only the learner's) says nothing either."""
+    client = login_as("admin")
+    trainer = users["trainer"]
+    assert "Двухфакторная аутентификация нужна" not in client.get(
+        f"/admin/users/{trainer.id}"
+    ).get_data(as_text=True)
+    data = {"roles": ["trainer", "organizer"], "organization": trainer.organization_id}
+    r = post(client, f"/admin/users/{trainer.id}", {**data, "active": "y"})
+    assert "нет двухфакторной" not in client.get(r.headers["Location"]).get_data(as_text=True)
+    learner = users["learner"]
+    data = {"roles": ["learner"], "organization": learner.organization_id, "active": "y"}
+    r = post(client, f"/admin/users/{learner.id}", data)
+    assert "нет двухфакторной" not in client.get(r.headers["Location"]).get_data(as_text=True)

@@ -77,12 +77,42 @@ def test_a_rebuild_in_many_small_batches_writes_what_one_batch_writes(
     flushes = []
     real = store.add_to_tables
     monkeypatch.setattr(store, "FLUSH_COUNTERS", 1)  # hand over after every learner
-    monkeypatch.setattr(store, "add_to_tables", lambda t, s: (flushes.append(t.size()), real(t, s)))
+    monkeypatch.setattr(
+        store, "add_to_tables", lambda t, s, *to: (flushes.append(t.size()), real(t, s, *to))
+    )
     rows = store.rebuild()
     assert len(flushes) >= 8  # one per learner (and the anonymised one), not one at the end
     assert tables() == whole
     assert rows == len(whole[0]) + len(whole[1])
-    assert store.check().total == 0
+    flushes.clear()
+    drift = store.check()
+    assert drift.total == 0 and drift.counters == rows
+    assert len(flushes) >= 8  # the check streams too, into its scratch tables
+    assert tables() == whole  # and changes nothing
+
+
+def test_check_streams_and_finds_every_drifting_counter(users, make_user, monkeypatch):
+    """With counters handed over after every learner, `check` still finds each drifting
+    counter (stored too high, missing, or left over), counts them all and lists `keep`."""
+    busy_union(users, make_user)
+    store.rebuild()
+    monkeypatch.setattr(store, "FLUSH_COUNTERS", 1)
+    weekly = db.session.scalars(sa.select(WeeklyCount).order_by(WeeklyCount.org_id)).all()
+    weekly[0].value += 2
+    db.session.delete(weekly[1])
+    db.session.add(
+        WeeklyCount(org_id=999, course_id=1, metric="enrolled", week=weekly[0].week, value=4)
+    )
+    db.session.flush()
+    drift = store.check(keep=2)
+    assert drift.weekly_total == 3 and drift.active_total == 0 and drift.total == 3
+    assert len(drift.weekly) == 2  # listed: the first two in key order
+    everything = store.check()
+    listed = {key: (have, want) for key, have, want in everything.weekly}
+    first = tuple(getattr(weekly[0], k) for k in store.WEEKLY_KEYS)
+    assert listed[first] == (weekly[0].value, weekly[0].value - 2)
+    assert listed[(999, 1, "enrolled", weekly[0].week, "")] == (4, 0)
+    assert len(listed) == 3 and drift.weekly == everything.weekly[:2]
 
 
 def test_rebuild_command_reports_progress_in_plain_lines_and_leaves_no_drift(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
@@ -17,6 +18,7 @@ from quizzes import attempts
 from quizzes.models import Attempt, Quiz
 from quizzes.types import full_marks_response
 from tests.browser.login_helpers import log_in
+from tests.browser.vnu import check_html
 from training.accounts.models import User
 from training.extensions import db
 
@@ -178,10 +180,13 @@ def survey(page: Page, url: str, shot, name: str) -> list[str]:
     return problems
 
 
-def test_key_pages_are_accessible_fit_a_phone_and_speak_russian(
-    live_app, live_server, new_page, shot
-):
-    world = learner_world(live_app)
+@pytest.fixture(scope="module")
+def world(live_app) -> dict[str, str]:
+    """The learner's world, built once for the module's tests."""
+    return learner_world(live_app)
+
+
+def test_key_pages_are_accessible_fit_a_phone_and_speak_russian(live_server, world, new_page, shot):
     problems: list[str] = []
     for who, urls in pages_of(world).items():
         page = new_page(locale="en-US", width=360, height=780)
@@ -192,3 +197,22 @@ def test_key_pages_are_accessible_fit_a_phone_and_speak_russian(
             slug = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
             problems += survey(page, live_server + url, shot, f"{who}-{number:02d}-{slug}"[:60])
     assert not problems, "\n".join(problems)
+
+
+def test_key_pages_pass_the_nu_html_checker(live_server, world, new_page):
+    """The HTML the server sends for every key page (Russian, each role) has no Nu HTML
+    checker error; warnings are printed, not failed."""
+    documents: dict[str, str] = {}
+    for who, urls in pages_of(world).items():
+        page = new_page(locale="en-US", width=360, height=780)
+        if who != "anonymous":
+            log_in(page, live_server, who)
+        page.context.add_cookies([{"name": "lang", "value": "ru", "url": live_server}])
+        for url in urls:
+            response = page.request.get(live_server + url)  # the source, not the live DOM
+            assert response.status == 200, f"{who} {url}: HTTP {response.status}"
+            documents[f"{who} {url}"] = response.text()
+    errors, warnings = check_html(documents)
+    print("\n".join(warnings))
+    assert len(documents) >= 40
+    assert not errors, "\n".join(errors)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import re
+from itertools import pairwise
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
@@ -59,7 +61,7 @@ def test_regional_organizer_dashboards(live_app, live_server, new_page, shot, tm
 
     page.get_by_label("Period").select_option(label="Last 4 weeks")
     page.get_by_role("button", name="Show").click()
-    assert "period=4" in page.url
+    page.wait_for_url(re.compile(r"period=4"))  # and its load: the table read is the new one
     shown = table_rows(page)
     with page.expect_download() as info:
         page.get_by_role("link", name="Download CSV").click()
@@ -80,3 +82,41 @@ def test_regional_organizer_dashboards(live_app, live_server, new_page, shot, tm
     response = page.goto(f"{live_server}/stats/tree?org={south}")
     assert response is not None and response.status == 403
     shot(page, "stats-other-region-refused")
+
+
+LABEL_SIZES = """() => [...document.querySelectorAll('svg.chart text.chart-label')]
+  .filter(t => t.getClientRects().length > 0)
+  .map(t => {
+    const svg = t.ownerSVGElement;
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return parseFloat(getComputedStyle(t).fontSize) * scale;
+  })"""
+
+
+def test_chart_labels_are_readable_on_a_phone(live_server, new_page, shot):
+    """At 360 px the weekly chart's date and count labels are drawn at 12 px or more (the
+    desktop drawing scaled down showed them at about 6 px), and dates do not overlap."""
+    page = new_page(locale="en-US", width=360, height=780)
+    log_in(page, live_server, "organizer")
+    page.context.add_cookies([{"name": "lang", "value": "ru", "url": live_server}])
+    page.goto(live_server + "/stats/")
+    sizes = page.evaluate(LABEL_SIZES)
+    assert len(sizes) >= 5  # three counts on the axis, dates below
+    assert min(sizes) >= 12, sizes
+    assert not overlapping(page)
+    shot(page, "chart-phone")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    assert min(page.evaluate(LABEL_SIZES)) >= 12  # the desktop drawing, beside its table
+    assert not overlapping(page)
+    shot(page, "chart-desktop")
+
+
+def overlapping(page: Page) -> list[list[float]]:
+    """The shown date labels that overlap the next one (left and right edges)."""
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart text.chart-label[text-anchor=middle]')]
+          .filter(t => t.getClientRects().length > 0)
+          .map(t => { const r = t.getBoundingClientRect(); return [r.left, r.right]; })"""
+    )
+    assert len(boxes) >= 3
+    return [a for a, b in pairwise(boxes) if a[1] > b[0]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from training.accounts.models import Role, User, UserRole
@@ -41,8 +42,11 @@ def update_user(
     *,
     active: bool,
     actor_id: int | None = None,
-) -> None:
-    """Apply an admin's edit; the last active administrator cannot be demoted or blocked."""
+) -> bool:
+    """Apply an admin's edit; the last active administrator cannot be demoted or blocked.
+
+    True when a role given now needs a second factor the person has not set up yet (they are
+    notified; the admin's page says so)."""
     loses_admin = user.is_admin and user.active and (Role.ADMIN not in roles or not active)
     if loses_admin and active_admin_count() <= 1:
         raise ServiceError(_("This is the last active administrator; appoint another one first."))
@@ -51,7 +55,7 @@ def update_user(
     roles_after = sorted(str(r) for r in user.roles)
     if roles_after != roles_before:
         audit(actor_id, "user.roles", "user", user.id, before=roles_before, after=roles_after)
-    _notify_new_roles(user, set(roles_after) - set(roles_before))
+    must_enrol = _notify_new_roles(user, set(roles_after) - set(roles_before))
     if organization.id != user.organization_id:
         audit(
             actor_id,
@@ -70,13 +74,21 @@ def update_user(
         audit(actor_id, "user.unblock", "user", user.id)
     user.active = active
     db.session.flush()
+    return must_enrol
 
 
-def _notify_new_roles(user: User, granted: set[str]) -> None:
-    """Tell the person about each new role, and that a staff role needs two-factor next login."""
+def _notify_new_roles(user: User, granted: set[str]) -> bool:
+    """Tell the person about each new role, and that a staff role needs two-factor next login;
+    True when it does."""
+    needs_code = bool(granted) and not user.two_factor_enabled and two_factor_required(user)
     for role in sorted(granted):
-        needs_code = not user.two_factor_enabled and two_factor_required(user)
         notify(user, "role_granted", role=role, two_factor=needs_code)
+    return needs_code
+
+
+def roles_needing_two_factor() -> list[Role]:
+    """The roles whose holders must set up a second factor (TWO_FACTOR_REQUIRED_ROLES)."""
+    return [Role(name) for name in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]]
 
 
 def reset_second_factor(actor: User, target: User, password: str, code: str) -> None:

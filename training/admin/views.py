@@ -81,7 +81,7 @@ def user_edit(user_id: int) -> str | Response:
     if form.validate_on_submit():
         organization = db.session.get(Organization, int(form.organization.data))
         with service_errors(form) as outcome:
-            services.update_user(
+            must_enrol = services.update_user(
                 user,
                 {Role(r) for r in form.roles.data},
                 organization,
@@ -90,8 +90,24 @@ def user_edit(user_id: int) -> str | Response:
             )
         if outcome.ok:
             flash(_("Changes saved."), "success")
+            if must_enrol:
+                flash(_two_factor_notice(user), "info")
             return redirect(url_for(".users"))
-    return render_form("admin/user_edit.html", form, user=user)
+    return render_form(
+        "admin/user_edit.html",
+        form,
+        user=user,
+        two_factor_roles=services.roles_needing_two_factor(),
+    )
+
+
+def _two_factor_notice(user: User) -> str:
+    """What the admin is told after giving a staff role to someone without a second factor."""
+    return _(
+        "%(name)s has no second factor yet: at the next login they will have to set it up "
+        "before using the new role. They have been notified.",
+        name=user.username,
+    )
 
 
 @bp.route("/audit")
