@@ -160,7 +160,7 @@ def test_allocation_is_fair_never_own_never_the_same_author_twice(app, peer_cour
 
 
 def test_a_late_sender_still_gets_reviewed(app, peer_course, make_user):
-    course, assignment, people = peer_course
+    course, assignment, _people = peer_course
     for name in ("boris", "vera", "anna"):
         given_to(app, course, assignment, name)  # each work has one allocation
     late = make_user("grisha")
@@ -234,7 +234,8 @@ def test_reviewing_own_unallocated_or_twice_is_refused_and_nothing_changes(app, 
     course, assignment, people = peer_course
     boris = client_of(app, "boris")
     own = submission_of(people["boris"])
-    assert post(boris, f"{base(course, assignment)}/peers/{own.id}", review_form()).status_code == 403
+    url = f"{base(course, assignment)}/peers/{own.id}"
+    assert post(boris, url, review_form()).status_code == 403
     vera_work = submission_of(people["vera"])  # not given to Boris
     url = f"{base(course, assignment)}/peers/{vera_work.id}"
     assert post(boris, url, review_form()).status_code == 403
@@ -306,7 +307,7 @@ def test_k_peer_reviews_settle_a_score_rule_and_the_author_is_told(app, peer_cou
 
 
 def test_a_trainer_overrides_a_peer_settled_result(app, peer_course, login_as):
-    course, assignment, people = peer_course
+    course, _assignment, people = peer_course
     anna_work = submission_of(people["anna"])
     anna_work.status = "accepted"  # as settled by peers
     db.session.commit()
@@ -366,7 +367,7 @@ def test_self_assessment_once_per_version(app, login_as, users):
 def test_the_queue_stays_constant_with_peer_reviews(app, peer_course, make_user, login_as):
     from tests.conftest import count_queries as counting
 
-    course, assignment, people = peer_course
+    course, assignment, _people = peer_course
     trainer = login_as("trainer")
 
     def statements(url):
