@@ -86,7 +86,7 @@ def _peer_task(course: Course, learner: User, fellow: User | None) -> None:
     """A peer-reviewed task: the demo learner and a fellow participant (the demo organizer,
     also a learner) each sent work and reviewed each other's; a trainer accepts at the end."""
     settings = AssignmentSettings(
-        title="Практика: заметка о собрании",
+        title="Практика: новость для сайта",
         module_key=None,
         task="Напишите короткую заметку о последнем собрании вашей организации для сайта.",
         required=False,
