@@ -28,6 +28,13 @@ def _reviewed_text(params: dict[str, Any]) -> str:
     )
 
 
+def _peer_text(params: dict[str, Any]) -> str:
+    return _(
+        "A participant of the course reviewed your work “%(title)s”.",
+        title=params.get("assignment", ""),
+    )
+
+
 def _link(params: dict[str, Any]) -> str | None:
     if not params.get("slug") or not params.get("key"):
         return None
@@ -39,12 +46,14 @@ def _register_notifications(app: Flask) -> None:
         ("assignment_accepted", _l("My work on an assignment accepted"), _accepted_text),
         ("assignment_revise", _l("My work on an assignment sent back for revision"), _revise_text),
         ("assignment_reviewed", _l("My work on an assignment not accepted"), _reviewed_text),
+        ("assignment_peer_reviewed", _l("A peer reviewed my work on an assignment"), _peer_text),
     ):
         hooks.notification_kinds.register(app, hooks.NotificationKind(name, label, text, _link))
 
 
 def init_app(app: Flask) -> None:
     """Register the assignment pages, the path step, notifications and privacy hooks."""
+    from assignments import peer_views  # noqa: F401  (its routes join the learner blueprint)
     from assignments.authoring_views import author_links
     from assignments.authoring_views import bp as authoring_bp
     from assignments.demo import load_demo_assignments

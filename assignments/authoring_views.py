@@ -8,16 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from assignments import reviewing, services
-from assignments.forms import AssignmentForm, ReviewForm, end_of_day, local_day
-from assignments.models import SUBMISSION_STATES, WAITING, Assignment, Submission
+from assignments import peers, reviewing, services
+from assignments.forms import AssignmentForm, ReviewForm, chosen_levels, end_of_day, local_day
+from assignments.models import SUBMISSION_STATES, WAITING, Assignment, Review, Submission
 from assignments.rubric import parse_rubric, rubric_text
 from courses.authoring import editable_course
 from courses.media import course_media
 from courses.models import Course
 from quizzes.essays import pending_essay_attempts
 from training.accounts.models import Role
-from training.errors import ServiceError
 from training.extensions import db
 from training.markdown import shown_markdown
 from training.params import int_arg
@@ -62,6 +61,12 @@ def _settings(form: AssignmentForm) -> services.AssignmentSettings:
         pass_percent=form.pass_percent.data,
         due_at=end_of_day(form.due_on.data),
         late_policy=form.late_policy.data,
+        review_mode=form.review_mode.data,
+        peer_reviews=2 if form.peer_reviews.data is None else form.peer_reviews.data,
+        reviews_before_result=form.reviews_before_result.data,
+        weight_trainer=form.weight_trainer.data or 0,
+        weight_peer=form.weight_peer.data or 0,
+        weight_self=form.weight_self.data or 0,
         criteria=parse_rubric(form.rubric.data or ""),
     )
 
@@ -103,6 +108,12 @@ def assignment(slug: str, key: str) -> str | Response:
             pass_rule=assignment.pass_rule,
             pass_percent=assignment.pass_percent,
             late_policy=assignment.late_policy,
+            review_mode=assignment.review_mode,
+            peer_reviews=assignment.peer_reviews,
+            reviews_before_result=assignment.reviews_before_result,
+            weight_trainer=assignment.weight_trainer,
+            weight_peer=assignment.weight_peer,
+            weight_self=assignment.weight_self,
             required=assignment.required,
             is_open=assignment.is_open,
             module=assignment.module_key or "",
@@ -173,6 +184,8 @@ def review(slug: str, submission_id: int) -> str | Response:
         course=course,
         submission=submission,
         history=history,
+        result=peers.result(submission),
+        open_to_trainer=reviewing.open_to_trainer(submission),
         render_markdown=shown_markdown,
     )
 
@@ -180,13 +193,23 @@ def review(slug: str, submission_id: int) -> str | Response:
 def _levels(submission: Submission) -> dict[int, int]:
     """The level chosen per criterion from the radio inputs level-<criterion index>."""
     rubric = submission.assignment.rubric
-    chosen = {}
-    for index in range(len(rubric.criteria) if rubric else 0):
-        raw = request.form.get(f"level-{index}", "")
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 3:
-            raise ServiceError(_("Choose a level for every criterion."), "levels")
-        chosen[index] = int(raw)
-    return chosen
+    return chosen_levels(rubric.criteria if rubric else [], request.form)
+
+
+@bp.route("/<slug>/reviews/<int:review_id>/discard", methods=["POST"])
+@roles_required(*AUTHORS)
+def discard_review(slug: str, review_id: int) -> Response:
+    """Discard an abusive peer review of the course's work: it stops counting."""
+    course = editable_course(slug)
+    row = db.get_or_404(Review, review_id)
+    submission = db.session.get(Submission, row.submission_id)
+    if submission is None or submission.assignment.course_id != course.id:
+        abort(404)
+    with service_errors(None) as outcome:
+        peers.discard(row)
+    if outcome.ok:
+        flash(_("The review is discarded; it no longer counts."), "success")
+    return redirect(url_for(".review", slug=slug, submission_id=submission.id))
 
 
 @bp.route("/review")

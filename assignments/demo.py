@@ -1,16 +1,17 @@
-"""Demo assignments: two practical tasks in the starter course, the demo learner's work on them
-(one accepted by the demo trainer, one waiting for review)."""
+"""Demo assignments: three practical tasks in the starter course, the demo learner's work on
+them (one accepted by the demo trainer, one waiting for review, one reviewed by a peer)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from assignments import reviewing, submitting
+from assignments import peers, reviewing, submitting
 from assignments.models import Assignment
 from assignments.rubric import parse_rubric
 from assignments.services import AssignmentSettings, create_assignment
 from courses import learning
 from courses.models import Course
+from training.accounts.models import User
 from training.accounts.services import find_user
 from training.extensions import db
 
@@ -39,6 +40,8 @@ TASKS = (
         "Напишите план открытого отчёта своей организации: разделы, цифры, кто что готовит.",
     ),
 )
+FELLOW_WORK = "Собрание 12 марта: решили открыть чат для молодых педагогов и провести опрос."
+LEARNER_NOTE = "На собрании обсудили нагрузку. Итог: профком готовит обращение к директору."
 WORK = (
     "| Кто | Что важно | Где читает |\n|---|---|---|\n| Молодые педагоги | Нагрузка, "
     "наставничество | Чат в мессенджере |\n| Ветераны | Льготы, выплаты | Стенд в учительской |"
@@ -72,4 +75,36 @@ def load_demo_assignments() -> list[str]:
     submitting.submit(
         made[1], learner.id, "1. Итоги года в цифрах. 2. Коллективный договор. 3. …", [], 0
     )
-    return [f"{len(made)} assignments with the demo learner's work (1 accepted, 1 waiting)"]
+    _peer_task(course, learner, find_user("organizer"))
+    return [
+        f"{len(made) + 1} assignments with the demo learner's work "
+        "(1 accepted, 1 waiting, 1 reviewed by a peer)"
+    ]
+
+
+def _peer_task(course: Course, learner: User, fellow: User | None) -> None:
+    """A peer-reviewed task: the demo learner and a fellow participant (the demo organizer,
+    also a learner) each sent work and reviewed each other's; a trainer accepts at the end."""
+    settings = AssignmentSettings(
+        title="Практика: новость для сайта",
+        module_key=None,
+        task="Напишите короткую заметку о последнем собрании вашей организации для сайта.",
+        required=False,
+        hand_in="text",
+        review_mode="peer",
+        peer_reviews=1,
+        criteria=parse_rubric(RUBRIC),
+    )
+    assignment = create_assignment(course, settings, key="meeting-note")
+    if fellow is None:
+        return
+    learning.enroll(fellow.id, course)
+    submitting.submit(assignment, fellow.id, FELLOW_WORK, [], 0)
+    submitting.submit(assignment, learner.id, LEARNER_NOTE, [], 0)
+    for reviewer, levels, feedback in (
+        (learner, {0: 1, 1: 2}, "Понятно и коротко. Добавьте, где прочитать решение целиком."),
+        (fellow, {0: 2, 1: 1}, "Хорошая заметка: ясно, кому она и что решили."),
+    ):
+        given = peers.allocate(assignment, reviewer)
+        if given is not None:
+            peers.peer_review(given.submission, reviewer, levels, feedback)

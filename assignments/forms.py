@@ -36,6 +36,12 @@ LATE_CHOICES = [
     SelectChoice("allow", _l("Accept late work and mark it late")),
     SelectChoice("refuse", _l("Refuse work after the deadline")),
 ]
+REVIEW_CHOICES = [
+    SelectChoice("trainer", _l("Trainers")),
+    SelectChoice("peer", _l("Peers (other learners of the course)")),
+    SelectChoice("self", _l("The learner (self-assessment)")),
+    SelectChoice("mix", _l("A weighted mix")),
+]
 DECISION_CHOICES = [
     SelectChoice("accepted", _l("Accepted")),
     SelectChoice("revise", _l("Needs revision")),
@@ -93,6 +99,25 @@ class AssignmentForm(FlaskForm):
     )
     due_on = DateField(_l("Deadline (optional)"), validators=[Optional()])
     late_policy = SelectField(_l("After the deadline"), choices=LATE_CHOICES)
+    review_mode = SelectField(_l("Who reviews the work"), choices=REVIEW_CHOICES, default="trainer")
+    # The service says why a K out of 1–5 is refused; the form only reads a whole number.
+    peer_reviews = IntegerField(
+        _l("Peer reviews per version (1 to 5)"), validators=[Optional()], default=2
+    )
+    reviews_before_result = BooleanField(
+        _l("A learner gives their peer reviews before seeing their own result"), default=True
+    )
+    weight_trainer = IntegerField(
+        _l("Mix: trainer's weight, %"), validators=[Optional(), NumberRange(0, 100)], default=0
+    )
+    weight_peer = IntegerField(
+        _l("Mix: peers' weight, %"), validators=[Optional(), NumberRange(0, 100)], default=0
+    )
+    weight_self = IntegerField(
+        _l("Mix: self-assessment's weight, %"),
+        validators=[Optional(), NumberRange(0, 100)],
+        default=0,
+    )
     required = BooleanField(_l("Required for completing the course"), default=True)
     is_open = BooleanField(_l("Open to learners"), default=True)
 
@@ -109,6 +134,16 @@ class WorkForm(FlaskForm):
     seen = HiddenField()
 
 
+class PeerReviewForm(FlaskForm):
+    """A peer's or the learner's own grade: rubric levels (radio inputs) and feedback."""
+
+    feedback = TextAreaField(
+        _l("Feedback (Markdown)"),
+        validators=[Optional(), Length(max=50_000)],
+        render_kw={"rows": 6},
+    )
+
+
 class ReviewForm(FlaskForm):
     """A trainer's review; the rubric's levels come as radio inputs named level-<criterion>."""
 
@@ -119,3 +154,18 @@ class ReviewForm(FlaskForm):
     )
     decision = SelectField(_l("Decision"), choices=DECISION_CHOICES)
     revise_by = DateField(_l("New due date (for a revision)"), validators=[Optional()])
+
+
+def chosen_levels(criteria: list[dict], data: dict) -> dict[int, int]:
+    """The level chosen per criterion from the radio inputs level-<criterion index>."""
+    from flask_babel import gettext
+
+    from training.errors import ServiceError
+
+    chosen = {}
+    for index in range(len(criteria)):
+        raw = data.get(f"level-{index}", "")
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 3:
+            raise ServiceError(gettext("Choose a level for every criterion."), "levels")
+        chosen[index] = int(raw)
+    return chosen

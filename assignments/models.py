@@ -21,6 +21,12 @@ LATE_POLICIES = ("allow", "refuse")
 WAITING, ACCEPTED, REVISE, REJECTED = "waiting", "accepted", "revise", "rejected"
 SUBMISSION_STATES = (WAITING, ACCEPTED, REVISE, REJECTED)
 DECISIONS = (ACCEPTED, REVISE, REJECTED)
+# Who grades a version: trainers (the default), peers, the learner, or a weighted mix.
+BY_TRAINER, BY_PEERS, BY_SELF, BY_MIX = "trainer", "peer", "self", "mix"
+REVIEW_MODES = (BY_TRAINER, BY_PEERS, BY_SELF, BY_MIX)
+# What kind of review a row is (a mix's parts).
+REVIEW_KINDS = (BY_TRAINER, BY_PEERS, BY_SELF)
+PEER_REVIEWS = range(1, 6)  # K: how many peer reviews each version gets
 
 
 class Assignment(db.Model):
@@ -33,6 +39,10 @@ class Assignment(db.Model):
         sa.CheckConstraint("pass_rule IN ('accepted', 'score')", name="pass_rule_known"),
         sa.CheckConstraint("late_policy IN ('allow', 'refuse')", name="late_policy_known"),
         sa.CheckConstraint("pass_percent BETWEEN 0 AND 100", name="pass_percent_percent"),
+        sa.CheckConstraint(
+            "review_mode IN ('trainer', 'peer', 'self', 'mix')", name="review_mode_known"
+        ),
+        sa.CheckConstraint("peer_reviews BETWEEN 1 AND 5", name="peer_reviews_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,10 +66,35 @@ class Assignment(db.Model):
     rubric_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("assignment_rubrics.id", ondelete="SET NULL", use_alter=True)
     )
+    review_mode: Mapped[str] = mapped_column(
+        sa.String(8), default=BY_TRAINER, server_default=BY_TRAINER
+    )
+    peer_reviews: Mapped[int] = mapped_column(default=2, server_default="2")
+    # A learner gives their K peer reviews before they see their own result.
+    reviews_before_result: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # A mix's weights in percent (summing to 100); unused by the other modes.
+    weight_trainer: Mapped[int] = mapped_column(default=0, server_default="0")
+    weight_peer: Mapped[int] = mapped_column(default=0, server_default="0")
+    weight_self: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course: Mapped[Course] = relationship()
     rubric: Mapped[Rubric | None] = relationship(foreign_keys=[rubric_id], post_update=True)
+
+    @property
+    def weights(self) -> dict[str, int]:
+        """Each kind of review's share of the score in percent (by mode; a mix by its weights)."""
+        if self.review_mode == BY_MIX:
+            return {
+                BY_TRAINER: self.weight_trainer,
+                BY_PEERS: self.weight_peer,
+                BY_SELF: self.weight_self,
+            }
+        return {self.review_mode: 100}
+
+    @property
+    def has_peers(self) -> bool:
+        return self.weights.get(BY_PEERS, 0) > 0
 
     @property
     def takes_text(self) -> bool:
@@ -163,6 +198,7 @@ class Review(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("submission_id", "reviewer_id"),
         sa.CheckConstraint("decision IN ('accepted', 'revise', 'rejected')", name="decision_known"),
+        sa.CheckConstraint("kind IN ('trainer', 'peer', 'self')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,12 +212,16 @@ class Review(db.Model):
     rubric_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("assignment_rubrics.id", ondelete="CASCADE")
     )
+    kind: Mapped[str] = mapped_column(sa.String(8), default=BY_TRAINER, server_default="trainer")
+    # A trainer discarded it (abusive): it stays for the record but no longer counts.
+    discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Criterion index (as text) -> chosen level index.
     levels: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
     points: Mapped[int] = mapped_column(default=0)
     max_points: Mapped[int] = mapped_column(default=0)
     feedback: Mapped[str] = mapped_column(sa.Text, default="")
-    decision: Mapped[str] = mapped_column(sa.String(16))
+    # A trainer's decision; peers and self-assessments decide nothing (NULL).
+    decision: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     rubric: Mapped[Rubric | None] = relationship()
@@ -190,3 +230,29 @@ class Review(db.Model):
     @property
     def percent(self) -> int | None:
         return round(100 * self.points / self.max_points) if self.max_points else None
+
+
+class PeerAllocation(db.Model):
+    """A version given to a peer to review. One reviewer never gets the same author twice for
+    an assignment, and takes one allocation at a time: `seq` counts the reviewer's allocations,
+    so two requests racing for the next one find it taken."""
+
+    __tablename__ = "peer_allocations"
+    __table_args__ = (
+        sa.UniqueConstraint("assignment_id", "reviewer_id", "author_id"),
+        sa.UniqueConstraint("assignment_id", "reviewer_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id", ondelete="CASCADE"))
+    submission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    submission: Mapped[Submission] = relationship()

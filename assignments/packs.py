@@ -9,7 +9,15 @@ from typing import Any
 from flask_babel import gettext as _
 
 from assignments import services
-from assignments.models import HAND_IN, LATE_POLICIES, PASS_RULES
+from assignments.models import (
+    BY_MIX,
+    BY_TRAINER,
+    HAND_IN,
+    LATE_POLICIES,
+    PASS_RULES,
+    REVIEW_MODES,
+    Assignment,
+)
 from assignments.rubric import parse_rubric, rubric_text
 from courses.keys import KEY_RE
 from courses.models import Course
@@ -47,8 +55,28 @@ def export_assignments(course: Course, pack: CoursePack) -> None:
             front["example"] = assignment.example
         if assignment.rubric is not None:
             front["rubric"] = rubric_text(assignment.rubric.criteria)
+        front.update(_review_front(assignment))
         text = f"---\n{dump_yaml(front)}---\n{assignment.task.rstrip()}\n"
         pack.assignments[f"{assignment.key}.md"] = text
+
+
+def _review_front(assignment: Assignment) -> dict[str, Any]:
+    """Review settings, written only when not the default (so older packs stay byte-equal)."""
+    front: dict[str, Any] = {}
+    if assignment.review_mode != BY_TRAINER:
+        front["review"] = assignment.review_mode
+    if assignment.has_peers:
+        if assignment.peer_reviews != 2:
+            front["peer_reviews"] = assignment.peer_reviews
+        if not assignment.reviews_before_result:
+            front["reviews_before_result"] = False
+    if assignment.review_mode == BY_MIX:
+        front["weights"] = {
+            "trainer": assignment.weight_trainer,
+            "peer": assignment.weight_peer,
+            "self": assignment.weight_self,
+        }
+    return front
 
 
 def import_assignments(course: Course, pack: CoursePack, _user: User) -> None:
@@ -107,7 +135,32 @@ def _read(text: str, key: str, course: Course) -> services.AssignmentSettings:
         due_at=_due(front),
         late_policy=_choice(front, "late_policy", "allow"),
         criteria=parse_rubric(_text(front, "rubric")),
+        **_review_settings(front),
     )
+
+
+def _review_settings(front: dict[str, Any]) -> dict[str, Any]:
+    """`review`, `peer_reviews`, `reviews_before_result` and a mix's `weights`."""
+    mode = front.get("review", BY_TRAINER)
+    if mode not in REVIEW_MODES:
+        raise _Problem(_("“%(name)s” has the wrong type.", name="review"))
+    count = front.get("peer_reviews", 2)
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise _Problem(_("“%(name)s” has the wrong type.", name="peer_reviews"))
+    weights = front.get("weights", {})
+    if not isinstance(weights, dict) or set(weights) - {"trainer", "peer", "self"}:
+        raise _Problem(_("“%(name)s” has the wrong type.", name="weights"))
+    for value in weights.values():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Problem(_("“%(name)s” has the wrong type.", name="weights"))
+    return {
+        "review_mode": mode,
+        "peer_reviews": count,
+        "reviews_before_result": _flag(front, "reviews_before_result"),
+        "weight_trainer": weights.get("trainer", 0),
+        "weight_peer": weights.get("peer", 0),
+        "weight_self": weights.get("self", 0),
+    }
 
 
 def _text(front: dict[str, Any], name: str) -> str:

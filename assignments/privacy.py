@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from assignments.models import Assignment, Draft, Review, Submission
+from assignments.models import Assignment, Draft, PeerAllocation, Review, Submission
 from assignments.submitting import erase_files_of
 from courses.models import Course
 from training.accounts.models import User
@@ -21,6 +21,8 @@ from training.extensions import db
 
 def _review(review: Review) -> dict[str, Any]:
     return {
+        "kind": review.kind,  # trainer, peer or self; never who
+        "discarded": review.discarded_at is not None,
         "created_at": review.created_at,
         "rubric_version": review.rubric.number if review.rubric else None,
         "levels": review.levels,
@@ -91,6 +93,12 @@ def erase_assignment_data(user: User) -> None:
         db.session.delete(submission)
     db.session.execute(
         sa.update(Review).where(Review.reviewer_id == user.id).values(reviewer_id=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        sa.delete(PeerAllocation).where(
+            sa.or_(PeerAllocation.reviewer_id == user.id, PeerAllocation.author_id == user.id)
+        ),
         execution_options={"synchronize_session": False},
     )
     db.session.execute(

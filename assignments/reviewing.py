@@ -8,11 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from assignments.models import (
     ACCEPTED,
     BY_SCORE,
+    BY_TRAINER,
     DECISIONS,
     REJECTED,
     REVISE,
@@ -61,13 +62,13 @@ def review(submission: Submission, reviewer: User, grade: Grade) -> Review:
         raise ServiceError(_("You cannot review your own work."))
     if any(r.reviewer_id == reviewer.id for r in submission.reviews):
         raise ServiceError(_("You have already reviewed this version."))
-    if submission.status != WAITING:
+    if not open_to_trainer(submission):
         raise ServiceError(_("This version has already been reviewed."))
     if grade.decision not in DECISIONS:
         raise ServiceError(_("Choose a decision."), "decision")
     rubric = assignment.rubric
     criteria = rubric.criteria if rubric else []
-    points = _points(criteria, grade.levels)
+    points = rubric_points(criteria, grade.levels)
     max_points = rubric.max_points if rubric else 0
     percent = round(100 * points / max_points) if max_points else None
     below = percent is None or percent < assignment.pass_percent
@@ -81,6 +82,7 @@ def review(submission: Submission, reviewer: User, grade: Grade) -> Review:
     row = Review(
         submission_id=submission.id,
         reviewer_id=reviewer.id,
+        kind=BY_TRAINER,
         rubric_id=rubric.id if rubric else None,
         levels={str(i): level for i, level in grade.levels.items()},
         points=points,
@@ -92,11 +94,30 @@ def review(submission: Submission, reviewer: User, grade: Grade) -> Review:
     submission.status = grade.decision
     submission.revise_by = grade.revise_by if grade.decision == REVISE else None
     db.session.flush()
-    _tell(submission, row, percent)
+    announce(submission, row.decision, percent, row.points, row.max_points)
     return row
 
 
-def _points(criteria: list[dict[str, Any]], levels: dict[int, int]) -> int:
+def open_to_trainer(submission: Submission) -> bool:
+    """A trainer reviews a waiting version, and may override what peers or the learner's own
+    grade decided on the newest version as long as no trainer has reviewed it."""
+    if submission.status == WAITING:
+        return True
+    if any(r.kind == BY_TRAINER for r in submission.reviews):
+        return False
+    newer = db.session.scalar(
+        sa.select(Submission.id)
+        .where(
+            Submission.assignment_id == submission.assignment_id,
+            Submission.user_id == submission.user_id,
+            Submission.number > submission.number,
+        )
+        .limit(1)
+    )
+    return newer is None
+
+
+def rubric_points(criteria: list[dict[str, Any]], levels: dict[int, int]) -> int:
     """Sum of the chosen levels' points; every criterion needs one level of its own."""
     if set(levels) != set(range(len(criteria))):
         raise ServiceError(_("Choose a level for every criterion."), "levels")
@@ -109,25 +130,27 @@ def _points(criteria: list[dict[str, Any]], levels: dict[int, int]) -> int:
     return total
 
 
-def _tell(submission: Submission, row: Review, percent: int | None) -> None:
-    """Learning record, notification and, on acceptance, the progress signal."""
+def announce(
+    submission: Submission, decision: str, percent: int | None, raw: int, maximum: int
+) -> None:
+    """A decided version: learning record, notification and, on acceptance, progress."""
     assignment = submission.assignment
     if percent is not None:
-        score = {"raw": row.points, "min": 0, "max": row.max_points, "scaled": percent / 100}
+        score = {"raw": raw, "min": 0, "max": maximum, "scaled": percent / 100}
         record(assignment, submission.user_id, "scored", {"score": score})
-    if row.decision == ACCEPTED:
+    if decision == ACCEPTED:
         record(assignment, submission.user_id, "passed", {"success": True, "completion": True})
-    elif row.decision == REJECTED:
+    elif decision == REJECTED:
         record(assignment, submission.user_id, "failed", {"success": False})
     notify(
         submission.user,
-        NOTICE[row.decision],
+        NOTICE[decision],
         assignment=assignment.title,
         course=assignment.course.title,
         slug=assignment.course.slug,
         key=assignment.key,
     )
-    if row.decision == ACCEPTED:
+    if decision == ACCEPTED:
         progress_changed.send(None, user_id=submission.user_id, course_id=assignment.course_id)
 
 
@@ -153,6 +176,7 @@ def submissions_query(course_ids: list[int] | None, state: str) -> sa.Select:
         .options(
             contains_eager(Submission.assignment).contains_eager(Assignment.course),
             contains_eager(Submission.user),
+            selectinload(Submission.reviews),
         )
         .order_by(Submission.submitted_at, Submission.id)
     )

@@ -9,7 +9,16 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from assignments.models import BY_REVIEWER, BY_SCORE, Assignment, Rubric
+from assignments.models import (
+    BY_MIX,
+    BY_REVIEWER,
+    BY_SCORE,
+    BY_TRAINER,
+    PEER_REVIEWS,
+    REVIEW_MODES,
+    Assignment,
+    Rubric,
+)
 from courses.keys import KEY_RE, unique_key
 from courses.models import Course, CourseMedia
 from training.errors import ServiceError
@@ -32,6 +41,12 @@ class AssignmentSettings:
     pass_percent: int = 60
     due_at: datetime | None = None
     late_policy: str = "allow"
+    review_mode: str = BY_TRAINER
+    peer_reviews: int = 2
+    reviews_before_result: bool = True
+    weight_trainer: int = 0
+    weight_peer: int = 0
+    weight_self: int = 0
     criteria: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -49,6 +64,25 @@ def _check(course: Course, settings: AssignmentSettings) -> None:
             raise ServiceError(_("Choose a file of this course."), "template")
     if settings.pass_rule == BY_SCORE and not settings.criteria:
         raise ServiceError(_("A pass mark by score needs a rubric."), "rubric")
+    _check_review(settings)
+
+
+def _check_review(settings: AssignmentSettings) -> None:
+    """Peers and the learner grade with the rubric; K is 1–5; a mix's weights sum to 100."""
+    if settings.review_mode not in REVIEW_MODES:
+        raise ServiceError(_("Choose who reviews the work."), "review_mode")
+    if settings.review_mode != BY_TRAINER and not settings.criteria:
+        raise ServiceError(_("Review by peers or by the learner needs a rubric."), "rubric")
+    if settings.peer_reviews not in PEER_REVIEWS:
+        raise ServiceError(_("Each version gets from 1 to 5 peer reviews."), "peer_reviews")
+    if settings.review_mode != BY_MIX:
+        return
+    weights = (settings.weight_trainer, settings.weight_peer, settings.weight_self)
+    if any(w < 0 or w > 100 for w in weights) or sum(weights) != 100:
+        raise ServiceError(
+            _("The weights must add up to 100%% (now %(sum)d%%).", sum=sum(weights)),
+            "weight_trainer",
+        )
 
 
 def create_assignment(
@@ -91,8 +125,15 @@ def _apply(assignment: Assignment, settings: AssignmentSettings) -> None:
         "pass_percent",
         "due_at",
         "late_policy",
+        "review_mode",
+        "peer_reviews",
+        "reviews_before_result",
     ):
         setattr(assignment, name, getattr(settings, name))
+    mix = settings.review_mode == BY_MIX  # weights mean something only in a mix
+    assignment.weight_trainer = settings.weight_trainer if mix else 0
+    assignment.weight_peer = settings.weight_peer if mix else 0
+    assignment.weight_self = settings.weight_self if mix else 0
     assignment.module_key = settings.module_key or None
     assignment.template_filename = settings.template_filename or None
 

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from assignments import submitting
+from assignments import peers, submitting
 from assignments.files import check_uploads, stored_path
-from assignments.forms import WorkForm
-from assignments.models import Assignment, Submission, SubmissionFile
+from assignments.forms import PeerReviewForm, WorkForm
+from assignments.models import BY_SELF, WAITING, Assignment, Submission, SubmissionFile
 from assignments.reviewing import may_review
 from courses.models import Course, Enrollment
 from courses.path import Path, Step, path_for
@@ -91,9 +91,18 @@ def assignment(slug: str, key: str) -> str | Response:
         due=submitting.due_date(assignment, latest),
         path=learner_path,
         after=_step_after(learner_path, assignment.key),
+        hidden=peers.result_hidden(assignment, current_user.id),
+        self_form=PeerReviewForm() if _self_open(assignment, latest) else None,
         render_markdown=shown_markdown,
     )
     return page, 422 if refused else status  # a refusal rolls the request back
+
+
+def _self_open(assignment: Assignment, latest: Submission | None) -> bool:
+    """Whether the newest version waits for the learner's own grade."""
+    if latest is None or latest.status != WAITING or assignment.weights.get(BY_SELF, 0) <= 0:
+        return False
+    return not any(r.kind == BY_SELF for r in latest.reviews)
 
 
 def _step_after(learner_path: Path, key: str) -> Step | None:
@@ -132,8 +141,12 @@ def submission_file(slug: str, key: str, file_id: int) -> Response:
     if row is None:
         abort(404)
     item, submission, _assignment_row, course = row
-    if submission.user_id != current_user.id and not may_review(course, current_user):
+    mine = submission.user_id == current_user.id
+    trainer = may_review(course, current_user)
+    if not mine and not trainer and not peers.allocated(submission, current_user.id):
         abort(403)
+    # A peer never learns the author from a file's name.
+    name = item.filename if mine or trainer else peer_file_name(item)
     path = stored_path(submission.id, item.id)
     if not path.exists():
         abort(404)
@@ -141,7 +154,7 @@ def submission_file(slug: str, key: str, file_id: int) -> Response:
         path,
         mimetype=item.content_type,
         as_attachment=True,
-        download_name=item.filename,
+        download_name=name,
         max_age=0,
         etag=item.sha256,
         conditional=True,
@@ -150,3 +163,9 @@ def submission_file(slug: str, key: str, file_id: int) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def peer_file_name(item: SubmissionFile) -> str:
+    """A handed-in file's name as peers see it: its number and type, not the author's name."""
+    suffix = item.filename.rsplit(".", 1)[-1].lower() if "." in item.filename else "bin"
+    return f"{_('file')}-{item.position + 1}.{suffix}"

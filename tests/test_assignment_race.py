@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 
 import flask_migrate
@@ -13,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
-from assignments.models import Submission
+from assignments.models import PeerAllocation, Submission
+from assignments.submitting import submit
 from courses import learning
 from tests.assignment_helpers import PDF, build_assignment
 from tests.conftest import (
@@ -86,4 +88,64 @@ def test_two_concurrent_sends_make_one_version(race_app):
     with race_app.app_context():
         rows = db.session.scalars(sa.select(Submission)).all()
         assert [(s.number, len(s.files)) for s in rows] == [(1, 1)]
+        db.session.remove()
+
+
+@pytest.fixture
+def peer_race_app(tmp_path, smtp):
+    """A peer-reviewed assignment in its own database; three learners have sent work."""
+    worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
+    uri = make_database(f"w{worker}_peer_race", tmp_path)
+    app = create_app(
+        {
+            **app_config(uri, worker, smtp.port),
+            "INSTANCE_ID_FILE": str(tmp_path / "instance-id"),
+            "SUBMISSIONS_ROOT": str(tmp_path / "submissions"),
+        }
+    )
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        flask_migrate.upgrade()
+        org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+        trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
+        db.session.commit()
+        course, assignment = build_assignment(trainer, hand_in="text", review_mode="peer")
+        for name in ("anna", "boris", "vera"):
+            learner = create_user(name, PASSWORD, org, roles={Role.LEARNER})
+            learning.enroll(learner.id, course)
+            submit(assignment, learner.id, f"Работа {name}", [], 0)
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_two_concurrent_openings_of_review_peers_make_one_allocation(peer_race_app):
+    url = "/courses/info-work/assignments/zametka-dlia-saita/peers"
+    tabs = []
+    for _tab in range(2):
+        client = peer_race_app.test_client()
+        login(client, "boris")
+        tabs.append(client)
+    barrier = threading.Barrier(2)
+    given: list[str] = []
+
+    def open_page(client):
+        barrier.wait()
+        response = client.get(url)
+        assert response.status_code == 200
+        found = re.search(r"/peers/(\d+)\"", response.get_data(as_text=True))
+        given.append(found.group(1) if found else "")
+
+    threads = [threading.Thread(target=open_page, args=(tab,)) for tab in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(given) == 2 and given[0] == given[1] != ""  # both tabs show the same work
+    with peer_race_app.app_context():
+        rows = db.session.scalars(sa.select(PeerAllocation)).all()
+        assert [(r.seq, str(r.submission_id)) for r in rows] == [(1, given[0])]
         db.session.remove()

@@ -99,3 +99,47 @@ def test_deleting_a_reviewer_keeps_the_review_without_them(app, work):
     db.session.expire_all()
     review = db.session.scalar(sa.select(Review))
     assert review.reviewer_id is None and review.feedback == "Ада, добавьте цифры"
+
+
+def test_a_peers_reviews_stay_anonymous_in_exports_and_after_deletion(app, users, make_user):
+    """Pia reviewed Ada's work as a peer: her export lists it without Ada, Ada's without Pia;
+    when Pia deletes her account the review stays, without her, and her allocation goes."""
+    from assignments import peers
+    from assignments.models import PeerAllocation
+
+    with app.test_request_context():
+        course, assignment = build_assignment(
+            users["trainer"], hand_in="text", review_mode="peer", peer_reviews=1
+        )
+        ada = make_user("ada", display_name="Ада Лавлейс")
+        pia = make_user("pia", display_name="Пия Пирова")
+        for person, text in ((ada, "Работа Ады"), (pia, "Работа Пии")):
+            learning.enroll(person.id, course)
+            submitting.submit(assignment, person.id, text, [], 0)
+        pia = db.session.merge(pia)
+        given = peers.allocate(assignment, pia)
+        assert given.author_id == ada.id
+        peers.peer_review(given.submission, pia, {0: 2, 1: 1}, "Пия: хорошо")
+        db.session.commit()
+
+    def export(name):
+        client = app.test_client()
+        login(client, name)
+        r = post(client, "/account/data/export")
+        with zipfile.ZipFile(io.BytesIO(r.get_data())) as archive:
+            return client, json.loads(archive.read("assignments.json"))
+
+    _client, ada_data = export("ada")
+    (received,) = ada_data["submissions"][0]["reviews_received"]
+    assert received["kind"] == "peer" and "Пия" in received["feedback"]
+    assert "pia" not in json.dumps(ada_data).lower()
+    pia_client, pia_data = export("pia")
+    (gave,) = pia_data["reviews_given"]
+    assert gave["kind"] == "peer" and "Ада" not in json.dumps(pia_data, ensure_ascii=False)
+    r = post(pia_client, "/account/delete", {"password": PASSWORD, "confirm": "y"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    db.session.expire_all()
+    review = db.session.scalar(sa.select(Review))
+    assert (review.reviewer_id, review.kind, review.feedback) == (None, "peer", "Пия: хорошо")
+    assert db.session.scalar(sa.select(sa.func.count(PeerAllocation.id))) == 0
+    assert where_found("Пия Пирова", "Работа Пии") == set()

@@ -65,6 +65,16 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     # Not enrolled: sent to the course page. A handed-in file: its author and the reviewers.
     "/courses/<slug>/assignments/<key>": ("login 200 200 302 302 302", "login ok ok 302 302 302"),
     "/courses/<slug>/assignments/<key>/files/<int:file_id>": ("login 200 403 403 403 200", None),
+    # Peer review of a trainer-graded assignment does not exist; a version not given is 403.
+    "/courses/<slug>/assignments/<key>/peers": ("login 404 404 302 302 302", None),
+    "/courses/<slug>/assignments/<key>/peers/<int:submission_id>": (
+        "405 405 405 405 405 405",
+        "login 403 403 302 302 302",
+    ),
+    "/courses/<slug>/assignments/<key>/self": (
+        "405 405 405 405 405 405",
+        "login 302 404 302 302 302",
+    ),
     "/admin/mail/": ("login 403 403 403 403 200", None),
     "/admin/mail/<int:message_id>/retry": (
         "405 405 405 405 405 405",
@@ -99,6 +109,10 @@ MATRIX: dict[str, tuple[str, str | None]] = {
         "login 403 403 403 403 ok",
     ),
     "/author/review": ("login 403 403 200 403 200", None),
+    "/author/<slug>/reviews/<int:review_id>/discard": (
+        "405 405 405 405 405 405",
+        "login 403 403 403 403 404",
+    ),
     "/author/<slug>/bank": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),
     "/author/<slug>/bank/<int:question_id>": (
         "login 403 403 403 403 200",
@@ -323,7 +337,11 @@ def world(app, users, make_user, tmp_path, monkeypatch):
             "assignments.assignment:key": "task",
             "assignments.submission_file:key": "task",
             "assignment_authoring.assignment:key": "task",
+            "assignments.peer_review:key": "task",
+            "assignments.give_peer_review:key": "task",
+            "assignments.self_assessment:key": "task",
             "submission_id": sent.id,
+            "review_id": 999999,  # no review: the owner's discard answers 404
             "file_id": sent.files[0].id,
         }
 

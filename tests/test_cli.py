@@ -76,7 +76,12 @@ def test_demo_load_is_idempotent(app, database):
     learner_work = db.session.scalars(
         sa.select(Submission.status).join(Submission.user).where(User.username == "learner")
     ).all()
-    assert sorted(learner_work) == ["accepted", "waiting"]
+    assert sorted(learner_work) == ["accepted", "waiting", "waiting"]
+    # a peer-reviewed task: the demo learner gave a peer review and received one
+    from assignments.models import Review
+
+    peer_reviews = db.session.scalars(sa.select(Review).where(Review.kind == "peer")).all()
+    assert len(peer_reviews) == 2
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert "nothing added" in second.output

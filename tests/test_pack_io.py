@@ -85,12 +85,30 @@ def test_assignments_travel_in_packs_byte_identical(ctx, users, media_root):
     create_assignment(
         course, AssignmentSettings(title="Итоговый план", task="План.", required=False)
     )
+    create_assignment(
+        course,
+        AssignmentSettings(
+            title="Отзыв коллег",
+            task="Напишите листовку.",
+            review_mode="mix",
+            peer_reviews=3,
+            reviews_before_result=False,
+            weight_trainer=50,
+            weight_peer=30,
+            weight_self=20,
+            criteria=parse_rubric(RUBRIC),
+        ),
+    )
     db.session.commit()
     first = write_pack_zip(course_to_pack(course))
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         text = archive.read("assignments/zametka.md").decode()
+        mixed = archive.read("assignments/otzyv-kolleg.md").decode()
     assert text.startswith("---\ntitle: Заметка\nmodule: osnovy\n")
     assert "- 2 | Частично | Есть заголовок и лид" in text and "template: shablon.pdf" in text
+    assert "review" not in text and "weights" not in text  # defaults are not written
+    assert "review: mix\npeer_reviews: 3\nreviews_before_result: false\n" in mixed
+    assert "weights:\n  trainer: 50\n  peer: 30\n  self: 20\n" in mixed
 
     db.session.delete(db.session.get(Course, course.id))
     db.session.commit()
@@ -99,6 +117,10 @@ def test_assignments_travel_in_packs_byte_identical(ctx, users, media_root):
     assert write_pack_zip(course_to_pack(result.course)) == first
     imported = db.session.scalar(sa.select(Assignment).where(Assignment.key == "zametka"))
     assert imported.rubric.max_points == 7 and imported.late_policy == "refuse"
+    assert imported.review_mode == "trainer"
+    mix = db.session.scalar(sa.select(Assignment).where(Assignment.key == "otzyv-kolleg"))
+    assert (mix.review_mode, mix.peer_reviews, mix.reviews_before_result) == ("mix", 3, False)
+    assert mix.weights == {"trainer": 50, "peer": 30, "self": 20}
 
 
 @pytest.mark.parametrize(
@@ -108,6 +130,16 @@ def test_assignments_travel_in_packs_byte_identical(ctx, users, media_root):
         ("---\ntitle: X\nhand_in: paper\n---\nТекст", "«hand_in»"),
         ("---\ntitle: X\nrubric: |\n  - 1 | Без критерия\n---\nТекст", "Строка 1"),
         ("---\ntitle: X\ntemplate: nowhere.pdf\n---\nТекст", "Выберите файл этого курса."),
+        ("---\ntitle: X\nreview: robots\n---\nТекст", "«review»"),
+        (
+            "---\ntitle: X\nreview: mix\nweights: {trainer: 50, peer: 60}\nrubric: |\n"
+            "  К\n  - 1 | Да\n---\nТекст",
+            "Сумма весов должна быть 100% (сейчас 110%).",
+        ),
+        (
+            "---\ntitle: X\nreview: peer\npeer_reviews: 9\nrubric: |\n  К\n  - 1 | Да\n---\nТ",
+            "Каждую версию проверяют от 1 до 5 участников.",
+        ),
     ],
 )
 def test_a_bad_assignment_file_refuses_the_pack_and_nothing_changes(
