@@ -15,7 +15,7 @@ from assignments.services import AssignmentSettings, create_assignment
 from assignments.submitting import submit
 from cohorts.models import CohortMember, CohortModuleDates
 from tests.cohort_helpers import make_cohort
-from tests.conftest import count_queries, login, post
+from tests.conftest import count_queries, login
 from tests.quiz_helpers import build_quiz
 from tests.stats_helpers import csv_rows, finish_lessons, page_tables, take_quiz
 from training.audit import AuditEvent
