@@ -47,13 +47,21 @@ def _claim(user_id: int, dates: CohortModuleDates) -> bool:
         "sent_at": utcnow(),
     }
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(DueReminder).values(**values).on_conflict_do_nothing()
-    result = db.session.execute(statement, execution_options={"synchronize_session": False})
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    statement = (
+        dialect.insert(DueReminder)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(DueReminder.user_id)  # a row back only when this insert took the claim
+    )
+    return db.session.execute(statement).first() is not None
 
 
 def send_reminders() -> int:
     """Notify learners whose module is due within 48 hours and unfinished; how many were sent."""
+    if db.engine.dialect.name == "sqlite":
+        # A write first, so this run waits for another node's (busy timeout) instead of
+        # reading first and failing when it then writes after the other committed.
+        db.session.execute(sa.delete(DueReminder).where(sa.false()))
     sent = 0
     for cohort, dates in due_soon():
         course = cohort.course
