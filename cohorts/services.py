@@ -106,10 +106,17 @@ def create_cohort(course: Course, settings: CohortSettings, actor: User) -> tupl
     return cohort, new_code(cohort, actor.id)
 
 
+def is_member(cohort: Cohort, user_id: int) -> bool:
+    """Whether the learner is in this cohort."""
+    return db.session.get(CohortMember, (cohort.id, user_id)) is not None
+
+
 def update_cohort(cohort: Cohort, settings: CohortSettings, actor: User) -> None:
-    """Change a cohort's settings, co-trainers and dates (the editor stays a trainer)."""
+    """Change a cohort's settings, co-trainers and dates (a trainer editing stays one; an
+    admin who is not a trainer of it does not become one)."""
     _apply(cohort, settings)
-    _set_co_trainers(cohort, settings.co_trainers, keep=actor.id)
+    runs_it = db.session.get(CohortTrainer, (cohort.id, actor.id)) is not None
+    _set_co_trainers(cohort, settings.co_trainers, keep=actor.id if runs_it else None)
     _set_dates(cohort, settings.dates)
     audit(actor.id, "cohort.update", "cohort", cohort.id, course_id=cohort.course_id)
     db.session.flush()
@@ -133,9 +140,9 @@ def _apply(cohort: Cohort, settings: CohortSettings) -> None:
     cohort.organization_id = settings.organization_id
 
 
-def _set_co_trainers(cohort: Cohort, usernames: list[str], *, keep: int) -> None:
+def _set_co_trainers(cohort: Cohort, usernames: list[str], *, keep: int | None) -> None:
     """Make the named trainers (and `keep`, the one editing) the cohort's trainers."""
-    wanted = {keep}
+    wanted = {keep} if keep is not None else set()
     for name in usernames:
         user = find_user(name)
         if user is None or not user.active:
@@ -143,6 +150,8 @@ def _set_co_trainers(cohort: Cohort, usernames: list[str], *, keep: int) -> None
         if not (user.is_admin or user.has_role(Role.TRAINER)):
             raise ServiceError(_("“%(name)s” is not a trainer.", name=user.username), "co_trainers")
         wanted.add(user.id)
+    if not wanted:
+        raise ServiceError(_("Name at least one trainer for the cohort."), "co_trainers")
     current = {
         row.user_id: row
         for row in db.session.scalars(

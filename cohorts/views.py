@@ -247,6 +247,8 @@ def join(code: str) -> str | Response | tuple[str, int]:
         ), 404
     if not current_user.is_authenticated:
         return _register_into(cohort, code)
+    if services.is_member(cohort, current_user.id):
+        return redirect(url_for("courses.course", slug=cohort.course.slug))
     problem = services.join_problem(cohort, current_user.id)
     form = JoinForm()
     if problem is None and form.validate_on_submit():
@@ -280,9 +282,10 @@ def _register_into(cohort: Cohort, code: str) -> str | Response | tuple[str, int
             sign_in(user)
             flash(_("Welcome! You are in the cohort “%(name)s”.", name=cohort.name), "success")
             return redirect(url_for("courses.course", slug=cohort.course.slug))
-    return render_form(
+    page, status = render_form(
         "cohorts/join_register.html", form, cohort=cohort, code=code, problem=problem
     )
+    return page, 422 if problem and request.method == "POST" else status
 
 
 def _placed_in(cohort: Cohort) -> Organization:

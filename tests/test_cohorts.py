@@ -230,3 +230,53 @@ def test_cohort_pages_are_for_its_trainers_and_admins(client, users, course, mak
     login(admin, "admin")
     for page in pages:
         assert admin.get(page).status_code == 200, page
+
+
+def test_trainer_edits_the_cohort_and_an_admin_does_not_become_its_trainer(
+    client, users, course, make_user
+):
+    cohort, _code = make_cohort(course, users["trainer"])
+    login(client, "trainer")
+    page = text(client.get(f"/cohorts/{cohort.id}/settings"))
+    assert 'value="Весенняя школа"' in page
+    form = settings_form(name="Осенняя школа", capacity="10", **{"due-osnovy": "2030-01-15"})
+    assert post(client, f"/cohorts/{cohort.id}/settings", form).status_code == 302
+    db.session.expire_all()
+    assert (cohort.name, cohort.capacity) == ("Осенняя школа", 10)
+    admin = client.application.test_client()
+    login(admin, "admin")
+    response = post(admin, f"/cohorts/{cohort.id}/settings", settings_form())
+    assert response.status_code == 422 and "Назовите хотя бы одного тренера" in text(response)
+    response = post(admin, f"/cohorts/{cohort.id}/settings", settings_form(co_trainers="trainer"))
+    assert response.status_code == 302
+    trainers = db.session.scalars(sa.select(CohortTrainer.user_id)).all()
+    assert trainers == [users["trainer"].id]
+
+
+def test_places_cannot_drop_below_the_learners_already_in(client, users, course, make_user):
+    cohort, _code = make_cohort(course, users["trainer"])
+    for name in ("anna", "boris"):
+        person = make_user(name)
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=person.id, course_id=course.id))
+    db.session.commit()
+    login(client, "trainer")
+    response = post(client, f"/cohorts/{cohort.id}/settings", settings_form(capacity="1"))
+    assert response.status_code == 422 and "В группе уже больше слушателей" in text(response)
+    db.session.expire_all()
+    assert cohort.capacity is None and cohort.name == "Весенняя школа"
+
+
+def test_a_newcomer_cannot_register_into_a_full_cohort(client, users, course, make_user):
+    cohort, code = make_cohort(course, users["trainer"], capacity=1)
+    person = make_user("first")
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=person.id, course_id=course.id))
+    db.session.commit()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    data = {
+        "username": "late",
+        "password": "long unrelated words",
+        "confirm": "long unrelated words",
+    }
+    response = post(client, f"/cohorts/join/{code}", data)
+    assert response.status_code == 422 and "В группе нет мест" in text(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == count
