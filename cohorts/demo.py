@@ -20,8 +20,8 @@ from training.db import utcnow
 from training.extensions import db
 
 COURSE = "info-work-basics"
-LEARNERS = (("cohort-anna", "Анна Кузнецова", 3), ("cohort-boris", "Борис Ким", 1))
-STUCK = ("cohort-vera", "Вера Соловьёва")
+LEARNERS = (("kuznetsova", "Анна Кузнецова", 3), ("kimboris", "Борис Ким", 1))
+STUCK = ("solovyova", "Вера Соловьёва")
 
 
 def load_demo_cohort() -> list[str]:
