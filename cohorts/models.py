@@ -95,3 +95,37 @@ def cohort_of(user_id: int, course_id: int) -> Cohort | None:
         .join(CohortMember, CohortMember.cohort_id == Cohort.id)
         .where(CohortMember.user_id == user_id, CohortMember.course_id == course_id)
     )
+
+
+class Announcement(db.Model):
+    """A trainer's message to a cohort's learners (Markdown, rendered by the safe renderer)."""
+
+    __tablename__ = "cohort_announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True
+    )
+    # SET NULL: a deleted trainer's announcements stay readable («удалённый участник»).
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class DueReminder(db.Model):
+    """A reminder sent to a learner before a module's due date: one row per (learner, cohort,
+    module, due date), so two nodes running `flask cohorts remind` at once send it once."""
+
+    __tablename__ = "cohort_due_reminders"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    cohort_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from courses.models import Course, CourseRevision, LessonProgress
 from training import hooks
+from training.db import utcnow
 from training.extensions import db
 from training.urls import fixed_url
 
@@ -46,6 +47,7 @@ class StepState:
     score: int | None = None  # best result in percent, for tests
     wait_until: datetime | None = None
     attempts_left: int | None = None  # None: no limit
+    opens_at: datetime | None = None  # "locked" until then: the module is not open yet
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class Found:
     steps: dict[int, list[Step]] = field(default_factory=dict)  # course id -> steps, blank state
     states: dict[tuple[int, int, str], StepState] = field(default_factory=dict)
     # (user id, course id, step key) -> state; a step without one is not started.
+    dates: dict[tuple[int, int, str], hooks.ModuleDates] = field(default_factory=dict)
+    # (user id, course id, module key) -> when it opens and is due (a cohort's schedule)
 
 
 @dataclass
@@ -92,6 +96,8 @@ class ModuleSteps:
     key: str
     title: str
     steps: list[Step]
+    opens_at: datetime | None = None
+    due_at: datetime | None = None
 
     @property
     def done(self) -> bool:
@@ -262,6 +268,10 @@ def gather(
         for course_id, steps in more.steps.items():
             found.steps.setdefault(course_id, []).extend(steps)
         found.states.update(more.states)
+    if user_ids:
+        for source in hooks.path_dates:
+            for key, dates in source(list(courses), list(user_ids)).items():
+                found.dates.setdefault(key, dates)
     return found
 
 
@@ -325,13 +335,29 @@ def arrange(course: Course, found: Found, user_id: int | None) -> Path:
         else s
         for s in found.steps.get(course.id, [])
     ]
-    modules = [ModuleSteps(m["key"], m["title"], []) for m in course.published_revision.outline]
+    blank = hooks.ModuleDates()
+    modules = [
+        ModuleSteps(m["key"], m["title"], [], *_dates(found, user_id, course.id, m["key"], blank))
+        for m in course.published_revision.outline
+    ]
     by_key = {m.key: m for m in modules}
     closing = []
+    now = utcnow()
     for step in stated:
         module = by_key.get(step.module_key)
+        if module and module.opens_at and module.opens_at > now and not step.done:
+            # Not open yet for the learner's cohort: nothing on it can be done before then.
+            step = replace(step, state=StepState(LOCKED, opens_at=module.opens_at))
         (module.steps if module else closing).append(step)
     return Path(course, modules, closing)
+
+
+def _dates(
+    found: Found, user_id: int | None, course_id: int, module_key: str, blank: hooks.ModuleDates
+) -> tuple[datetime | None, datetime | None]:
+    """A module's open and due dates for this learner (none without a learner or a schedule)."""
+    dates = found.dates.get((user_id, course_id, module_key), blank) if user_id else blank
+    return dates.opens_at, dates.due_at
 
 
 def state_key(kind: str, key: str) -> str:

@@ -118,6 +118,9 @@ def course(slug: str) -> str:
         path=path.path_for(course, learner),
         awards=_awards([course.id]) if enrollment else {},
         can_edit=course.can_edit(current_user),
+        sections=[html for show in hooks.course_sections if (html := show(course, current_user))]
+        if enrollment
+        else [],
     )
 
 
@@ -154,7 +157,11 @@ def lesson(slug: str, key: str) -> str | Response:
         flash(_("Enroll in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
     learner_path = path.path_for(course, current_user.id)
-    if learner_path.step("lesson", key).status == path.NOT_STARTED:
+    step = learner_path.step("lesson", key)
+    if step.state.opens_at is not None:  # the learner's cohort has not reached this module
+        page = render_template("courses/not_open.html", course=course, step=step)
+        return Response(page, status=403)
+    if step.status == path.NOT_STARTED:
         # The stated exception to "no writes on GET": the first view of a lesson records it as
         # started (progress and the learning record), because reading it is the event itself.
         learning.record_view(current_user.id, course, revision, lesson)

@@ -24,10 +24,12 @@ from assignments.files import check_uploads
 from assignments.services import AssignmentSettings, create_assignment
 from assignments.submitting import submit
 from certificates.models import Certificate
+from cohorts.models import CohortMember
 from courses import learning
 from courses.models import Lesson, Module
 from quizzes.models import Attempt, Question
 from tests.assignment_helpers import PDF
+from tests.cohort_helpers import make_cohort
 from tests.conftest import csrf_token, login
 from tests.quiz_helpers import build_quiz
 from tests.stats_helpers import take_quiz
@@ -265,6 +267,23 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     "/verify": ("200 200 200 200 200 200", None),
     "/verify/<code>": ("200 200 200 200 200 200", None),
     "/verify/<code>/status": ("200 200 200 200 200 200", None),
+    # Cohorts: the desk for trainers; a cohort's pages for its trainers (the course owner here)
+    # and admins; the join link of a code nobody has is 404 for everyone.
+    "/cohorts/": ("login 403 403 200 403 200", None),
+    "/cohorts/new/<slug>": ("login 403 403 403 403 200", "login 403 403 403 403 ok"),
+    "/cohorts/<int:cohort_id>": ("login 403 403 403 403 200", None),
+    "/cohorts/<int:cohort_id>/settings": ("login 403 403 403 403 200", "login 403 403 403 403 ok"),
+    "/cohorts/<int:cohort_id>/code": ("405 405 405 405 405 405", "login 403 403 403 403 ok"),
+    "/cohorts/<int:cohort_id>/members": ("405 405 405 405 405 405", "login 403 403 403 403 ok"),
+    "/cohorts/<int:cohort_id>/announcements": (
+        "405 405 405 405 405 405",
+        "login 403 403 403 403 ok",
+    ),
+    "/cohorts/<int:cohort_id>/gradebook.csv": ("login 403 403 403 403 200", None),
+    "/cohorts/<int:cohort_id>/gradebook.xlsx": ("login 403 403 403 403 200", None),
+    "/cohorts/<int:cohort_id>/learners/<int:user_id>": ("login 403 403 403 403 200", None),
+    "/cohorts/course/<slug>/code": ("405 405 405 405 405 405", "login 302 302 302 302 302"),
+    "/cohorts/join/<code>": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
 }
 
 
@@ -296,6 +315,8 @@ def world(app, users, make_user, tmp_path, monkeypatch):
             course, AssignmentSettings(title="Задание", task="Текст", hand_in="both"), key="task"
         )
         sent = submit(assignment, learner.id, "Моя работа", check_uploads([("w.pdf", PDF)]), 0)
+        cohort, _code = make_cohort(course, users["trainer"])
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=learner.id, course_id=course.id))
         invite = InviteCode(code="MATRIX-TEST-CODE", organization_id=learner.organization_id)
         db.session.add(invite)
         db.session.commit()
@@ -332,6 +353,7 @@ def world(app, users, make_user, tmp_path, monkeypatch):
             "user_id": learner.id,
             "org_id": learner.organization_id,
             "invite_id": invite.id,
+            "cohort_id": cohort.id,
             "token": "not-a-token-of-anyone-" + "x" * 21,  # forged: refused alike for all
             "message_id": 999999,
             "assignments.assignment:key": "task",

@@ -65,9 +65,11 @@ def test_demo_load_is_idempotent(app, database):
         assert name in first.output
     sizes = (count(User), count(Organization), count(InviteCode), count(Course))
     shipped = [p for p in STARTER.iterdir() if (p / "course.yaml").exists()]
+    from cohorts.demo import LEARNERS
     from stats.demo import DEMO_LEARNERS
 
-    assert sizes == (4 + sum(DEMO_LEARNERS.values()), 8, 1, len(shipped))
+    cohort_learners = len(LEARNERS) + 1  # and one stuck
+    assert sizes == (4 + cohort_learners + sum(DEMO_LEARNERS.values()), 8, 1, len(shipped))
     for course in db.session.scalars(sa.select(Course)):
         assert course.published_revision is not None and course.owner.username == "trainer"
     # the demo trainer has work waiting and reviewed; the demo learner one accepted, one waiting
@@ -82,6 +84,14 @@ def test_demo_load_is_idempotent(app, database):
 
     peer_reviews = db.session.scalars(sa.select(Review).where(Review.kind == "peer")).all()
     assert len(peer_reviews) == 2
+    # the demo trainer's cohort, with the demo learner in it and one learner stuck
+    from cohorts.gradebook import build
+    from cohorts.models import Cohort
+
+    with app.test_request_context():
+        book = build(db.session.scalar(sa.select(Cohort)))
+    assert "learner" in [row.user.username for row in book.rows]
+    assert [row.user.username for row in book.rows if row.stuck] == ["solovyova"]
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0
     assert "nothing added" in second.output

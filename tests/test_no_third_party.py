@@ -29,6 +29,7 @@ from assignments.services import AssignmentSettings, create_assignment
 from assignments.submitting import submit
 from certificates.models import Certificate
 from certificates.services import format_certificate_code
+from cohorts.models import CohortMember
 from courses import media, publishing
 from courses.models import Course, CourseMedia, Lesson, Module
 from quizzes import bank
@@ -36,6 +37,7 @@ from quizzes import services as quiz_services
 from quizzes.models import Attempt
 from quizzes.spec import Option, QuestionSpec
 from tests.assignment_helpers import PDF
+from tests.cohort_helpers import make_cohort
 from tests.conftest import login, post
 from tests.privacy_helpers import take_quiz
 from tests.quiz_helpers import build_quiz
@@ -133,6 +135,14 @@ def world(app: Flask, users, org_tree, tmp_path, monkeypatch) -> dict[str, list[
         sent = submit(task, users["learner"].id, "Работа", check_uploads([("w.pdf", PDF)]), 0)
         db.session.commit()
         ids["submission"], ids["file"] = sent.id, sent.files[0].id
+        cohort, ids["cohort_code"] = make_cohort(
+            db.session.get(Course, ids["course"]), users["trainer"]
+        )
+        db.session.add(
+            CohortMember(cohort_id=cohort.id, user_id=users["learner"].id, course_id=ids["course"])
+        )
+        db.session.commit()
+        ids["cohort"] = cohort.id
     # Live one-time links of each kind (the pages only show a button on GET).
     with app.test_request_context():
         person = db.session.get(User, users["learner"].id)
@@ -155,12 +165,13 @@ def world(app: Flask, users, org_tree, tmp_path, monkeypatch) -> dict[str, list[
         "number": [1],
         "attempt_id": list(db.session.scalars(sa.select(Attempt.id).order_by(Attempt.id))),
         "certificate_id": [certificate.id],
-        "code": [format_certificate_code(certificate.code)],
+        "code": [format_certificate_code(certificate.code), ids["cohort_code"]],
         "org_id": [org_tree["school"].id],
         "organization_id": [org_tree["school"].id],
         "course_id": [ids["course"]],
         "user_id": [users["learner"].id],
         "invite_id": [ids["invite"]],
+        "cohort_id": [ids["cohort"]],
         "filename": ["scheme.png", "css/app.css", "favicon.svg"],
     }
 

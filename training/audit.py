@@ -78,6 +78,11 @@ ACTION_LABELS = {
     "certificate.public_name": _l("Certificate's public name changed"),
     "account.export": _l("Personal data downloaded"),
     "account.delete": _l("Account deleted"),
+    "cohort.create": _l("Cohort created"),
+    "cohort.update": _l("Cohort settings changed"),
+    "cohort.code": _l("Cohort invite link renewed"),
+    "cohort.join": _l("Learner joined a cohort"),
+    "cohort.learner_view": _l("Learner's page in a cohort viewed"),
     "privacy.purge": _l("Learning records of inactive accounts anonymised"),
     "account.email": _l("E-mail address changed"),
     "account.email_verified": _l("E-mail address confirmed"),
@@ -125,6 +130,9 @@ DETAIL_LABELS = {
     "new_parent_id": _l("to parent"),
     "learning_events_anonymised": _l("learning events anonymised"),
     "page_after": _l("list from"),
+    "course_id": _l("course"),
+    "cohort_id": _l("cohort"),
+    "user_id": _l("account"),
 }
 
 
@@ -134,6 +142,7 @@ TARGET_LABELS = {
     "certificate": _l("certificate"),
     "invite": _l("invite code"),
     "learning_events": _l("learning record"),
+    "cohort": _l("cohort"),
 }
 
 

@@ -160,6 +160,43 @@ assignments. Provided by those packages; called by courses.path for every progre
 "what next". A registry: steps are placed in registration order within their module."""
 
 
+@dataclass(frozen=True)
+class ModuleDates:
+    """When a module opens for a learner and when its work is due (either may be None)."""
+
+    opens_at: datetime | None = None
+    due_at: datetime | None = None
+
+
+class DatesSource(Protocol):
+    """Module dates of learners in courses: {(user id, course id, module key): ModuleDates}.
+
+    Gets published courses and learner ids (never empty); reads the database in one statement
+    however many it is asked about.
+    """
+
+    def __call__(
+        self, courses: list[AnyCourse], user_ids: list[int], /
+    ) -> dict[tuple[int, int, str], ModuleDates]: ...
+
+
+path_dates: Registry[DatesSource] = Registry("path_dates")
+"""Open and due dates of modules for learners (a cohort's schedule). Provided by cohorts;
+called by courses.path, which locks a module's steps until it opens and shows both dates. A
+registry: the first provider that dates a module decides; none registered, no dates."""
+
+
+class CourseSection(Protocol):
+    """HTML for a course page shown to `user` (signed in and enrolled): "" shows nothing."""
+
+    def __call__(self, course: AnyCourse, user: User, /) -> str: ...
+
+
+course_sections: Registry[CourseSection] = Registry("course_sections")
+"""Blocks on a course page for an enrolled learner (a cohort's announcements). Provided by
+cohorts; called by the courses course view. A registry: blocks are shown in order."""
+
+
 class CompletionNotice(Protocol):
     """HTML telling a learner what finishing the course gave them (e.g. the certificate)."""
 
