@@ -44,7 +44,7 @@ def answer(
 ) -> QuestionPost:
     """Add an answer (refused in a locked thread) and tell the asker it arrived."""
     if thread.locked:
-        raise ServiceError(_("This thread is closed: new answers are not accepted."))
+        raise ServiceError(_("This thread is closed: new answers are not accepted."), "body")
     post = QuestionPost(
         thread_id=thread.id, author_id=user.id, body=body, by_trainer=trainer, created_at=utcnow()
     )
@@ -65,7 +65,7 @@ def answer(
 def edit(post: QuestionPost, body: str, title: str | None = None) -> None:
     """Change the text of one's own post (and the title, for a question)."""
     if post.deleted_at is not None:
-        raise ServiceError(_("A deleted message cannot be edited."))
+        raise ServiceError(_("A deleted message cannot be edited."), "body")
     post.body = body
     post.edited_at = utcnow()
     if post.is_question and title is not None:

@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from cohorts.models import Cohort
 from cohorts.questions import listing, services
 from cohorts.questions.forms import AnswerForm, AskForm, EditForm
-from cohorts.questions.loading import account_key, load_post, load_thread, post_limit
+from cohorts.questions.loading import Loaded, account_key, load_post, load_thread, post_limit
 from courses import learning
 from courses.models import Course, RevisionLesson
 from training.accounts.models import Role, User
@@ -61,6 +62,13 @@ def _lesson_title(course: Course, key: str) -> str:
     return title or key
 
 
+def _cohort(loaded: Loaded) -> Cohort | None:
+    """The thread's cohort, named for its trainers (learners know their own group)."""
+    if not loaded.moderator or loaded.thread.cohort_id is None:
+        return None
+    return db.session.get(Cohort, loaded.thread.cohort_id)
+
+
 @bp.route("/questions/<int:thread_id>", methods=["GET", "POST"])
 @login_required
 @posting
@@ -87,6 +95,7 @@ def thread(thread_id: int) -> str | Response | tuple[str, int]:
         loaded=loaded,
         posts=posts,
         lesson_title=_lesson_title(loaded.course, loaded.thread.lesson_key),
+        cohort=_cohort(loaded),
         render_markdown=shown_markdown,
         me=current_user.id,
     )
