@@ -52,7 +52,12 @@ SIGNED_IN_END = [
 
 MENUS = {
     "learner": [("Courses", "/courses/"), *SIGNED_IN_END],
-    "trainer": [("Courses", "/courses/"), ("Authoring", "/author/"), *SIGNED_IN_END],
+    "trainer": [
+        ("Courses", "/courses/"),
+        ("Authoring", "/author/"),
+        ("Unanswered questions", "/questions/unanswered"),
+        *SIGNED_IN_END,
+    ],
     "organizer": [
         ("Courses", "/courses/"),
         ("Organizations", "/organizations/"),
@@ -63,6 +68,7 @@ MENUS = {
     "admin": [
         ("Courses", "/courses/"),
         ("Authoring", "/author/"),
+        ("Unanswered questions", "/questions/unanswered"),
         ("Organizations", "/organizations/"),
         ("People", "/people/"),
         ("Statistics", "/stats/"),
@@ -98,6 +104,7 @@ def test_the_labels_are_translated_for_each_request(login_as, client):
     assert labels == [
         "Курсы",
         "Создание курсов",
+        "Вопросы без ответа",
         "Организации",
         "Люди",
         "Статистика",
