@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from cohorts import questions
 from training import hooks
 
 
@@ -14,6 +15,7 @@ def init_app(app: Flask) -> None:
     from cohorts import models  # noqa: F401 - tables known to Alembic and create_all
 
     register_cohorts(app)
+    questions.init_app(app)
 
 
 def _author_links(course: object) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from courses import learning, path
@@ -179,6 +180,7 @@ def render_lesson(
     """The lesson page of a revision: for learners, and for authors previewing their draft."""
     where = learning.neighbours(revision.outline, lesson.key)
     step = learner_path.step("lesson", lesson.key) if learner_path else None
+    sections = [] if preview else _lesson_sections(course, lesson.key)
     return render_template(
         "courses/lesson.html",
         course=course,
@@ -188,7 +190,16 @@ def render_lesson(
         done=step is not None and step.done,
         path=learner_path,
         preview=preview,
+        sections=sections,
     )
+
+
+def _lesson_sections(course: Course, key: str) -> list[Markup]:
+    """What other packages show below the lesson (the questions under it), each its own HTML."""
+    return [
+        Markup(render(course, key, current_user))  # noqa: S704 - from their autoescaped templates
+        for render in hooks.lesson_sections
+    ]
 
 
 @bp.route("/<slug>/lessons/<key>/done", methods=["POST"])

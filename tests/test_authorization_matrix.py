@@ -25,6 +25,7 @@ from assignments.services import AssignmentSettings, create_assignment
 from assignments.submitting import submit
 from certificates.models import Certificate
 from cohorts.models import CohortMember
+from cohorts.questions import services as questions
 from courses import learning
 from courses.models import Lesson, Module
 from quizzes.models import Attempt, Question
@@ -230,6 +231,31 @@ MATRIX: dict[str, tuple[str, str | None]] = {
         None,
     ),
     "/courses/<slug>/quizzes/<key>/start": ("405 405 405 405 405 405", "login ok ok ok ok ok"),
+    # Questions: a self-paced thread of the learner's, answered by the other learner (same
+    # group). Not in the group nor a trainer of the course: 404, the thread is not admitted to
+    # exist; in it but not the author (edit, delete) or not a trainer (moderation): 403.
+    "/courses/<slug>/lessons/<key>/ask": ("login 200 200 302 302 302", "login ok ok 302 302 302"),
+    "/questions/<int:thread_id>": ("login 200 200 404 404 200", "login ok ok 404 404 ok"),
+    "/questions/<int:thread_id>/lock": ("405 405 405 405 405 405", "login 403 403 404 404 ok"),
+    "/questions/<int:thread_id>/pin": ("405 405 405 405 405 405", "login 403 403 404 404 ok"),
+    "/questions/posts/<int:post_id>/accept": (
+        "405 405 405 405 405 405",
+        "login ok 403 404 404 ok",
+    ),
+    "/questions/posts/<int:post_id>/delete": (
+        "405 405 405 405 405 405",
+        "login ok 403 404 404 403",
+    ),
+    "/questions/posts/<int:post_id>/edit": (
+        "login 200 403 404 404 403",
+        "login ok 403 404 404 403",
+    ),
+    "/questions/posts/<int:post_id>/hide": ("405 405 405 405 405 405", "login 403 403 404 404 ok"),
+    "/questions/posts/<int:post_id>/report": (
+        "405 405 405 405 405 405",
+        "login ok ok 404 404 ok",
+    ),
+    "/questions/unanswered": ("login 403 403 200 403 200", None),
     "/healthz": ("200 200 200 200 200 200", None),
     "/issuer": ("200 200 200 200 200 200", None),
     "/issuer/jwks.json": ("200 200 200 200 200 200", None),
@@ -317,6 +343,8 @@ def world(app, users, make_user, tmp_path, monkeypatch):
         sent = submit(assignment, learner.id, "Моя работа", check_uploads([("w.pdf", PDF)]), 0)
         cohort, _code = make_cohort(course, users["trainer"])
         db.session.add(CohortMember(cohort_id=cohort.id, user_id=learner.id, course_id=course.id))
+        thread = questions.ask(course, "intro", learner, "Вопрос", "Как быть?")
+        reply = questions.answer(thread, thread.posts[0], other, "Так.", trainer=False)
         invite = InviteCode(code="MATRIX-TEST-CODE", organization_id=learner.organization_id)
         db.session.add(invite)
         db.session.commit()
@@ -365,6 +393,10 @@ def world(app, users, make_user, tmp_path, monkeypatch):
             "submission_id": sent.id,
             "review_id": 999999,  # no review: the owner's discard answers 404
             "file_id": sent.files[0].id,
+            "questions.ask:key": "intro",
+            "thread_id": thread.id,
+            "post_id": thread.posts[0].id,
+            "questions.accept:post_id": reply.id,
         }
 
 

@@ -33,7 +33,7 @@ def test_each_app_gets_the_packages_providers_once(app, tmp_path):
 
 
 def test_packages_register_in_layer_order(app):
-    """Deletion runs the erasers in reverse: cohorts, certificates, assignments, quizzes,
+    """Deletion runs the erasers in reverse: questions, cohorts, certificates, assignments, quizzes,
     courses."""
     modules = [eraser.__module__ for eraser in hooks.personal_data_erasers.items(app)]
     assert modules == [
@@ -42,6 +42,7 @@ def test_packages_register_in_layer_order(app):
         "assignments.privacy",
         "certificates.privacy",
         "cohorts.privacy",
+        "cohorts.questions.privacy",
     ]
     importers = [importer.__module__ for importer in hooks.pack_importers.items(app)]
     assert importers == ["quizzes.packs", "assignments.packs", "certificates.packs"]

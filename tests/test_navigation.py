@@ -56,6 +56,7 @@ MENUS = {
         ("Courses", "/courses/"),
         ("Authoring", "/author/"),
         ("My cohorts", "/cohorts/"),
+        ("Unanswered questions", "/questions/unanswered"),
         *SIGNED_IN_END,
     ],
     "organizer": [
@@ -69,6 +70,7 @@ MENUS = {
         ("Courses", "/courses/"),
         ("Authoring", "/author/"),
         ("My cohorts", "/cohorts/"),
+        ("Unanswered questions", "/questions/unanswered"),
         ("Organizations", "/organizations/"),
         ("People", "/people/"),
         ("Statistics", "/stats/"),
@@ -105,6 +107,7 @@ def test_the_labels_are_translated_for_each_request(login_as, client):
         "Курсы",
         "Создание курсов",
         "Мои группы",
+        "Вопросы без ответа",
         "Организации",
         "Люди",
         "Статистика",

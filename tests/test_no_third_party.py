@@ -30,6 +30,7 @@ from assignments.submitting import submit
 from certificates.models import Certificate
 from certificates.services import format_certificate_code
 from cohorts.models import CohortMember
+from cohorts.questions import services as questions
 from courses import media, publishing
 from courses.models import Course, CourseMedia, Lesson, Module
 from quizzes import bank
@@ -143,6 +144,17 @@ def world(app: Flask, users, org_tree, tmp_path, monkeypatch) -> dict[str, list[
         )
         db.session.commit()
         ids["cohort"] = cohort.id
+    # A question under a lesson (its thread page, edit page and the unanswered list).
+    with app.test_request_context():
+        thread = questions.ask(
+            db.session.get(Course, ids["course"]),
+            "intro",
+            db.session.get(User, users["learner"].id),
+            "Вопрос",
+            "Как **быть**?",
+        )
+        db.session.commit()
+        ids["thread"], ids["post"] = thread.id, thread.posts[0].id
     # Live one-time links of each kind (the pages only show a button on GET).
     with app.test_request_context():
         person = db.session.get(User, users["learner"].id)
@@ -172,6 +184,8 @@ def world(app: Flask, users, org_tree, tmp_path, monkeypatch) -> dict[str, list[
         "user_id": [users["learner"].id],
         "invite_id": [ids["invite"]],
         "cohort_id": [ids["cohort"]],
+        "thread_id": [ids["thread"]],
+        "post_id": [ids["post"]],
         "filename": ["scheme.png", "css/app.css", "favicon.svg"],
     }
 

@@ -257,6 +257,23 @@ courses publish view, which lists them before the button. A registry: providers 
 translated messages, shown in registration order; they inform and never block."""
 
 
+class LessonSection(Protocol):
+    """HTML shown below a lesson's text to `viewer` (a signed-in learner or author).
+
+    Gets the course, the lesson's key and the viewer; returns HTML from the provider's own
+    autoescaped template ("" for nothing). The lesson page's statements are counted: a section
+    reads the database in at most one statement.
+    """
+
+    def __call__(self, course: AnyCourse, lesson_key: str, viewer: Viewer, /) -> str: ...
+
+
+lesson_sections: Registry[LessonSection] = Registry("lesson_sections")
+"""Sections below a published lesson's text (not in an author's preview). Provided by cohorts
+(the questions under the lesson); called by the courses lesson view, which renders them in
+order. A registry: the page needs the HTML back, in a fixed order."""
+
+
 # ---- course packs ----------------------------------------------------------------------------
 
 

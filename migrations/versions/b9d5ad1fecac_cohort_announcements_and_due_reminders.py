@@ -1,7 +1,7 @@
 """Cohort announcements (kept when their author is deleted) and due-date reminders sent once.
 
 Revision ID: b9d5ad1fecac
-Revises: 23ee33fc3908
+Revises: 32ad5de36640
 Create Date: 2026-12-05 23:58:40.689353
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "b9d5ad1fecac"
-down_revision = "23ee33fc3908"
+down_revision = "32ad5de36640"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,94 @@
+"""Who sees and who moderates a question thread: one rule, as Python and as SQL.
+
+A thread is seen by the learners of the asker's cohort (or, for a self-paced question, the
+enrolled learners without a cohort in that course), and moderated by the course's authors,
+the trainers of the thread's cohort and administrators, who see every thread of their courses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from cohorts.models import CohortMember, CohortTrainer
+from cohorts.questions.models import QuestionThread
+from courses.models import Course, CourseEditor, Enrollment
+from training.accounts.models import User
+from training.extensions import db
+
+
+def moderates_clause(user: User) -> sa.ColumnElement[bool]:
+    """SQL: the user may moderate the thread row in the query (joined with its Course)."""
+    if user.is_admin:
+        return sa.true()
+    editor = sa.exists().where(
+        CourseEditor.course_id == QuestionThread.course_id, CourseEditor.user_id == user.id
+    )
+    trainer = sa.exists().where(
+        CohortTrainer.cohort_id == QuestionThread.cohort_id, CohortTrainer.user_id == user.id
+    )
+    return sa.or_(Course.owner_id == user.id, editor, trainer)
+
+
+def peer_clause(user: User) -> sa.ColumnElement[bool]:
+    """SQL: the thread row belongs to the user's group in its course (cohort or self-paced)."""
+    enrolled = sa.exists().where(
+        Enrollment.course_id == QuestionThread.course_id, Enrollment.user_id == user.id
+    )
+    mine = (
+        sa.select(CohortMember.cohort_id)
+        .where(CohortMember.user_id == user.id, CohortMember.course_id == QuestionThread.course_id)
+        .scalar_subquery()
+    )
+    # IS NOT DISTINCT FROM: a self-paced thread (NULL) matches a learner without a cohort.
+    return sa.and_(enrolled, QuestionThread.cohort_id.is_not_distinct_from(mine))
+
+
+def moderates(thread: QuestionThread, course: Course, user: Any) -> bool:
+    """Whether `user` may pin, hide, lock and see every post of `thread`."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_admin or course.owner_id == user.id:
+        return True
+    return bool(
+        db.session.scalar(
+            sa.select(sa.literal(True)).where(
+                sa.or_(
+                    sa.exists().where(
+                        CourseEditor.course_id == course.id, CourseEditor.user_id == user.id
+                    ),
+                    sa.exists().where(
+                        CohortTrainer.cohort_id == thread.cohort_id,
+                        CohortTrainer.user_id == user.id,
+                    ),
+                )
+            )
+        )
+    )
+
+
+def is_peer(thread: QuestionThread, user: Any) -> bool:
+    """Whether `user` is a learner of the thread's group (same cohort, or both self-paced)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    found = db.session.execute(
+        sa.select(Enrollment.user_id, CohortMember.cohort_id)
+        .outerjoin(
+            CohortMember,
+            sa.and_(
+                CohortMember.user_id == Enrollment.user_id,
+                CohortMember.course_id == Enrollment.course_id,
+            ),
+        )
+        .where(Enrollment.user_id == user.id, Enrollment.course_id == thread.course_id)
+    ).first()
+    return found is not None and found.cohort_id == thread.cohort_id
+
+
+def author_name(author_id: int | None, display_name: str | None) -> str:
+    """How a post is signed: the display name only, never a username or an address."""
+    if author_id is None:
+        return _("deleted participant")
+    return display_name or _("Participant #%(id)d", id=author_id)
