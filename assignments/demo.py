@@ -1,14 +1,15 @@
-"""Demo assignments: three practical tasks in the starter course, the demo learner's work on
-them (one accepted by the demo trainer, one waiting for review, one reviewed by a peer)."""
+"""Demo assignments: the demo learner's work on the starter course's first two practical tasks
+(one accepted by the demo trainer, one waiting for review) and on a peer-reviewed task of the
+demo's own. The shipped pack brings its tasks; a course without them gets the two below."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from assignments import peers, reviewing, submitting
-from assignments.models import Assignment
+from assignments.models import Assignment, Submission
 from assignments.rubric import parse_rubric
-from assignments.services import AssignmentSettings, create_assignment
+from assignments.services import AssignmentSettings, assignments_of, create_assignment
 from courses import learning
 from courses.models import Course
 from training.accounts.models import User
@@ -46,40 +47,47 @@ WORK = (
     "| Кто | Что важно | Где читает |\n|---|---|---|\n| Молодые педагоги | Нагрузка, "
     "наставничество | Чат в мессенджере |\n| Ветераны | Льготы, выплаты | Стенд в учительской |"
 )
+FIGURES = (
+    "| Цифра | Источник |\n|---|---|\n| Обращений за год | Журнал обращений |\n"
+    "| Заседаний профкома | Протоколы |\n| Финансы крупными статьями | Смета и отчёт казначея |"
+)
 
 
 def load_demo_assignments() -> list[str]:
-    """Add the tasks and the demo learner's work once (optional steps: course completion in the
-    demo activity stays as it was)."""
+    """The demo learner's work on two tasks, once; the tasks are added if the course has none."""
     course = db.session.scalar(sa.select(Course).where(Course.slug == COURSE))
     trainer, learner = find_user("trainer"), find_user("learner")
     if course is None or course.published_revision is None or not (trainer and learner):
         return []
-    if db.session.scalar(sa.select(Assignment.id).where(Assignment.course_id == course.id)):
+    done = sa.select(Submission.id).join(Submission.assignment)
+    if db.session.scalar(done.where(Assignment.course_id == course.id).limit(1)):
         return []
-    made = []
-    for key, module, title, task in TASKS:
-        settings = AssignmentSettings(
-            title=title,
-            module_key=module,
-            task=task,
-            required=False,
-            hand_in="text",
-            criteria=parse_rubric(RUBRIC),
-        )
-        made.append(create_assignment(course, settings, key=key))
+    made = assignments_of(course)[:2]
+    if len(made) < 2:  # an older pack without tasks: the demo brings its own, optional
+        made = [_demo_task(course, *task) for task in TASKS]
     learning.enroll(learner.id, course)
     first = submitting.submit(made[0], learner.id, WORK, [], 0)
     feedback = "Хорошая таблица. В следующий раз добавьте, **как часто** выходят материалы."
-    reviewing.review(first, trainer, reviewing.Grade({0: 2, 1: 1}, feedback, "accepted"))
-    submitting.submit(
-        made[1], learner.id, "1. Итоги года в цифрах. 2. Коллективный договор. 3. …", [], 0
-    )
+    # the best level of the first criterion, the one below it elsewhere: accepted, room to grow
+    criteria = made[0].rubric.criteria if made[0].rubric else []
+    levels = {i: len(c["levels"]) - (1 if i == 0 else 2) for i, c in enumerate(criteria)}
+    reviewing.review(first, trainer, reviewing.Grade(levels, feedback, "accepted"))
+    submitting.submit(made[1], learner.id, FIGURES, [], 0)
     _peer_task(course, learner, find_user("organizer"))
-    return [
-        f"{len(made) + 1} assignments with the demo learner's work "
-        "(1 accepted, 1 waiting, 1 reviewed by a peer)"
-    ]
+    return ["the demo learner's work on 3 assignments (1 accepted, 1 waiting, 1 peer-reviewed)"]
+
+
+def _demo_task(course: Course, key: str, module: str, title: str, task: str) -> Assignment:
+    """One of the demo's own optional tasks with the demo rubric."""
+    settings = AssignmentSettings(
+        title=title,
+        module_key=module,
+        task=task,
+        required=False,
+        hand_in="text",
+        criteria=parse_rubric(RUBRIC),
+    )
+    return create_assignment(course, settings, key=key)
 
 
 def _peer_task(course: Course, learner: User, fellow: User | None) -> None:

@@ -30,6 +30,7 @@ from courses.models import (
     Enrollment,
     RevisionLesson,
 )
+from courses.starter import course_map
 from training import hooks
 from training.errors import ServiceError
 from training.extensions import db
@@ -100,6 +101,8 @@ def catalog() -> str:
         topic=topic,
         progress=progress,
         awards=_awards(list(progress)),
+        # The map is the overview: shown until the reader narrows the list by topic.
+        course_map=[] if topic else course_map(all_courses, language or reading),
     )
 
 

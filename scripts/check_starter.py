@@ -1,9 +1,15 @@
 """Check a starter-curriculum course pack against the curriculum's quality rules.
 
 Usage: python scripts/check_starter.py courses/starter/<slug> [...]
-Prints one line per problem and exits 1 when there is any. Rules: 3–5 modules of 2–4
-lessons, ≥ 330 words per lesson, a module quiz per module (≥ 6 questions, ≥ 4 types) and a
-final quiz (≥ 8 questions), feedback on every answer and general feedback on every question.
+Prints one line per problem and exits 1 when there is any. Machine-checked rules:
+- 3–6 modules of 2–4 lessons, ≥ 330 words per lesson;
+- a module quiz per module (≥ 6 questions) and one final quiz (≥ 8 questions);
+- feedback on every answer and general feedback on every question;
+- at least one assignment per module (front matter `module: <key>` naming a real module) and at
+  least one capstone: an assignment without `module`, handed in after the whole course;
+- every assignment has a rubric of 3–4 criteria, each with at least 3 levels.
+Rule a reviewer checks (no machine can): every question tests a decision or a skill — a
+scenario, a calculation, a choice an activist makes — not recall of a number or a phrase.
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assignments.rubric import parse_rubric
 from courses.packs import PackError, read_pack_dir
+from courses.packs.yaml_reader import read_yaml
 from quizzes.gift import GiftError, parse_gift
+from training.errors import ServiceError
 
 MIN_WORDS = 330
 
@@ -31,8 +40,8 @@ def check(folder: Path) -> list[str]:
     except PackError as error:
         return [f"{p.file}:{p.line or ''} {p.message}" for p in error.problems]
     problems = []
-    if not 3 <= len(pack.modules) <= 5:
-        problems.append(f"course.yaml: {len(pack.modules)} modules (want 3–5)")
+    if not 3 <= len(pack.modules) <= 6:
+        problems.append(f"course.yaml: {len(pack.modules)} modules (want 3–6)")
     for module in pack.modules:
         if not 2 <= len(module.lessons) <= 4:
             problems.append(f"module {module.key}: {len(module.lessons)} lessons (want 2–4)")
@@ -41,6 +50,7 @@ def check(folder: Path) -> list[str]:
                 problems.append(
                     f"lessons/{lesson.key}.md: {words(lesson.body)} words (want ≥ {MIN_WORDS})"
                 )
+    problems += check_assignments(pack.assignments, [m.key for m in pack.modules])
     quizzes = {q.get("key"): q for q in pack.quiz_settings}
     finals = [q for q in pack.quiz_settings if not q.get("module")]
     if len(finals) != 1:
@@ -59,9 +69,6 @@ def check(folder: Path) -> list[str]:
         want = 6 if quiz.get("module") else 8
         if len(items) < want:
             problems.append(f"quiz {key}: {len(items)} questions (want ≥ {want})")
-        types = {item.spec.type for item in items}
-        if quiz.get("module") and len(types) < 4:
-            problems.append(f"quiz {key}: {len(types)} question types (want ≥ 4)")
         for item in items:
             spec, where = item.spec, f"quiz {key} line {item.line}"
             if not spec.general_feedback.strip():
@@ -73,6 +80,50 @@ def check(folder: Path) -> list[str]:
                 missing.append("true/false")
             if missing:
                 problems.append(f"{where}: answers without feedback: {', '.join(missing)[:80]}")
+    return problems
+
+
+def front_matter(text: str) -> dict:
+    """The YAML front matter of an assignment file (empty when there is none or it is broken)."""
+    lines = text.split("\n")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if lines[0].rstrip() != "---" or end is None:
+        return {}
+    try:
+        _node, front = read_yaml("\n".join(lines[1:end]))
+    except Exception:  # YamlRefused or any YAML syntax error: reported as no front matter
+        return {}
+    return front if isinstance(front, dict) else {}
+
+
+def check_assignments(files: dict[str, str], modules: list[str]) -> list[str]:
+    """Assignment rules for the course author: one per module, a capstone, rubrics everywhere."""
+    problems = []
+    covered: set[str] = set()
+    capstones = 0
+    for name, text in sorted(files.items()):
+        front = front_matter(text)
+        if not front.get("title"):
+            problems.append(f"assignments/{name}: no front matter with a title")
+            continue
+        module = front.get("module")
+        if module is None:
+            capstones += 1
+        elif module not in modules:
+            problems.append(f"assignments/{name}: module {module!r} is not in course.yaml")
+        covered.add(module)
+        try:
+            criteria = parse_rubric(str(front.get("rubric") or ""))
+        except ServiceError as error:
+            problems.append(f"assignments/{name}: rubric: {error.message}")
+            continue
+        if not 3 <= len(criteria) <= 4:
+            problems.append(f"assignments/{name}: {len(criteria)} rubric criteria (want 3–4)")
+        if any(len(c["levels"]) < 3 for c in criteria):
+            problems.append(f"assignments/{name}: a rubric criterion with < 3 levels")
+    problems += [f"module {key}: no assignment" for key in modules if key not in covered]
+    if not capstones:
+        problems.append("assignments: no capstone (an assignment without `module`)")
     return problems
 
 

@@ -1,22 +1,27 @@
 """A new activist on a 360 px phone takes a whole starter course by the buttons the pages offer:
-every lesson, every module test on the way, one test failed and retried in one tap, the final
-test, and the certificate moment. No page before it says the course is finished. axe-core
-checks the path's pages."""
+every lesson, every module test on the way, one test failed and retried in one tap, every
+practical assignment sent (the trainer accepts it), the final test, and the certificate moment.
+No page before it says the course is finished. axe-core checks the path's pages."""
 
 from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from assignments import reviewing
+from assignments.models import ACCEPTED, WAITING, Submission
 from quizzes.models import AttemptItem
 from quizzes.types import full_marks_response
+from training.accounts.services import find_user
 from training.demo import DEMO_INVITE_CODE
 from training.extensions import db
 
 COURSE = "Информационная работа в профсоюзной организации"
+SLUG = "info-work-basics"
 FINISHED_WORDS = ("Вы прошли курс", "Курс пройден", "Ваш сертификат")
 axe = Axe()
 
@@ -54,6 +59,24 @@ def answer(page: Page, app: Flask, right: bool) -> None:
         db.session.remove()
 
 
+def trainer_accepts(app: Flask) -> None:
+    """The trainer accepts the walker's waiting work with the best level of every criterion."""
+    with app.app_context():
+        walker = find_user("putnik")
+        waiting = db.session.scalars(
+            sa.select(Submission).where(
+                Submission.status == WAITING, Submission.user_id == walker.id
+            )
+        ).all()
+        assert len(waiting) == 1, waiting
+        criteria = waiting[0].assignment.rubric.criteria
+        best = {i: len(c["levels"]) - 1 for i, c in enumerate(criteria)}
+        grade = reviewing.Grade(best, "Принято.", ACCEPTED)
+        reviewing.review(waiting[0], find_user("trainer"), grade)
+        db.session.commit()
+        db.session.remove()
+
+
 def register(page: Page, live_server: str) -> None:
     page.goto(live_server + "/")
     page.get_by_role("link", name="Зарегистрироваться").first.click()
@@ -71,11 +94,12 @@ def test_a_new_learner_walks_a_starter_course_to_the_certificate(
     page = new_page(locale="ru-RU", width=360, height=780)
     register(page, live_server)
     page.get_by_role("link", name="Курсы", exact=True).first.click()
-    page.get_by_role("link", name=COURSE).click()
+    page.locator(".cards").get_by_role("link", name=COURSE).click()
     accessible(page, "course page (before enrolling)")
     page.get_by_role("button", name="Записаться и начать").click()
 
     tests_met: list[str] = []
+    works_sent: list[str] = []
     failed_once = False
     checked: set[str] = set()
     for _step in range(120):
@@ -106,6 +130,17 @@ def test_a_new_learner_walks_a_starter_course_to_the_certificate(
                 accessible(page, "quiz start")
                 checked.add("quiz-start")
             page.get_by_role("button", name="Начать попытку").click()
+        elif re.search(r"/assignments/[^/]+$", url):
+            works_sent.append(page.get_by_role("heading", level=1).inner_text())
+            page.get_by_label("Ваш ответ (Markdown)").fill("Моя работа по заданию: план и таблица.")
+            if "assignment" not in checked:
+                shot(page, "assignment-to-send")
+                accessible(page, "assignment")
+                checked.add("assignment")
+            page.get_by_role("button", name="Отправить на проверку").click()
+            expect(page.get_by_text("Работа отправлена на проверку.")).to_be_visible()
+            trainer_accepts(live_app)
+            page.goto(f"{live_server}/courses/{SLUG}/continue")
         elif "/attempts/" in url and "/result" not in url:
             if "attempt" not in checked:
                 accessible(page, "quiz page")
@@ -131,7 +166,8 @@ def test_a_new_learner_walks_a_starter_course_to_the_certificate(
         raise AssertionError("the walk did not end")
 
     assert failed_once
-    assert len(tests_met) == 5  # four module tests, the final test; a retry skips the start
+    assert len(tests_met) == 7  # six module tests, the final test; a retry skips the start
+    assert len(works_sent) == 7  # an assignment per module and the closing one
     assert tests_met[-1] == "Итоговый тест"
     expect(page.get_by_role("heading", name="Ваш сертификат готов")).to_be_visible()
     expect(page.get_by_role("link", name="Скачать PDF")).to_be_visible()
