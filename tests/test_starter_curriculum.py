@@ -51,6 +51,8 @@ def test_lessons_have_no_raw_html_and_every_reference_resolves(folder):
 def test_every_course_can_be_completed_to_a_certificate(app, ctx, users, tmp_path, monkeypatch):
     """Lessons, quizzes and every required assignment (sent, then accepted by the trainer)."""
     from assignments import reviewing, services, submitting
+    from assignments.files import check_uploads
+    from tests.test_course_media import PDF
     from assignments.models import ACCEPTED
     from certificates.models import Certificate
     from courses import learning
@@ -80,7 +82,8 @@ def test_every_course_can_be_completed_to_a_certificate(app, ctx, users, tmp_pat
         required = [a for a in services.assignments_of(course) if a.required]
         assert required or course.slug in EXEMPT, course.slug
         for assignment in required:
-            sent = submitting.submit(assignment, learner, "Моя работа по заданию.", [], 0)
+            files = check_uploads([("work.pdf", PDF)]) if assignment.takes_files else []
+            sent = submitting.submit(assignment, learner, "Моя работа по заданию.", files, 0)
             # the best level of each criterion, by its points
             top = {
                 i: max(range(len(c["levels"])), key=lambda n, c=c: c["levels"][n]["points"])
