@@ -52,7 +52,6 @@ def test_every_course_can_be_completed_to_a_certificate(app, ctx, users, tmp_pat
     """Lessons, quizzes and every required assignment (sent, then accepted by the trainer)."""
     from assignments import reviewing, services, submitting
     from assignments.files import check_uploads
-    from tests.test_course_media import PDF
     from assignments.models import ACCEPTED
     from certificates.models import Certificate
     from courses import learning
@@ -61,6 +60,7 @@ def test_every_course_can_be_completed_to_a_certificate(app, ctx, users, tmp_pat
     from quizzes import attempts
     from quizzes.services import quizzes_of
     from quizzes.types import full_marks_response
+    from tests.test_course_media import PDF
     from training.extensions import db
 
     monkeypatch.setitem(app.config, "SIGNING_KEYS_DIR", str(tmp_path / "keys"))
