@@ -54,7 +54,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 # Tools the tests run that are not Python: the Nu HTML checker, pinned in package-lock.json.
 # --ignore-scripts: vnu-jar's own script would download a Java; Debian's JRE runs it.
-tools: node_modules/vnu-jar/build/dist/vnu.jar
+# The Nu HTML checker for the browser tests; without npm (a newcomer's machine) its test skips
+# locally and says how to get it, while CI (.ci/run installs npm and a JRE) always runs it.
+tools:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory node_modules/vnu-jar/build/dist/vnu.jar; \
+	else echo "npm not found: the Nu HTML checker test is skipped (apt-get install npm default-jre-headless)"; fi
 
 node_modules/vnu-jar/build/dist/vnu.jar: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund

@@ -341,10 +341,11 @@ def world(app, users, make_user, tmp_path, monkeypatch):
             course, AssignmentSettings(title="Задание", task="Текст", hand_in="both"), key="task"
         )
         sent = submit(assignment, learner.id, "Моя работа", check_uploads([("w.pdf", PDF)]), 0)
-        cohort, _code = make_cohort(course, users["trainer"])
-        db.session.add(CohortMember(cohort_id=cohort.id, user_id=learner.id, course_id=course.id))
+        # asked while self-paced, so the other self-paced learner sees the thread too
         thread = questions.ask(course, "intro", learner, "Вопрос", "Как быть?")
         reply = questions.answer(thread, thread.posts[0], other, "Так.", trainer=False)
+        cohort, _code = make_cohort(course, users["trainer"])
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=learner.id, course_id=course.id))
         invite = InviteCode(code="MATRIX-TEST-CODE", organization_id=learner.organization_id)
         db.session.add(invite)
         db.session.commit()

@@ -21,6 +21,7 @@ from tests.question_helpers import (
     last_thread,
     snapshot,
 )
+from training.accounts.models import User
 from training.extensions import db
 from training.notifications.models import Notification
 
@@ -89,6 +90,24 @@ def test_a_cohort_thread_is_seen_by_its_cohort_and_trainers_with_the_cohort_name
     assert "Группа: Север" in flat(owner.get(url))
     listed = flat(owner.get("/questions/unanswered"))
     assert "Вопрос Севера" in listed and "Группа: Север" in listed
+
+
+def test_the_asker_keeps_their_question_after_joining_a_cohort(app, world):
+    from cohorts.models import CohortMember
+
+    ask(client_of(app, "learner"), title="Спросила до группы")
+    thread = last_thread()
+    assert thread.cohort_id is None
+    learner = db.session.scalar(sa.select(User).where(User.username == "learner"))
+    db.session.add(
+        CohortMember(cohort_id=world["north"], user_id=learner.id, course_id=world["course_id"])
+    )
+    db.session.commit()
+    asker = client_of(app, "learner")
+    assert asker.get(f"/questions/{thread.id}").status_code == 200
+    assert "Спросила до группы" in flat(asker.get(LESSON))
+    # the rest of the cohort still does not see a self-paced thread
+    assert client_of(app, "ann").get(f"/questions/{thread.id}").status_code == 404
 
 
 def test_answers_notify_the_asker_and_say_when_a_trainer_answered(app, world, users):

@@ -1,7 +1,7 @@
 """Who sees and who moderates a question thread: one rule, as Python and as SQL.
 
 A thread is seen by the learners of the asker's cohort (or, for a self-paced question, the
-enrolled learners without a cohort in that course), and moderated by the course's authors,
+enrolled learners without a cohort in that course) and always by its asker, and moderated by the course's authors,
 the trainers of the thread's cohort and administrators, who see every thread of their courses.
 """
 
@@ -11,9 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from cohorts.models import CohortMember, CohortTrainer
-from cohorts.questions.models import QuestionThread
+from cohorts.questions.models import QuestionPost, QuestionThread
 from courses.models import Course, CourseEditor, Enrollment
 from training.accounts.models import User
 from training.extensions import db
@@ -43,7 +44,23 @@ def peer_clause(user: User) -> sa.ColumnElement[bool]:
         .scalar_subquery()
     )
     # IS NOT DISTINCT FROM: a self-paced thread (NULL) matches a learner without a cohort.
-    return sa.and_(enrolled, QuestionThread.cohort_id.is_not_distinct_from(mine))
+    group = sa.and_(enrolled, QuestionThread.cohort_id.is_not_distinct_from(mine))
+    return sa.or_(group, _asked_by(user.id))
+
+
+def _asked_by(user_id: int) -> sa.ColumnElement[bool]:
+    """SQL: the user asked the thread — they keep it after joining a cohort or leaving one."""
+    asked = aliased(QuestionPost)  # the outer query may itself read posts
+    return (
+        sa.select(asked.id)
+        .where(
+            asked.thread_id == QuestionThread.id,
+            asked.is_question.is_(True),
+            asked.author_id == user_id,
+        )
+        .correlate_except(asked)
+        .exists()
+    )
 
 
 def moderates(thread: QuestionThread, course: Course, user: Any) -> bool:
@@ -84,7 +101,9 @@ def is_peer(thread: QuestionThread, user: Any) -> bool:
         )
         .where(Enrollment.user_id == user.id, Enrollment.course_id == thread.course_id)
     ).first()
-    return found is not None and found.cohort_id == thread.cohort_id
+    if found is not None and found.cohort_id == thread.cohort_id:
+        return True
+    return any(p.is_question and p.author_id == user.id for p in thread.posts)
 
 
 def author_name(author_id: int | None, display_name: str | None) -> str:
