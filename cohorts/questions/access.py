@@ -1,8 +1,9 @@
 """Who sees and who moderates a question thread: one rule, as Python and as SQL.
 
-A thread is seen by the learners of the asker's cohort (or, for a self-paced question, the
-enrolled learners without a cohort in that course) and always by its asker, and moderated by the course's authors,
-the trainers of the thread's cohort and administrators, who see every thread of their courses.
+A thread is seen by its asker and by the learners of the asker's cohort (or, for a
+self-paced question, the enrolled learners without a cohort in that course), and moderated by
+the course's authors, the trainers of the thread's cohort and administrators, who see every
+thread of their courses.
 """
 
 from __future__ import annotations
