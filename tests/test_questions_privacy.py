@@ -61,3 +61,34 @@ def test_deleting_an_account_keeps_its_threads_readable_as_a_deleted_participant
     assert "Ответ Лены" in page
     # Answers still reach nobody: the asker is gone, and nothing breaks.
     assert answer(client_of(app, "trainer"), thread.id, "Поздний ответ").status_code == 302
+
+
+def test_the_retention_purge_detaches_posts_of_inactive_accounts(app, users, make_user, clock):
+    from datetime import timedelta
+
+    from training.accounts.models import User
+
+    build_world(app, users, make_user)
+    ask(client_of(app, "peer"), "Вопрос давнего участника", title="Давний")
+    ask(client_of(app, "learner"), "Вопрос того, кто заходит", title="Свежий")
+    stale = last_thread().id - 1
+    db.session.execute(
+        sa.update(User)
+        .where(User.username == "peer")
+        .values(last_login_at=clock.now() - timedelta(days=800))
+    )
+    db.session.commit()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["privacy", "purge", "--dry-run"])
+    assert "Question and answer posts detached from inactive accounts (dry run): 1." in dry.output
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(QuestionPost.author_id.is_(None))) == 0
+    )
+    done = runner.invoke(args=["privacy", "purge"])
+    assert done.exit_code == 0, done.output
+    assert "Question and answer posts detached from inactive accounts: 1." in done.output
+    db.session.expire_all()
+    posts = {p.thread_id: p.author_id for p in db.session.scalars(sa.select(QuestionPost))}
+    assert posts[stale] is None and posts[stale + 1] is not None
+    page = flat(client_of(app, "learner").get(f"/questions/{stale}"))
+    assert "Вопрос давнего участника" in page and "удалённый участник" in page

@@ -26,6 +26,7 @@ from blinker import Namespace
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from flask_babel import LazyString
     from flask_login import AnonymousUserMixin
 
@@ -323,6 +324,14 @@ personal_data_erasers: Registry[PersonalDataEraser] = Registry("personal_data_er
 """Account deletion's parts, in its one transaction. Provided by each package holding personal
 data; called by training.privacy highest layer first (reverse registration order), before the
 core anonymises the learning record and deletes the account. A registry: order matters."""
+
+RetentionPurger = Callable[["sa.Select", bool], tuple[str, int]]
+"""Applies the retention rule to a package's rows of inactive accounts (`inactive`: a SELECT of
+their user ids; `dry_run`: only count); returns what it did and how many rows, for the report."""
+
+retention_purgers: Registry[RetentionPurger] = Registry("retention_purgers")
+"""Parts of `flask privacy purge` beyond the learning record and messages. Provided by packages
+keeping what people wrote (questions under lessons); called by training.privacy in layer order."""
 
 
 # ---- notifications ---------------------------------------------------------------------------

@@ -27,7 +27,11 @@ def _thread_link(params: dict[str, Any]) -> str | None:
 def init_app(app: Flask) -> None:
     """Register the pages, the lesson section, the trainers' link, notifications and privacy."""
     from cohorts.questions import actions  # noqa: F401 - the thread's buttons join the blueprint
-    from cohorts.questions.privacy import erase_question_data, export_question_data
+    from cohorts.questions.privacy import (
+        erase_question_data,
+        export_question_data,
+        purge_inactive_posts,
+    )
     from cohorts.questions.section import lesson_questions
     from cohorts.questions.views import bp
 
@@ -47,3 +51,4 @@ def init_app(app: Flask) -> None:
     )
     hooks.personal_data_exporters.register(app, export_question_data)
     hooks.personal_data_erasers.register(app, erase_question_data)
+    hooks.retention_purgers.register(app, purge_inactive_posts)

@@ -2,9 +2,8 @@
 
 Deletion detaches the person's posts (signed «deleted participant» from then on) and removes
 their reports. The text stays: it is part of a conversation others took part in, as the issue
-asks. The retention purge (`flask privacy purge`) leaves posts alone for the same reason: it
-anonymises inactive accounts' learning events, while a post is a message to a group, kept
-while the account exists and detached when it is deleted (docs/architecture.md).
+asks. The retention purge (`flask privacy purge`) does the same for accounts inactive past the
+retention period: their posts lose their author and are signed «deleted participant».
 """
 
 from __future__ import annotations
@@ -65,3 +64,18 @@ def erase_question_data(user: User) -> None:
         execution_options={"synchronize_session": False},
     )
     db.session.flush()
+
+
+def purge_inactive_posts(inactive: sa.Select, dry_run: bool) -> tuple[str, int]:
+    """Retention: posts of accounts inactive past the period lose their author, as on deletion."""
+    mine = QuestionPost.author_id.in_(inactive.scalar_subquery())
+    if dry_run:
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(QuestionPost).where(mine))
+    else:
+        result = db.session.execute(
+            sa.update(QuestionPost).where(mine).values(author_id=None),
+            execution_options={"synchronize_session": False},
+        )
+        count = result.rowcount
+        db.session.flush()
+    return "Question and answer posts detached from inactive accounts", count or 0

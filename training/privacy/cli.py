@@ -23,7 +23,7 @@ def purge_command(dry_run: bool) -> None:
     One transaction; a second run finds nothing more to do.
     """
     from training.privacy.messages import purge_messages
-    from training.privacy.services import purge_inactive
+    from training.privacy.services import purge_inactive, purge_other_parts
 
     days = int(current_app.config["PRIVACY_RETENTION_DAYS"])
     if days < 1:
@@ -31,6 +31,7 @@ def purge_command(dry_run: bool) -> None:
     with undone() if dry_run else nullcontext():
         report = purge_inactive(days, dry_run=dry_run, report=shown)
         messages = purge_messages(report.cutoff)
+        others = purge_other_parts(report.cutoff, dry_run=dry_run)
     verb = "would be anonymised" if dry_run else "anonymised"
     click.echo(
         f"Accounts without a login since {report.cutoff:%Y-%m-%d %H:%M} UTC "
@@ -45,3 +46,5 @@ def purge_command(dry_run: bool) -> None:
         f"Notifications {verb}: {messages.notifications}; mail {verb}: {messages.mail}; "
         f"e-mail addresses of inactive accounts {verb}: {messages.addresses}."
     )
+    for what, count in others:
+        click.echo(f"{what}{' (dry run)' if dry_run else ''}: {count}.")

@@ -236,6 +236,13 @@ def _inactive_condition(cutoff: datetime) -> sa.ColumnElement[bool]:
     return sa.func.coalesce(User.last_login_at, User.created_at) < cutoff
 
 
+def purge_other_parts(cutoff: datetime, *, dry_run: bool) -> list[tuple[str, int]]:
+    """The packages' own retention parts (hooks.retention_purgers) for the same inactive
+    accounts; what each did, with its count."""
+    inactive = sa.select(User.id).where(_inactive_condition(cutoff))
+    return [purge(inactive, dry_run) for purge in hooks.retention_purgers]
+
+
 def purge_inactive(
     days: int, *, now: datetime | None = None, dry_run: bool = False, report: Reporter = silent
 ) -> PurgeReport:
