@@ -16,6 +16,7 @@ from assignments.reviewing import may_review
 from courses.models import Course, Enrollment
 from courses.path import Path, Step, path_for
 from courses.publishing import media_base
+from courses.views import abort_until_open
 from training.extensions import db
 from training.markdown import render_markdown, shown_markdown
 from training.params import parse_int
@@ -49,6 +50,7 @@ def _assignment(slug: str, key: str) -> Assignment:
 def assignment(slug: str, key: str) -> str | Response:
     """The task, the rubric, the learner's versions with their reviews, and the answer form."""
     assignment = _assignment(slug, key)
+    abort_until_open(assignment.course, assignment.module_key, assignment.title)
     versions = submitting.versions(assignment, current_user.id)
     latest = versions[0] if versions else None
     draft = submitting.draft_of(assignment, current_user.id)

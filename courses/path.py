@@ -363,3 +363,18 @@ def _dates(
 def state_key(kind: str, key: str) -> str:
     """How sources other than lessons name a step in `Found.states`: "<kind>:<key>"."""
     return f"{kind}:{key}"
+
+
+def module_opens_at(course: Course, user_id: int, module_key: str | None) -> datetime | None:
+    """When a module opens for this learner's group, if it is not open yet (None: open now).
+
+    For the pages of a step that are not lessons (tests, assignments): one statement per dates
+    source, and none for a step outside a module.
+    """
+    if not module_key:
+        return None
+    for source in hooks.path_dates:
+        dates = source([course], [user_id]).get((user_id, course.id, module_key))
+        if dates is not None and dates.opens_at is not None:
+            return dates.opens_at if dates.opens_at > utcnow() else None
+    return None

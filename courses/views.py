@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -163,13 +165,27 @@ def lesson(slug: str, key: str) -> str | Response:
     learner_path = path.path_for(course, current_user.id)
     step = learner_path.step("lesson", key)
     if step.state.opens_at is not None:  # the learner's cohort has not reached this module
-        page = render_template("courses/not_open.html", course=course, step=step)
-        return Response(page, status=403)
+        return not_open(course, step.title, step.state.opens_at, lesson=True)
     if step.status == path.NOT_STARTED:
         # The stated exception to "no writes on GET": the first view of a lesson records it as
         # started (progress and the learning record), because reading it is the event itself.
         learning.record_view(current_user.id, course, revision, lesson)
     return render_lesson(course, revision, lesson, learner_path)
+
+
+def not_open(course: Course, title: str, opens_at: datetime, *, lesson: bool = False) -> Response:
+    """403 with the date a step of a module not open yet for the learner's cohort opens."""
+    page = render_template(
+        "courses/not_open.html", course=course, title=title, opens_at=opens_at, lesson=lesson
+    )
+    return Response(page, status=403)
+
+
+def abort_until_open(course: Course, module_key: str | None, title: str) -> None:
+    """For tests and assignments: refuse (403, with the date) while their module is closed."""
+    opens_at = path.module_opens_at(course, current_user.id, module_key)
+    if opens_at is not None:
+        abort(not_open(course, title, opens_at))
 
 
 def render_lesson(

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from courses.models import Course, Enrollment
 from courses.path import path_for
+from courses.views import abort_until_open
 from quizzes import attempts
 from quizzes.essays import hand_graded
 from quizzes.models import Attempt, AttemptItem, Quiz
@@ -101,6 +102,7 @@ def responses_from_form(items: list[AttemptItem], form: MultiDict) -> dict[int, 
 def quiz(slug: str, key: str) -> str:
     """A quiz's rules, the learner's attempts so far, and the start or resume button."""
     quiz = _quiz(slug, key)
+    abort_until_open(quiz.course, quiz.module_key, quiz.title)
     state = attempts.standing(quiz, current_user.id)
     # A write on GET, and an allowed one: an attempt whose time ran out while the learner was
     # away must be graded before its result is shown, whichever page they open first.
@@ -125,6 +127,7 @@ def quiz(slug: str, key: str) -> str:
 def start(slug: str, key: str) -> Response:
     """Start a new attempt (or resume the open one)."""
     quiz = _quiz(slug, key)
+    abort_until_open(quiz.course, quiz.module_key, quiz.title)
     with service_errors() as outcome:
         attempt = attempts.start(quiz, current_user.id)
     if not outcome.ok:

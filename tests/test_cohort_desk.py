@@ -15,7 +15,7 @@ from assignments.services import AssignmentSettings, create_assignment
 from assignments.submitting import submit
 from cohorts.models import CohortMember, CohortModuleDates
 from tests.cohort_helpers import make_cohort
-from tests.conftest import count_queries, login
+from tests.conftest import count_queries, login, post
 from tests.quiz_helpers import build_quiz
 from tests.stats_helpers import csv_rows, finish_lessons, page_tables, take_quiz
 from training.audit import AuditEvent
@@ -58,6 +58,7 @@ def world(users, make_user):
     return {
         "course": course,
         "quiz": quiz,
+        "assignment_key": assignment.key,
         "cohort": cohort,
         "code": code,
         "anna": anna,
@@ -171,6 +172,38 @@ def test_a_module_not_open_yet_is_locked_with_its_date(client, world):
     assert "Этот урок откроется" in text(response)
     db.session.expire_all()
     assert client.get("/courses/info-work/lessons/intro").status_code == 200
+
+
+def test_tests_and_assignments_of_a_closed_module_wait_for_its_date(client, world):
+    from assignments.models import Submission
+    from quizzes.models import Attempt
+
+    quiz, opens = world["quiz"], utcnow() + timedelta(days=3)
+    db.session.add(
+        CohortModuleDates(cohort_id=world["cohort"].id, module_key=quiz.module_key, opens_at=opens)
+    )
+    db.session.commit()
+    before = [
+        db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Attempt, Submission)
+    ]
+    login(client, "vera")
+    for answer in (
+        client.get(f"/courses/info-work/quizzes/{quiz.key}"),
+        post(client, f"/courses/info-work/quizzes/{quiz.key}/start"),
+        client.get("/courses/info-work/assignments/" + world["assignment_key"]),
+        post(
+            client,
+            "/courses/info-work/assignments/" + world["assignment_key"],
+            {"text": "x", "action": "send"},
+        ),
+    ):
+        assert answer.status_code == 403
+        assert "Откроется" in text(answer) and "вместе со всем модулем" in text(answer)
+    db.session.expire_all()
+    after = [
+        db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Attempt, Submission)
+    ]
+    assert after == before
 
 
 def test_the_lesson_page_costs_one_statement_more_at_most(client, world):
