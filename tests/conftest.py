@@ -403,3 +403,23 @@ def count_queries():
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+
+@contextmanager
+def app_on_own_database(
+    tmp_path: Path, mail_port: int, name: str, **config: Any
+) -> Iterator[Flask]:
+    """An app on a migrated database of its own (no shared test connection), for race tests
+    whose threads must each hold a real connection; disposed afterwards."""
+    worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
+    uri = make_database(f"w{worker}_{name}", tmp_path)
+    app = create_app({**app_config(uri, worker, mail_port), **config})
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        flask_migrate.upgrade()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -5,28 +5,17 @@ SQLite (the write lock orders them) and on PostgreSQL (the unique constraint dec
 from __future__ import annotations
 
 import io
-import os
 import re
 import threading
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from assignments.models import PeerAllocation, Submission
 from assignments.submitting import submit
 from courses import learning
 from tests.assignment_helpers import PDF, build_assignment
-from tests.conftest import (
-    PASSWORD,
-    FreshContextClient,
-    app_config,
-    csrf_token,
-    login,
-    make_database,
-    worker_number,
-)
+from tests.conftest import PASSWORD, app_on_own_database, csrf_token, login
 from training.accounts.models import Role
 from training.accounts.services import create_user
 from training.extensions import db
@@ -34,32 +23,30 @@ from training.organizations.models import OrgKind
 from training.organizations.services import create_organization
 
 
+def own_app(tmp_path, smtp, name: str):
+    """This file's apps: their own database, instance id and submissions folder."""
+    return app_on_own_database(
+        tmp_path,
+        smtp.port,
+        name,
+        INSTANCE_ID_FILE=str(tmp_path / "instance-id"),
+        SUBMISSIONS_ROOT=str(tmp_path / "submissions"),
+    )
+
+
 @pytest.fixture
 def race_app(tmp_path, smtp):
-    worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
-    uri = make_database(f"w{worker}_race", tmp_path)
-    app = create_app(
-        {
-            **app_config(uri, worker, smtp.port),
-            "INSTANCE_ID_FILE": str(tmp_path / "instance-id"),
-            "SUBMISSIONS_ROOT": str(tmp_path / "submissions"),
-        }
-    )
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        flask_migrate.upgrade()
-        org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
-        trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
-        learner = create_user("learner", PASSWORD, org, roles={Role.LEARNER})
-        db.session.commit()
-        course, _assignment = build_assignment(trainer, hand_in="both")
-        learning.enroll(learner.id, course)
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with own_app(tmp_path, smtp, "race") as app:
+        with app.app_context():
+            org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+            trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
+            learner = create_user("learner", PASSWORD, org, roles={Role.LEARNER})
+            db.session.commit()
+            course, _assignment = build_assignment(trainer, hand_in="both")
+            learning.enroll(learner.id, course)
+            db.session.commit()
+            db.session.remove()
+        yield app
 
 
 def test_two_concurrent_sends_make_one_version(race_app):
@@ -94,32 +81,19 @@ def test_two_concurrent_sends_make_one_version(race_app):
 @pytest.fixture
 def peer_race_app(tmp_path, smtp):
     """A peer-reviewed assignment in its own database; three learners have sent work."""
-    worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
-    uri = make_database(f"w{worker}_peer_race", tmp_path)
-    app = create_app(
-        {
-            **app_config(uri, worker, smtp.port),
-            "INSTANCE_ID_FILE": str(tmp_path / "instance-id"),
-            "SUBMISSIONS_ROOT": str(tmp_path / "submissions"),
-        }
-    )
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        flask_migrate.upgrade()
-        org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
-        trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
-        db.session.commit()
-        course, assignment = build_assignment(trainer, hand_in="text", review_mode="peer")
-        for name in ("anna", "boris", "vera"):
-            learner = create_user(name, PASSWORD, org, roles={Role.LEARNER})
-            learning.enroll(learner.id, course)
-            submit(assignment, learner.id, f"Работа {name}", [], 0)
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with own_app(tmp_path, smtp, "peer_race") as app:
+        with app.app_context():
+            org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+            trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
+            db.session.commit()
+            course, assignment = build_assignment(trainer, hand_in="text", review_mode="peer")
+            for name in ("anna", "boris", "vera"):
+                learner = create_user(name, PASSWORD, org, roles={Role.LEARNER})
+                learning.enroll(learner.id, course)
+                submit(assignment, learner.id, f"Работа {name}", [], 0)
+            db.session.commit()
+            db.session.remove()
+        yield app
 
 
 def test_two_concurrent_openings_of_review_peers_make_one_allocation(peer_race_app):

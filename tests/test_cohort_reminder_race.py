@@ -5,20 +5,17 @@ takes nothing); on SQLite the write lock orders the two runs."""
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import timedelta
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from cohorts import services
 from cohorts.models import CohortMember, CohortModuleDates, DueReminder
 from cohorts.reminders import send_reminders
 from courses import learning
-from tests.conftest import PASSWORD, app_config, make_database, worker_number
+from tests.conftest import PASSWORD, app_on_own_database
 from tests.course_helpers import build_course
 from training.accounts.models import Role
 from training.accounts.services import create_user
@@ -31,38 +28,32 @@ from training.organizations.services import create_organization
 
 @pytest.fixture
 def race_app(tmp_path, smtp):
-    worker = worker_number(os.environ.get("PYTEST_XDIST_WORKER", "master"))
-    uri = make_database(f"w{worker}_remind", tmp_path)
-    app = create_app({**app_config(uri, worker, smtp.port)})
-    with app.app_context(), app.test_request_context():
-        flask_migrate.upgrade()
-        org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
-        trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
-        db.session.commit()
-        course = build_course(trainer)
-        now = utcnow()
-        cohort, _code = services.create_cohort(
-            course,
-            services.CohortSettings("Школа", now - timedelta(days=1), now + timedelta(days=9)),
-            trainer,
-        )
-        for n in range(5):
-            person = create_user(f"learner{n}", PASSWORD, org)
-            learning.enroll(person.id, course)
+    with app_on_own_database(tmp_path, smtp.port, "remind") as app:
+        with app.app_context(), app.test_request_context():
+            org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+            trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
+            db.session.commit()
+            course = build_course(trainer)
+            now = utcnow()
+            cohort, _code = services.create_cohort(
+                course,
+                services.CohortSettings("Школа", now - timedelta(days=1), now + timedelta(days=9)),
+                trainer,
+            )
+            for n in range(5):
+                person = create_user(f"learner{n}", PASSWORD, org)
+                learning.enroll(person.id, course)
+                db.session.add(
+                    CohortMember(cohort_id=cohort.id, user_id=person.id, course_id=course.id)
+                )
             db.session.add(
-                CohortMember(cohort_id=cohort.id, user_id=person.id, course_id=course.id)
+                CohortModuleDates(
+                    cohort_id=cohort.id, module_key="osnovy", due_at=now + timedelta(hours=20)
+                )
             )
-        db.session.add(
-            CohortModuleDates(
-                cohort_id=cohort.id, module_key="osnovy", due_at=now + timedelta(hours=20)
-            )
-        )
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+            db.session.commit()
+            db.session.remove()
+        yield app
 
 
 def test_two_nodes_reminding_at_once_send_each_reminder_once(race_app):
