@@ -5,8 +5,10 @@ Each list is one statement whatever its length (tests count them): the lesson pa
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -111,15 +113,27 @@ def lesson_threads(course_id: int, lesson_key: str, user: User) -> list[ThreadRo
 
     A learner sees their group's threads with the question not hidden; a moderator sees all.
     """
-    seen = sa.or_(moderates_clause(user), sa.and_(peer_clause(user), ~QuestionPost.hidden))
-    rows = db.session.execute(
+    parameters = {"course_id": course_id, "lesson_key": lesson_key, "user_id": user.id}
+    rows = db.session.execute(_lesson_statement(bool(user.is_admin)), parameters).all()
+    return [_row(row) for row in rows]
+
+
+@functools.cache
+def _lesson_statement(admin: bool) -> sa.Select:
+    """The lesson list's statement, built once per process: it is on every lesson page, and
+    building it cost more than running it (parameters: course_id, lesson_key, user_id)."""
+    viewer = SimpleNamespace(id=sa.bindparam("user_id"), is_admin=admin)
+    seen = sa.or_(moderates_clause(viewer), sa.and_(peer_clause(viewer), ~QuestionPost.hidden))
+    return (
         _listed()
-        .where(QuestionThread.course_id == course_id, QuestionThread.lesson_key == lesson_key)
+        .where(
+            QuestionThread.course_id == sa.bindparam("course_id"),
+            QuestionThread.lesson_key == sa.bindparam("lesson_key"),
+        )
         .where(seen)
         .order_by(QuestionThread.pinned.desc(), QuestionThread.created_at.desc())
         .limit(_LIMIT)
-    ).all()
-    return [_row(row) for row in rows]
+    )
 
 
 def unanswered(user: User) -> list[ThreadRow]:
