@@ -6,13 +6,12 @@ from typing import Any
 
 from flask import render_template
 
-from cohorts.questions.forms import AskForm
 from cohorts.questions.listing import lesson_threads
 from courses.models import Course
 
 
 def lesson_questions(course: Course, lesson_key: str, viewer: Any) -> str:
-    """The lesson's threads the viewer may see and a short form to ask (one statement)."""
+    """The lesson's threads the viewer may see and a link to ask (one statement)."""
     if not viewer.is_authenticated:
         return ""
     return render_template(
@@ -20,5 +19,4 @@ def lesson_questions(course: Course, lesson_key: str, viewer: Any) -> str:
         course=course,
         lesson_key=lesson_key,
         threads=lesson_threads(course.id, lesson_key, viewer),
-        form=AskForm(formdata=None),
     )

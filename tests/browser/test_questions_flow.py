@@ -43,7 +43,7 @@ def test_ask_answer_from_the_unanswered_page_notify_accept(
     russian(learner, live_server)
     learner.goto(live_server + LESSON)
     expect(learner.get_by_role("heading", name="Вопросы по уроку")).to_be_visible()
-    learner.get_by_text("Задать вопрос").click()
+    learner.get_by_role("link", name="Задать вопрос").click()
     learner.get_by_label("Заголовок (необязательно)").fill("С чего начать заметку?")
     learner.get_by_label("Ваш вопрос").fill("Пишу о собрании. Начинать с **решения** или с повода?")
     shot(learner, "learner-asks")
