@@ -46,7 +46,10 @@ GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
 SECRET_KEY = "gunicorn-fault-tests-secret-key-0123456789"
-START_TIMEOUT = 20.0
+# How long a fresh gunicorn may take to answer at all: a liveness wait, not a speed goal. Its
+# workers each import the whole app; with the suite's other process and a browser test busy on
+# the same two cores that took over 18 s in CI, so the wait is generous.
+START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ERROR_PAGE = 'class="error-page"'
