@@ -85,7 +85,7 @@ def _init_core(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     """Database, migrations, CSRF, rate limits and translations, bound to this app."""
     from training.db import configure_engine_options, install_sqlite_pragmas
-    from training.extensions import babel, csrf, db, limiter
+    from training.extensions import babel, csrf, db, init_limiter
     from training.migrations import init_migrations
 
     configure_engine_options(app)
@@ -94,7 +94,7 @@ def _init_extensions(app: Flask) -> None:
         install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     init_migrations(app, os.path.join(app.root_path, "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
 
     from training.i18n import select_locale
 

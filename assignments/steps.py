@@ -22,35 +22,59 @@ from training.extensions import db
 STATES = {WAITING: STEP_WAITING, ACCEPTED: DONE, REVISE: FAILED, REJECTED: LOCKED}
 
 
+_ASSIGNMENTS = Assignment.__table__
+_SUBMISSIONS = Submission.__table__
+# Built once per process on the tables (see quizzes.steps): found compiled in the cache.
+_ASSIGNMENT_STEPS = (
+    sa.select(
+        _ASSIGNMENTS.c.id,
+        _ASSIGNMENTS.c.course_id,
+        _ASSIGNMENTS.c.key,
+        _ASSIGNMENTS.c.title,
+        _ASSIGNMENTS.c.module_key,
+        _ASSIGNMENTS.c.required,
+        _SUBMISSIONS.c.user_id,
+        _SUBMISSIONS.c.status,
+        _SUBMISSIONS.c.submitted_at,
+    )
+    .outerjoin(
+        _SUBMISSIONS,
+        sa.and_(
+            _SUBMISSIONS.c.assignment_id == _ASSIGNMENTS.c.id,
+            _SUBMISSIONS.c.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+        ),
+    )
+    .where(
+        _ASSIGNMENTS.c.course_id.in_(sa.bindparam("course_ids", expanding=True)),
+        _ASSIGNMENTS.c.is_open.is_(True),
+    )
+    .order_by(_ASSIGNMENTS.c.course_id, _ASSIGNMENTS.c.id, _SUBMISSIONS.c.number)
+)
+
+
 def assignment_steps(courses: list[Course], user_ids: list[int], since: datetime | None) -> Found:
     """The open assignments of `courses` as steps, with each learner's state of them."""
     found = Found()
     if not courses:
         return found
-    joined = sa.and_(
-        Submission.assignment_id == Assignment.id, Submission.user_id.in_(user_ids or [-1])
-    )
     rows = db.session.execute(
-        sa.select(Assignment, Submission.user_id, Submission.status, Submission.submitted_at)
-        .outerjoin(Submission, joined)
-        .where(Assignment.course_id.in_([c.id for c in courses]), Assignment.is_open.is_(True))
-        .order_by(Assignment.course_id, Assignment.id, Submission.number)
+        _ASSIGNMENT_STEPS, {"user_ids": user_ids or [-1], "course_ids": [c.id for c in courses]}
     )
     slugs = {c.id: c.slug for c in courses}
     seen: set[int] = set()
-    for assignment, user_id, status, submitted_at in rows:
-        if assignment.id not in seen:
-            seen.add(assignment.id)
-            step = _step(assignment, slugs[assignment.course_id])
-            found.steps.setdefault(assignment.course_id, []).append(step)
-        if user_id is None or (since is not None and submitted_at <= since):
+    for row in rows:
+        if row.id not in seen:
+            seen.add(row.id)
+            found.steps.setdefault(row.course_id, []).append(_step(row, slugs[row.course_id]))
+        if row.user_id is None or (since is not None and row.submitted_at <= since):
             continue
-        key = (user_id, assignment.course_id, state_key("assignment", assignment.key))
-        found.states[key] = StepState(STATES[status])  # ordered by number: the newest wins
+        key = (row.user_id, row.course_id, state_key("assignment", row.key))
+        found.states[key] = StepState(STATES[row.status])  # ordered by number: the newest wins
     return found
 
 
-def _step(assignment: Assignment, slug: str) -> Step:
+def _step(assignment: sa.Row, slug: str) -> Step:
+    """A row of _ASSIGNMENT_STEPS as a step of the path."""
     return Step(
         kind="assignment",
         key=assignment.key,

@@ -1,22 +1,43 @@
-"""Revalidation of the public check page: an ETag from everything the page shows.
+"""The public check page for visitors: an ETag from everything it shows, and the page kept.
 
-A visitor (an employer checking a certificate) who has seen the page gets 304 Not Modified
-while nothing on it changed: the certificate's state, what the holder chose to show, the
-language, and the visitor's own CSRF secret (the page's language form carries a token from it).
-Revocation and a public-name change give another tag, so the page is rendered again. Pages for
-logged-in people carry their header (notifications) and are not tagged.
+A visitor (an employer checking a certificate) sees the same page as every other visitor in
+their language: visitors' pages carry no CSRF token (their language switch is a link), no
+name and no flashed message. So the page is identified by what it shows — the certificate's
+state, what the holder chose to show, the language, the address and the templates — and that
+identity is its strong ETag: a visitor who has the page gets 304 while nothing on it changed,
+a shared cache may keep it (it must ask each time), and each worker keeps the rendered bytes
+of the last pages asked for. Revocation and a public-name change give another tag at once,
+because the certificate's row is read on every request. Pages for logged-in people carry
+their header (notifications) and are neither tagged nor kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 
+import sqlalchemy as sa
+from flask import Response, current_app, render_template, request
+from flask_babel import get_locale, get_timezone
+
 from certificates.models import Certificate
+from training.db import utcnow
+from training.extensions import db
 
 #: The templates that draw the page: a deploy that changes them changes every tag.
 TEMPLATES = ("certificates/verify.html", "base.html")
+
+#: Rendered pages kept per worker (about 5 KB each). Addresses with made-up query strings are
+#: kept too, so the bound matters more than the hit rate.
+KEPT_PAGES = 512
+
+# One Core statement per visit (compiled once per process): the certificate's columns, from
+# which a detached Certificate is built without the ORM's loading machinery.
+_TABLE = Certificate.__table__
+_BY_CODE = sa.select(_TABLE).where(_TABLE.c.code == sa.bindparam("code"))
 
 
 @cache
@@ -27,14 +48,20 @@ def _templates_digest(folder: str) -> str:
     return digest.hexdigest()
 
 
-def check_page_etag(
-    certificate: Certificate, state: str, locale: str, csrf_secret: str, templates: str
-) -> str:
-    """The strong ETag of one visitor's check page for this certificate in this state."""
+def find_for_visitor(code: str) -> Certificate | None:
+    """The certificate with this (normalised) code as a detached object, or None (one query)."""
+    row = db.session.execute(_BY_CODE, {"code": code}).mappings().first()
+    return Certificate(**{column.key: row[column] for column in _TABLE.columns}) if row else None
+
+
+def check_page_etag(certificate: Certificate, state: str, locale: str, timezone: str) -> str:
+    """The strong ETag of the visitors' check page at this address in this state."""
     shown = (
+        request.full_path,
         certificate.code,
         state,
         locale,
+        timezone,
         certificate.name_mode,
         certificate.public_name,
         certificate.pseudonym,
@@ -43,7 +70,36 @@ def check_page_etag(
         certificate.issued_at.isoformat(),
         certificate.expires_at.isoformat() if certificate.expires_at else "",
         certificate.revoke_reason if state == "revoked" else "",
-        csrf_secret,
-        _templates_digest(templates),
+        _templates_digest(
+            os.path.join(current_app.root_path, current_app.template_folder or "templates")
+        ),
     )
     return hashlib.sha256("\x1f".join(shown).encode()).hexdigest()[:32]
+
+
+def visitor_page(certificate: Certificate, fmt: object) -> Response:
+    """The check page for a visitor: 304 when they have it, else the kept or a new rendering."""
+    state = certificate.status(utcnow())
+    tag = check_page_etag(certificate, state, str(get_locale()), str(get_timezone()))
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    else:
+        # Kept per app: what a page shows also depends on the app's settings (platform name).
+        kept = current_app.extensions.setdefault("check_pages", OrderedDict())
+        body = kept.get(tag)
+        if body is not None:
+            kept.move_to_end(tag)
+        else:
+            body = render_template(
+                "certificates/verify.html", certificate=certificate, status=state, fmt=fmt
+            ).encode()
+            kept[tag] = body
+            if len(kept) > KEPT_PAGES:
+                kept.popitem(last=False)
+        response = Response(body, mimetype="text/html")
+    response.set_etag(tag)
+    # Any cache may keep it, but asks each time: revocation must show at once.
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+

@@ -37,10 +37,18 @@ def format_certificate_code(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
-def find_by_code(raw: str) -> Certificate | None:
-    """The certificate with this code, however it was typed; None for anything else."""
+def valid_code(raw: str) -> str | None:
+    """A typed certificate code in its stored form, or None when it cannot be one."""
     code = normalise_code(raw or "")
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def find_by_code(raw: str) -> Certificate | None:
+    """The certificate with this code, however it was typed; None for anything else."""
+    code = valid_code(raw)
+    if code is None:
         return None
     return db.session.scalar(sa.select(Certificate).where(Certificate.code == code))
 

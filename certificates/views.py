@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC
 
 import sqlalchemy as sa
@@ -13,19 +12,16 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from certificates import documents, services
-from certificates.check_page import check_page_etag
+from certificates import check_page, documents, services
 from certificates.forms import CertificateSettingsForm, LookupForm, PublicNameForm, RevokeForm
 from certificates.models import Certificate, CertificateSettings
 from courses.authoring import editable_course
@@ -247,37 +243,20 @@ def lookup() -> str | Response:
 @limiter.limit(_verify_limit)
 def verify(code: str) -> tuple[str, int] | Response:
     """Valid, expired or revoked, with only what the holder chose to show."""
-    certificate = services.find_by_code(code)
+    if current_user.is_authenticated or "_flashes" in session:
+        certificate = services.find_by_code(code)  # their page has a header of their own
+    else:
+        normalised = services.valid_code(code)
+        certificate = check_page.find_for_visitor(normalised) if normalised else None
+        if certificate is not None:
+            return check_page.visitor_page(certificate, services.format_certificate_code)
     if certificate is None:
         return render_template("certificates/not_found.html"), 404
-    state = certificate.status(utcnow())
-    tagged = not current_user.is_authenticated
-    if tagged and request.if_none_match.contains(_check_etag(certificate, state)):
-        response = Response(status=304)
-    else:
-        response = make_response(
-            render_template(
-                "certificates/verify.html",
-                certificate=certificate,
-                status=state,
-                fmt=services.format_certificate_code,
-            )
-        )
-    if tagged:  # after rendering: a first visit's CSRF secret is made by the page itself
-        response.set_etag(_check_etag(certificate, state))
-        # Any cache keeps it, but asks each time: revocation must show at once.
-        response.headers["Cache-Control"] = "private, no-cache"
-        response.vary.update(("Cookie", "Accept-Language"))
-    return response
-
-
-def _check_etag(certificate: Certificate, state: str) -> str:
-    return check_page_etag(
-        certificate,
-        state,
-        str(get_locale()),
-        str(session.get(current_app.config["WTF_CSRF_FIELD_NAME"], "")),
-        os.path.join(current_app.root_path, current_app.template_folder or "templates"),
+    return render_template(
+        "certificates/verify.html",
+        certificate=certificate,
+        status=certificate.status(utcnow()),
+        fmt=services.format_certificate_code,
     )
 
 

@@ -9,6 +9,24 @@ from courses.models import Course
 from training.extensions import db
 from training.hooks import ModuleDates
 
+_MEMBERS = CohortMember.__table__
+_DATES = CohortModuleDates.__table__
+# Built once per process on the tables (see quizzes.steps): found compiled in the cache.
+_MODULE_DATES = (
+    sa.select(
+        _MEMBERS.c.user_id,
+        _MEMBERS.c.course_id,
+        _DATES.c.module_key,
+        _DATES.c.opens_at,
+        _DATES.c.due_at,
+    )
+    .join(_DATES, _DATES.c.cohort_id == _MEMBERS.c.cohort_id)
+    .where(
+        _MEMBERS.c.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+        _MEMBERS.c.course_id.in_(sa.bindparam("course_ids", expanding=True)),
+    )
+)
+
 
 def module_dates(
     courses: list[Course], user_ids: list[int]
@@ -17,18 +35,7 @@ def module_dates(
     if not courses or not user_ids:
         return {}
     rows = db.session.execute(
-        sa.select(
-            CohortMember.user_id,
-            CohortMember.course_id,
-            CohortModuleDates.module_key,
-            CohortModuleDates.opens_at,
-            CohortModuleDates.due_at,
-        )
-        .join(CohortModuleDates, CohortModuleDates.cohort_id == CohortMember.cohort_id)
-        .where(
-            CohortMember.user_id.in_(user_ids),
-            CohortMember.course_id.in_([c.id for c in courses]),
-        )
+        _MODULE_DATES, {"user_ids": user_ids, "course_ids": [c.id for c in courses]}
     )
     return {
         (user_id, course_id, key): ModuleDates(opens_at, due_at)

@@ -1,12 +1,13 @@
 """Tests as steps of the learning path: a module's test after its lessons, the final test last.
 
 Registered on `training.hooks.path_steps`; one statement reads the open quizzes of the asked
-courses with these learners' submitted and open attempts.
+courses with these learners' submitted and open attempts (built once per process).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,34 +18,81 @@ from quizzes.models import Attempt, Quiz
 from training.db import utcnow
 from training.extensions import db
 
+_QUIZZES = Quiz.__table__
+_ATTEMPTS = Attempt.__table__
+# Built once per process, on the tables: every lesson page and submit runs it, and a Core
+# statement with expanding IN lists is found compiled in the cache with no ORM loading.
+_QUIZ_STEPS = (
+    sa.select(
+        *(
+            _QUIZZES.c[name]
+            for name in (
+                "id",
+                "course_id",
+                "key",
+                "title",
+                "module_key",
+                "required",
+                "pass_mark",
+                "attempts_allowed",
+                "done_when",
+                "min_delay_seconds",
+            )
+        ),
+        _ATTEMPTS.c.user_id,
+        _ATTEMPTS.c.submitted_at,
+        _ATTEMPTS.c.score,
+        _ATTEMPTS.c.passed,
+    )
+    .outerjoin(
+        _ATTEMPTS,
+        sa.and_(
+            _ATTEMPTS.c.quiz_id == _QUIZZES.c.id,
+            _ATTEMPTS.c.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+        ),
+    )
+    .where(
+        _QUIZZES.c.course_id.in_(sa.bindparam("course_ids", expanding=True)),
+        _QUIZZES.c.is_open.is_(True),
+    )
+    .order_by(_QUIZZES.c.course_id, _QUIZZES.c.id, _ATTEMPTS.c.number)
+)
+
+
+class QuizRules(Protocol):
+    """What a step and its state need of a quiz: a Quiz, or a row of _QUIZ_STEPS."""
+
+    id: int
+    course_id: int
+    key: str
+    title: str
+    module_key: str | None
+    required: bool
+    pass_mark: int
+    attempts_allowed: int
+    done_when: str
+    min_delay_seconds: int
+
 
 def quiz_steps(courses: list[Course], user_ids: list[int], since: datetime | None) -> Found:
     """The open quizzes of `courses` as steps, with each learner's state of them."""
     found = Found()
     if not courses:
         return found
-    attempt_join = sa.and_(Attempt.quiz_id == Quiz.id, Attempt.user_id.in_(user_ids or [-1]))
     rows = db.session.execute(
-        sa.select(
-            Quiz,
-            Attempt.user_id,
-            Attempt.submitted_at,
-            Attempt.score,
-            Attempt.passed,
-        )
-        .outerjoin(Attempt, attempt_join)
-        .where(Quiz.course_id.in_([c.id for c in courses]), Quiz.is_open.is_(True))
-        .order_by(Quiz.course_id, Quiz.id, Attempt.number)
+        _QUIZ_STEPS, {"user_ids": user_ids or [-1], "course_ids": [c.id for c in courses]}
     )
     slugs = {c.id: c.slug for c in courses}
     attempts: dict[tuple[int, int], list[tuple]] = {}
-    quizzes: dict[int, Quiz] = {}
-    for quiz, user_id, submitted_at, score, passed in rows:
-        if quiz.id not in quizzes:
-            quizzes[quiz.id] = quiz
-            found.steps.setdefault(quiz.course_id, []).append(_step(quiz, slugs[quiz.course_id]))
-        if user_id is not None:
-            attempts.setdefault((user_id, quiz.id), []).append((submitted_at, score, passed))
+    quizzes: dict[int, QuizRules] = {}
+    for row in rows:
+        if row.id not in quizzes:
+            quizzes[row.id] = row
+            found.steps.setdefault(row.course_id, []).append(_step(row, slugs[row.course_id]))
+        if row.user_id is not None:
+            attempts.setdefault((row.user_id, row.id), []).append(
+                (row.submitted_at, row.score, row.passed)
+            )
     now = utcnow()
     for (user_id, quiz_id), tries in attempts.items():
         quiz = quizzes[quiz_id]
@@ -53,7 +101,7 @@ def quiz_steps(courses: list[Course], user_ids: list[int], since: datetime | Non
     return found
 
 
-def _step(quiz: Quiz, slug: str) -> Step:
+def _step(quiz: QuizRules, slug: str) -> Step:
     return Step(
         kind="quiz",
         key=quiz.key,
@@ -67,7 +115,9 @@ def _step(quiz: Quiz, slug: str) -> Step:
     )
 
 
-def quiz_state(quiz: Quiz, tries: list[tuple], since: datetime | None, now: datetime) -> StepState:
+def quiz_state(
+    quiz: QuizRules, tries: list[tuple], since: datetime | None, now: datetime
+) -> StepState:
     """Where a learner stands with a quiz, from (submitted at, score, passed) of each attempt.
 
     Done when passed or, if the trainer says so, when the attempts are used up (the rule the

@@ -302,11 +302,15 @@ def users(make_user) -> dict[str, User]:
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client: FlaskClient, path: str = "/") -> str:
-    """The CSRF token of the client's session, read from a page as a browser would."""
-    match = CSRF_RE.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+def csrf_token(client: FlaskClient, path: str | None = None) -> str:
+    """The CSRF token of the client's session, read from a page as a browser would: `path`,
+    else the home page (a logged-in header's forms), else the login form (a visitor's pages
+    carry no token of their own)."""
+    for page in [path] if path else ["/", "/account/login"]:
+        match = CSRF_RE.search(client.get(page).get_data(as_text=True))
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no CSRF token on {path or 'the home or login page'}")
 
 
 def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any):

@@ -261,6 +261,7 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     "/issuer/jwks.json": ("200 200 200 200 200 200", None),
     "/.well-known/jwks.json": ("200 200 200 200 200 200", None),
     "/language": ("405 405 405 405 405 405", "302 ok ok ok ok ok"),
+    "/language/choose": ("302 302 302 302 302 302", None),
     "/organizations/": ("login 403 403 403 200 200", None),
     "/organizations/<int:org_id>/delete": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),
     "/organizations/<int:org_id>/edit": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),

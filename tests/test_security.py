@@ -54,7 +54,9 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client, org_tree
 
 def test_post_with_a_token_from_another_session_is_refused(app, client, users):
     stranger = app.test_client()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', stranger.get("/").get_data(True))
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', stranger.get("/account/login").get_data(True)
+    )
     login(client, "learner")
     r = client.post("/account/logout", data={"csrf_token": token.group(1)})
     assert r.status_code == 400

@@ -3,7 +3,7 @@
 Flask-Migrate is set up on first use instead (training.migrations): Alembic holds 11 MB that
 no page needs."""
 
-from flask import request
+from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,3 +25,16 @@ def form_username_key() -> str:
     from training.accounts.models import normalise_username
 
     return "account:" + normalise_username(request.form.get("username", ""))
+
+
+def init_limiter(app: Flask) -> None:
+    """Bind the rate limiter, checking limits only where views are decorated with one.
+
+    Every limit of the platform is a decorator on its view, which checks it itself. The
+    extension also checks on every request for default, application and blueprint-wide
+    limits, which the platform does not use; that hook costs about a tenth of a small
+    request, so it is taken out (tests/test_rate_limits_checked.py holds the assumption).
+    """
+    limiter.init_app(app)
+    if not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
+        app.before_request_funcs[None].remove(limiter._check_request_limit)

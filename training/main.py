@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -88,8 +89,31 @@ def set_language() -> Response:
 
     CSRF is checked for every POST by CSRFProtect before any view runs.
     """
-    back = safe_next(request.form.get("next"), url_for(".home"))
+    response = _language_cookie(request.form)
     lang = request.form.get("lang", "")
+    if current_user.is_authenticated and lang in current_app.config["LANGUAGES"]:
+        current_user.locale = lang
+    return response
+
+
+@bp.route("/language/choose")
+def choose_language() -> Response:
+    """Switch the language of a visitor without an account: the cookie only.
+
+    A link rather than a form with a CSRF token, so that public pages (the certificate check
+    page) carry nothing of one visitor and can be kept and served to the next. Changing only
+    display preference, it is harmless if someone else's page triggers it; logged-in people
+    switch with the form above, so a link elsewhere cannot change what they see.
+    """
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), url_for(".home")))
+    return _language_cookie(request.args)
+
+
+def _language_cookie(values: Mapping[str, str]) -> Response:
+    """Back to the page the switch was on, with the language cookie set when it is known."""
+    back = safe_next(values.get("next"), url_for(".home"))
+    lang = values.get("lang", "")
     if lang not in current_app.config["LANGUAGES"]:
         return redirect(back)
     response = redirect(back)
@@ -101,6 +125,4 @@ def set_language() -> Response:
         httponly=True,
         samesite="Lax",
     )
-    if current_user.is_authenticated:
-        current_user.locale = lang
     return response

@@ -65,6 +65,8 @@ def install_request_transaction(app: Flask) -> None:
 
     @app.after_request
     def _commit(response: Response) -> Response:
+        if not db.session.registry.has():  # the request never used the database
+            return response
         if response.status_code >= 400:
             db.session.rollback()
             return response
