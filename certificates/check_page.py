@@ -102,4 +102,3 @@ def visitor_page(certificate: Certificate, fmt: object) -> Response:
     response.headers["Cache-Control"] = "public, no-cache"
     response.vary.update(("Cookie", "Accept-Language"))
     return response
-

@@ -36,10 +36,10 @@ def key_store() -> KeyStore:
     return KeyStore(Path(folder))
 
 
-def certificate_data(certificate: Certificate) -> CertificateData:
-    """What the printable PDF states, in the course's language."""
+def certificate_data(certificate: Certificate, language: str | None = None) -> CertificateData:
+    """What the printable PDF states, in the course's language (given, or read from it)."""
     verify_url = public_url("certificates.verify", code=format_certificate_code(certificate.code))
-    language = certificate.course.language
+    language = language or certificate.course.language
     if certificate.user_id is None and not certificate.holder_name:
         holder = LABELS[language]["withheld"]  # the holder deleted their account
     else:
@@ -54,7 +54,7 @@ def certificate_data(certificate: Certificate) -> CertificateData:
         trainer_name=certificate.trainer_name,
         code=format_certificate_code(certificate.code),
         verify_url=verify_url,
-        language=certificate.course.language,
+        language=language,
         revoked=certificate.revoked_at is not None,
     )
 
@@ -64,9 +64,9 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     return render_certificate_pdf(certificate_data(certificate))
 
 
-def stored_certificate_pdf(certificate: Certificate) -> Path:
+def stored_certificate_pdf(certificate: Certificate, language: str | None = None) -> Path:
     """The printable PDF as a file: rendered once per (certificate, what it states)."""
-    data = certificate_data(certificate)
+    data = certificate_data(certificate, language)
     key = pdf_files.key_of((certificate.id, *astuple(data)))
     return pdf_files.stored(certificate.id, key, lambda: render_certificate_pdf(data))
 

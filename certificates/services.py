@@ -53,6 +53,26 @@ def find_by_code(raw: str) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.code == code))
 
 
+_CERTIFICATES = Certificate.__table__
+# Built once per process: the PDF download reads the certificate and its course's language
+# in one Core statement (the ORM's loading machinery would cost more than the file send).
+_WITH_LANGUAGE = (
+    sa.select(_CERTIFICATES, Course.__table__.c.language)
+    .join(Course.__table__, Course.__table__.c.id == _CERTIFICATES.c.course_id)
+    .where(_CERTIFICATES.c.id == sa.bindparam("certificate_id"))
+)
+
+
+def with_course_language(certificate_id: int) -> tuple[Certificate, str] | None:
+    """A certificate (detached, read-only) and its course's language, or None."""
+    row = db.session.execute(_WITH_LANGUAGE, {"certificate_id": certificate_id}).first()
+    if row is None:
+        return None
+    values = row._mapping
+    certificate = Certificate(**{column.key: values[column] for column in _CERTIFICATES.columns})
+    return certificate, values[Course.__table__.c.language]
+
+
 def settings_for(course: Course) -> CertificateSettings:
     """The course's certificate settings (defaults until a trainer saves some)."""
     found = db.session.get(CertificateSettings, course.id)

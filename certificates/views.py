@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -89,10 +91,25 @@ def public_name(certificate_id: int) -> Response:
 @login_required
 def pdf(certificate_id: int) -> Response:
     """The printable certificate (A4 landscape) with its code and QR."""
-    certificate = _mine(certificate_id)
-    # Rendered on the first download only; later ones read the kept file (about 16 KB).
-    data = documents.stored_certificate_pdf(certificate).read_bytes()
-    return file_response(data, f"certificate-{certificate.code}.pdf", "application/pdf")
+    found = services.with_course_language(certificate_id)  # one statement, no ORM loading
+    if found is None:
+        abort(404)
+    certificate, language = found
+    if certificate.user_id != current_user.id:
+        abort(403)
+    # Rendered on the first download only; later ones send the kept file (about 16 KB), with
+    # its ETag, so a browser that has it gets 304. Personal data: no shared cache keeps it.
+    kept = documents.stored_certificate_pdf(certificate, language)
+    response = send_file(
+        io.BytesIO(kept.read_bytes()),
+        mimetype="application/pdf",
+        etag=kept.stem,  # the digest of everything the PDF states
+        as_attachment=True,
+        download_name=f"certificate-{certificate.code}.pdf",
+        conditional=True,
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _no_credential_if_revoked(certificate: Certificate) -> Response | None:
