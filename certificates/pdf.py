@@ -8,15 +8,15 @@ at spaces, cell padding and baselines) are fpdf2's, so the page looks as it did.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from functools import lru_cache
 
-import segno
-
 from certificates.pdf_document import PAGE_H_PT, document, pdf_date, text_string
 from certificates.pdf_font import FONT_FILES, Subset, face
+from certificates.pdf_qr import qr_matrix
 from certificates.pdf_text import LABELS, CertificateData
 
 __all__ = ["LABELS", "CertificateData", "qr_runs", "render_certificate_pdf"]
@@ -36,6 +36,7 @@ INK = (33, 33, 33)
 MUTED = (95, 95, 95)
 ACCENT = (28, 53, 94)
 REVOKED_RED = (170, 20, 20)
+_DARK_RUN = re.compile("1+")
 
 # (font size in pt, most lines allowed at that size), tried in order: the first that fits wins.
 Ladder = Sequence[tuple[float, int]]
@@ -148,22 +149,14 @@ Font = tuple[str, float, tuple[int, int, int], Align]
 @lru_cache(maxsize=256)
 def qr_runs(url: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """The URL's QR code: its side in modules and its dark runs as (row, first column, length)."""
-    # Cached because choosing the mask is pure-Python work and a certificate is often fetched
-    # again (reprint, verification). micro=False: phone cameras rarely read Micro QR; segno
-    # would not choose it for a URL of realistic length anyway.
-    matrix = segno.make(url, error="m", micro=False).matrix
-    runs: list[tuple[int, int, int]] = []
-    for row, cells in enumerate(matrix):
-        col, side = 0, len(cells)
-        while col < side:
-            if cells[col]:
-                start = col
-                while col < side and cells[col]:
-                    col += 1
-                runs.append((row, start, col - start))
-            else:
-                col += 1
-    return len(matrix), tuple(runs)
+    # Cached because a certificate is often fetched again (reprint, verification).
+    matrix = qr_matrix(url)
+    runs = tuple(
+        (row, run.start(), run.end() - run.start())
+        for row, line in enumerate(matrix)
+        for run in _DARK_RUN.finditer(line)
+    )
+    return len(matrix), runs
 
 
 def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:

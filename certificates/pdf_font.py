@@ -34,6 +34,7 @@ class Face:
     """One font file as the renderer needs it: metrics for layout, glyphs for embedding."""
 
     name: str  # PostScript name
+    path: Path  # the font file
     widths: dict[int, int]  # code point -> advance in 1/1000 em, rounded as fpdf2 did
     missing_width: int  # advance of a letter the font lacks (.notdef)
     gid_of: dict[int, int]  # code point -> glyph id
@@ -74,6 +75,7 @@ def face(style: str) -> Face:
     missing = round(scale * hmtx[".notdef"][0])
     return Face(
         name=font["name"].getDebugName(6),
+        path=FONT_DIR / FONT_FILES[style],
         widths={code: round(scale * hmtx[name][0] + 0.001) for code, name in cmap.items()},
         missing_width=missing,
         gid_of={code: order[name] for code, name in cmap.items()},
