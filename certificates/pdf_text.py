@@ -1,7 +1,7 @@
 """What a certificate states, as printed: its data and the document's own words.
 
 Kept apart from the renderer (certificates.pdf) so that pages and services can build a
-certificate's data without loading fpdf2 and fontTools, about 30 MB a worker.
+certificate's data without loading the renderer and fontTools, about 30 MB a worker.
 """
 
 from __future__ import annotations

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import random
 import re
 import shutil
+import string
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -12,8 +15,11 @@ from typing import Any
 
 import pytest
 import segno
+from fontTools.ttLib import TTFont
 
-from certificates.pdf import CertificateData, qr_runs, render_certificate_pdf
+from certificates.pdf import Canvas, CertificateData, qr_runs, render_certificate_pdf
+from certificates.pdf_font import Subset, face
+from certificates.pdf_qr import qr_matrix
 
 CODE = "7K3Q-9XJ2-ABCD-EF12-GH34"
 URL = f"https://training.example.org/certificates/verify/{CODE}"
@@ -199,3 +205,43 @@ def test_qr_modules_are_segnos_matrix_for_the_url(url: str) -> None:
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="language"):
         render_certificate_pdf(make(language="de"))
+
+
+def test_qr_mask_is_the_one_segno_chooses() -> None:
+    # Our scoring of the eight masks must pick segno's mask, over versions 1 to about 12.
+    rng = random.Random(22)
+    alphabet = string.ascii_letters + string.digits
+    masks = set()
+    for length in range(1, 300, 4):
+        url = "https://training.example.org/v/" + "".join(rng.choices(alphabet, k=length))
+        code = segno.make(url, error="m", micro=False)
+        masks.add(code.mask)
+        assert qr_matrix(url) == tuple("".join(map(str, row)) for row in code.matrix), url
+    assert masks == set(range(8))
+
+
+def test_font_subset_keeps_the_outlines_of_the_letters_it_holds() -> None:
+    text = "Иванова Ёлка й Łukasz Σωκράτης Əliyev №1 «»—"
+    for style in ("", "B"):
+        subset = Subset(face(style))
+        codes = bytes.fromhex(subset.encode(text))
+        embedded = TTFont(io.BytesIO(subset.font_file()))
+        full = TTFont(face(style).path)
+        assert embedded["maxp"].numGlyphs == len(subset.gids)
+        for char, high, low in zip(text, codes[::2], codes[1::2], strict=True):
+            sid = high << 8 | low
+            got = embedded["glyf"][embedded.getGlyphName(sid)]
+            want = full["glyf"][full.getBestCmap()[ord(char)]]
+            assert got.getCoordinates(embedded["glyf"])[0] == want.getCoordinates(full["glyf"])[0]
+            assert (
+                embedded["hmtx"][embedded.getGlyphName(sid)][0]
+                == full["hmtx"][full.getBestCmap()[ord(char)]][0]
+            )
+
+
+def test_lines_wrap_at_the_last_space_that_fits_and_long_words_are_cut() -> None:
+    canvas = Canvas()
+    word = canvas.width("слово", "", 10)
+    width = 2 * word + canvas.width(" ", "", 10) + 2 + 0.01  # two words and 1 mm padding each side
+    assert canvas.wrap("слово слово слово", "", 10, width) == ["слово слово", "слово"]
+    assert canvas.wrap("слово" * 3, "", 10, width) == ["слово" * 2, "слово"]
