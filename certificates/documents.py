@@ -18,7 +18,7 @@ from certificates.signing import KeyStore
 
 def render_certificate_pdf(data: CertificateData) -> bytes:
     """The PDF of `data` (certificates.pdf), for the download views and the PDF store."""
-    # Imported here: fpdf2 and fontTools take about 30 MB, and most workers never draw a
+    # Imported here: fontTools and the fonts take megabytes, and most workers never draw a
     # certificate (a re-download is a file send).
     from certificates.pdf import render_certificate_pdf as render
 

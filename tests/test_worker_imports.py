@@ -1,6 +1,6 @@
 """What a web worker does not load: libraries only a rare request or a command needs (#22).
 
-fpdf2 with fontTools (about 30 MB) loads with the first certificate a worker draws, Alembic
+fontTools (the certificate fonts) loads with the first certificate a worker draws, Alembic
 (11 MB) with the first migration command, XlsxWriter (3 MB) with the first spreadsheet export.
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAZY = ("fpdf", "fontTools", "alembic", "flask_migrate", "xlsxwriter")
+LAZY = ("fontTools", "alembic", "flask_migrate", "xlsxwriter")
 
 PROBE = """
 import json, sys
