@@ -147,13 +147,13 @@ def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
     course = db.session.get(Course, course_id)
     if course is None or course.published_revision is None:
         return None
-    settings = settings_for(course)
+    found = _rule_inputs(user_id, course_id)
+    if found is None:  # not enrolled
+        return None
+    settings, latest = found
     if not settings.enabled:
         return None
-    if db.session.get(Enrollment, (user_id, course_id)) is None:
-        return None
     now = utcnow()
-    latest = current_certificate(user_id, course_id)
     if latest is not None and latest.status(now) != "expired":
         return None
     since = latest.issued_at if latest is not None else None
@@ -179,6 +179,30 @@ def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
     if user is not None:
         notify(user, "certificate_issued", course=revision.title, certificate_id=certificate.id)
     return certificate
+
+
+def _rule_inputs(
+    user_id: int, course_id: int
+) -> tuple[CertificateSettings, Certificate | None] | None:
+    """For the rule at every progress change, in one statement: the course's certificate
+    settings and the learner's latest certificate; None when the learner is not enrolled."""
+    latest = (
+        sa.select(Certificate.id)
+        .where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .order_by(Certificate.sequence.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        sa.select(Enrollment.course_id, CertificateSettings, Certificate)
+        .outerjoin(CertificateSettings, CertificateSettings.course_id == Enrollment.course_id)
+        .outerjoin(Certificate, Certificate.id == latest)
+        .where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+    ).first()
+    if row is None:
+        return None
+    _course_id, settings, latest_certificate = row
+    return settings or CertificateSettings(course_id=course_id, enabled=True), latest_certificate
 
 
 def revoke(certificate: Certificate, actor: User, reason: str) -> None:

@@ -14,13 +14,20 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
 from courses.learning import course_path
 from courses.path import DONE, announce_progress
-from quizzes.models import CHOICE_SEPARATOR, Attempt, AttemptItem, Question, Quiz, QuizSlot
+from quizzes.models import (
+    CHOICE_SEPARATOR,
+    Attempt,
+    AttemptItem,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizSlot,
+)
 from quizzes.steps import quiz_state
 from quizzes.types.base import REGISTRY, InvalidResponse, grade
 from training.db import utcnow
@@ -98,51 +105,62 @@ def quiz_done(quiz: Quiz, user_id: int) -> bool:
     return quiz_state(quiz, tries, None, utcnow()).status == DONE
 
 
-def _draw(quiz: Quiz, rng: random.Random) -> list[Question]:
-    """The questions of a new attempt: fixed ones, plus random draws from categories."""
-    chosen: list[Question] = []
-    taken: set[int] = set()
-    # The slots with their questions and current versions in three queries, not two per slot.
-    slots = db.session.scalars(
-        sa.select(QuizSlot)
+def _draw(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
+    """The current versions of a new attempt's questions: fixed ones, plus random draws from
+    categories."""
+    chosen: list[int] = []  # question ids, in serving order
+    versions: dict[int, QuestionVersion] = {}
+    live = Question.retired_at.is_(None)
+    # The slots with their live fixed questions' current versions in one statement.
+    slots = db.session.execute(
+        sa.select(QuizSlot.question_id, QuizSlot.category_id, QuizSlot.draw_count, QuestionVersion)
+        .outerjoin(Question, sa.and_(Question.id == QuizSlot.question_id, live))
+        .outerjoin(QuestionVersion, QuestionVersion.id == Question.current_version_id)
         .where(QuizSlot.quiz_id == quiz.id)
         .order_by(QuizSlot.position)
-        .options(selectinload(QuizSlot.question).selectinload(Question.current_version))
-    )
-    for slot in slots:
-        if slot.question_id is not None:
-            if slot.question.retired_at is None and slot.question_id not in taken:
-                chosen.append(slot.question)
-                taken.add(slot.question_id)
+    ).all()
+    for question_id, category_id, draw_count, version in slots:
+        if question_id is not None:
+            if version is not None and question_id not in versions:
+                chosen.append(question_id)
+                versions[question_id] = version
             continue
         pool = [
             q
             for q in db.session.scalars(
-                sa.select(Question)
-                .where(Question.category_id == slot.category_id, Question.retired_at.is_(None))
+                sa.select(Question.id)
+                .where(Question.category_id == category_id, live)
                 .order_by(Question.id)
             )
-            if q.id not in taken
+            if q not in chosen
         ]
-        for question in rng.sample(pool, min(slot.draw_count, len(pool))):
-            chosen.append(question)
-            taken.add(question.id)
+        chosen.extend(rng.sample(pool, min(draw_count, len(pool))))
+    drawn = [q for q in chosen if q not in versions]
+    if drawn:  # the drawn questions' versions in one statement, not one per question
+        versions.update(
+            db.session.execute(
+                sa.select(Question.id, QuestionVersion)
+                .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+                .where(Question.id.in_(drawn))
+            ).all()
+        )
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
-    return chosen
+    return [versions[q] for q in chosen]
 
 
-def _served(position: int, question: Question, shuffle: bool, rng: random.Random) -> AttemptItem:
-    """The question as this attempt serves it: its order, and a token for each served value."""
-    spec = question.current_version.spec  # type: ignore[union-attr]
+def _served(position: int, version: QuestionVersion, shuffle: bool, rng: random.Random) -> dict:
+    """The question as this attempt serves it: its order, and a token for each served value
+    (an attempt_items row without its attempt)."""
+    spec = version.spec
     kind = REGISTRY[spec.type]
     order = kind.served_order(spec, shuffle, rng)
-    return AttemptItem(
-        position=position,
-        version_id=question.current_version_id,
-        order=order,
-        tokens=kind.tokens(spec, order),
-    )
+    return {
+        "position": position,
+        "version_id": version.id,
+        "order": order,
+        "tokens": kind.tokens(spec, order),
+    }
 
 
 class _Forged:
@@ -181,8 +199,8 @@ def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Atte
         return state.open_attempt
     if not state.can_start:
         raise ServiceError(state.reason)
-    questions = _draw(quiz, rng)
-    if not questions:
+    versions = _draw(quiz, rng)
+    if not versions:
         raise ServiceError(_("This quiz has no questions yet."))
     attempt = Attempt(
         quiz_id=quiz.id,
@@ -193,9 +211,9 @@ def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Atte
         if quiz.time_limit_seconds
         else None,
     )
-    attempt.items = [
-        _served(position, question, quiz.shuffle_options, rng)
-        for position, question in enumerate(questions)
+    items = [
+        _served(position, version, quiz.shuffle_options, rng)
+        for position, version in enumerate(versions)
     ]
     try:
         with db.session.begin_nested():  # a double click races here; the index decides
@@ -205,6 +223,10 @@ def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Atte
         if existing is None:
             raise
         return existing
+    # The items in one INSERT: the ORM sends one per row on SQLite, to learn ids that nothing
+    # here needs (`attempt.items` loads them when read).
+    db.session.execute(sa.insert(AttemptItem), [{"attempt_id": attempt.id, **i} for i in items])
+    db.session.expire(attempt, ["items"])
     record_event(
         user_id,
         "attempted",
@@ -260,32 +282,32 @@ def save(attempt: Attempt, user_id: int, responses: dict[int, Any], now: datetim
     now = now or utcnow()
     _check_owner(attempt, user_id)
     _lock(attempt)
-    _store(attempt, responses, now)
-
-
-def _store(attempt: Attempt, responses: dict[int, Any], now: datetime) -> None:
-    """save() once the attempt's row is held."""
     if not attempt.is_open:
         raise ServiceError(_("This attempt has already been submitted."))
     if _expired(attempt, now):
         raise ServiceError(_("Time is up: answers sent after the deadline are not counted."))
+    checked = _checked(attempt, responses)
+    for item in attempt.items:
+        if item.id in checked:
+            item.response, item.saved_at = checked[item.id], now
+    db.session.flush()
+
+
+def _checked(attempt: Attempt, responses: dict[int, Any]) -> dict[int, Any]:
+    """The responses in their canonical form, or ServiceError for one the served form could
+    not have produced or one to a question the attempt does not hold."""
     items = {item.id: item for item in attempt.items}
-    unknown = set(responses) - set(items)
-    if unknown:
+    if set(responses) - set(items):
         raise ServiceError(_("Some answers are for questions that are not in this attempt."))
     checked = {}
     for item_id, raw in responses.items():
-        item = items[item_id]
-        spec = item.version.spec
+        spec = items[item_id].version.spec
         kind = REGISTRY[spec.type]
         try:
             checked[item_id] = _canonical(kind.check(spec, raw))
         except InvalidResponse as error:
             raise ServiceError(kind.invalid_message()) from error
-    for item_id, value in checked.items():
-        items[item_id].response = value
-        items[item_id].saved_at = now
-    db.session.flush()
+    return checked
 
 
 def submit(
@@ -297,40 +319,48 @@ def submit(
     """
     now = now or utcnow()
     _check_owner(attempt, user_id)
-    _lock(attempt)
+    # No _lock: nothing is written before the claim below, whose condition decides the race
+    # (on PostgreSQL it waits for a racing request's row lock, then finds the attempt closed).
     if not attempt.is_open:
         return attempt
-    if responses and not _expired(attempt, now):
-        _store(attempt, responses, now)  # the row is already held
+    checked = _checked(attempt, responses) if responses and not _expired(attempt, now) else {}
+    quiz = attempt.quiz
+    # Graded before anything is written: the claim below closes the attempt with its grade in
+    # one statement, and the items are written once, answers and grades together.
+    results = {
+        item.id: grade(item.version.spec, checked.get(item.id, item.response))
+        for item in attempt.items
+    }
+    total = sum(result.score for result in results.values())
+    # Essay branch: a trainer grades it (quizzes.essays); score, pass, the learning record and
+    # progress wait for the last grade.
+    waiting = not all(result.graded for result in results.values())
+    score = None if waiting else (total / len(results) if results else 0.0)
+    passed = None if score is None else score * 100 >= quiz.pass_mark - 1e-9
     # Claim the submission: of two racing requests only one updates the row.
     claimed = db.session.execute(
         sa.update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-        .values(submitted_at=now),
+        .values(submitted_at=now, score=score, passed=passed),
         execution_options={"synchronize_session": False},
     ).rowcount  # type: ignore[attr-defined]
     if claimed != 1:
         db.session.refresh(attempt)
         return attempt
-    attempt.submitted_at = now
-    total = 0.0
+    for name, value in (("submitted_at", now), ("score", score), ("passed", passed)):
+        set_committed_value(attempt, name, value)
     scores: dict[str, float] = {}
-    waiting = False
     for item in attempt.items:
-        result = grade(item.version.spec, item.response)
+        if item.id in checked:
+            item.response, item.saved_at = checked[item.id], now
+        result = results[item.id]
         scores[str(item.version.question_id)] = round(result.score, 4)
-        item.score = result.score
+        item.score = result.score if result.graded else None
         item.feedback = list(result.feedback)
         item.choices = CHOICE_SEPARATOR.join(result.choices)
-        total += result.score
-        if not result.graded:  # essay branch: a trainer grades it (quizzes.essays)
-            item.score, waiting = None, True
-    if waiting:  # essay branch: score, pass, the record and progress wait for the last grade
+    if waiting:
         db.session.flush()
         return attempt
-    quiz = attempt.quiz
-    attempt.score = total / len(attempt.items) if attempt.items else 0.0
-    attempt.passed = attempt.score * 100 >= quiz.pass_mark - 1e-9
     _record_result(attempt, user_id, total, scores)
     db.session.flush()
     announce_progress(user_id, quiz.course_id)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -31,19 +31,35 @@ bp = Blueprint("quizzes", __name__, url_prefix="/courses")
 _FIELD = re.compile(r"^q(\d+)(?:-.*)?$")
 
 
-def _quiz(slug: str, key: str) -> Quiz:
-    """An open quiz of a published course the current learner is enrolled in."""
-    row = db.session.execute(
-        sa.select(Course, Quiz)
-        .join(Quiz, Quiz.course_id == Course.id)
+def _quiz(slug: str, key: str, *, with_revision: bool = False) -> Quiz:
+    """An open quiz of a published course the current learner is enrolled in.
+
+    One statement: the quiz, its course (kept on `quiz.course`), the learner's enrollment, and
+    the published revision when the page evaluates the learning path (`with_revision`).
+    """
+    query = (
+        sa.select(Quiz, Enrollment.user_id)
+        .join(Quiz.course)
+        .outerjoin(
+            Enrollment,
+            sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == current_user.id),
+        )
         .where(Course.slug == slug, Quiz.key == key)
-    ).first()
+    )
+    if with_revision:
+        query = query.outerjoin(Course.published_revision).options(
+            contains_eager(Quiz.course).contains_eager(Course.published_revision)
+        )
+    else:
+        query = query.options(contains_eager(Quiz.course))
+    row = db.session.execute(query).first()
     if row is None:
         abort(404)
-    course, quiz = row
+    quiz, enrolled = row
+    course = quiz.course
     if course.published_revision_id is None or not (quiz.is_open or course.can_edit(current_user)):
         abort(404)
-    if db.session.get(Enrollment, (current_user.id, course.id)) is None:
+    if enrolled is None:
         flash(_("Enroll in the course to take its quizzes."), "info")
         abort(redirect(url_for("courses.course", slug=slug)))
     return quiz
@@ -51,14 +67,18 @@ def _quiz(slug: str, key: str) -> Quiz:
 
 def _attempt(quiz: Quiz, attempt_id: int) -> Attempt:
     """Load (404) and check (403) an attempt: learners only ever see their own."""
-    # Every page of an attempt shows, saves or grades its items: load them with their
-    # question versions in two queries rather than one per item.
-    attempt = db.get_or_404(
-        Attempt,
-        attempt_id,
-        options=[selectinload(Attempt.items).selectinload(AttemptItem.version)],
+    # Every page of an attempt shows, saves or grades its items: the attempt, its items and
+    # their question versions in one statement.
+    attempt = (
+        db.session.scalars(
+            sa.select(Attempt)
+            .where(Attempt.id == attempt_id)
+            .options(joinedload(Attempt.items).joinedload(AttemptItem.version))
+        )
+        .unique()
+        .first()
     )
-    if attempt.quiz_id != quiz.id:
+    if attempt is None or attempt.quiz_id != quiz.id:
         abort(404)
     if attempt.user_id != current_user.id:
         abort(403)
@@ -101,7 +121,7 @@ def responses_from_form(items: list[AttemptItem], form: MultiDict) -> dict[int, 
 @login_required
 def quiz(slug: str, key: str) -> str:
     """A quiz's rules, the learner's attempts so far, and the start or resume button."""
-    quiz = _quiz(slug, key)
+    quiz = _quiz(slug, key, with_revision=True)
     abort_until_open(quiz.course, quiz.module_key, quiz.title)
     state = attempts.standing(quiz, current_user.id)
     # A write on GET, and an allowed one: an attempt whose time ran out while the learner was
@@ -139,7 +159,7 @@ def start(slug: str, key: str) -> Response:
 @login_required
 def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
     """One page of an open attempt; answers are saved whenever the page is sent."""
-    quiz = _quiz(slug, key)
+    quiz = _quiz(slug, key, with_revision=request.method == "POST")  # a submit reads the path
     attempt = _attempt(quiz, attempt_id)
     if not attempt.is_open:
         if request.method == "POST":  # sent twice (a double tap, a second tab)
@@ -188,7 +208,7 @@ def attempt(slug: str, key: str, attempt_id: int) -> str | Response:
 @login_required
 def result(slug: str, key: str, attempt_id: int) -> str | Response:
     """The grade, and as much review as the quiz's setting allows."""
-    quiz = _quiz(slug, key)
+    quiz = _quiz(slug, key, with_revision=True)
     attempt = _attempt(quiz, attempt_id)
     if attempt.is_open:
         return redirect(url_for(".attempt", slug=slug, key=key, attempt_id=attempt.id))

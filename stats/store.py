@@ -37,14 +37,6 @@ def course_languages() -> dict[int, str]:
     return dict(db.session.execute(sa.select(Course.id, Course.language)).all())
 
 
-def _languages_for(course_id: int) -> dict[int, str]:
-    """Course languages, read once per session (again only when a new course appears)."""
-    cached = db.session.info.get("stats_languages")
-    if cached is None or course_id not in cached:
-        cached = db.session.info["stats_languages"] = course_languages()
-    return cached
-
-
 def ancestry() -> dict[int, list[int]]:
     """Every organization's ids from the root down to itself (one query)."""
     rows = db.session.execute(sa.select(Organization.id, Organization.path))
@@ -84,12 +76,17 @@ def on_event_recorded(_sender: object, *, event: LearningEvent) -> None:
     if event.actor_id is None or event.course_id is None or event.organization_id is None:
         return
     db.session.flush()  # the event gets its id; earlier events of this request become visible
+    # The learner's earlier events with their courses' languages, in one statement.
     earlier = db.session.execute(
-        sa.select(*HISTORY_COLUMNS)
+        sa.select(*HISTORY_COLUMNS, Course.language)
+        .outerjoin(Course, Course.id == LearningEvent.course_id)
         .where(LearningEvent.actor_id == event.actor_id, LearningEvent.id < event.id)
         .order_by(LearningEvent.timestamp, LearningEvent.id)
-    )
-    languages = _languages_for(event.course_id)
+    ).all()
+    languages = {row.course_id: row.language for row in earlier if row.language is not None}
+    course = db.session.get(Course, event.course_id)  # the request has it loaded, as a rule
+    if course is not None:
+        languages[course.id] = course.language
     state = LearnerState()
     replay(state, (fact_from_row(row) for row in earlier), languages)
     changes = state.apply(fact_from_row(event), languages.get(event.course_id, ""))
