@@ -7,9 +7,11 @@ database, and a one-route Flask app under the same settings, then drives them wi
 pages) and locust in headless mode (quiz submissions by 32 learners), and prints requests per
 second, p50 and p95 latency, and each page's ratio to the hello-world ceiling:
 
+- the platform's floor: /healthz through the whole request pipeline (no database, no page)
 - a logged-in learner's lesson page, with the course path beside it (lessons, a test, a
   practical task)                               goal: >= 35% of hello-world throughput
 - a trainer's review queue (20 notes waiting)  (no goal yet)
+- the gradebook of the learners' cohort (40 learners × the path's steps)  (no goal yet)
 - the public certificate verification page     goal: >= 50%
   (and a repeat visit: the visitor's cookie and If-None-Match, answered 304)
 - quiz submission by 32 concurrent learners    goal: p95 < 100 ms, no errors
@@ -42,6 +44,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -70,6 +73,7 @@ class Dataset:
     lesson_path: str
     quiz_path: str
     review_path: str
+    gradebook_path: str
     certificate_id: int
     certificate_code: str
 
@@ -84,6 +88,7 @@ def prepare(url: str) -> Dataset:
     from assignments.rubric import parse_rubric
     from bench.lesson_page import build_bench_course  # the page benchmark's course
     from certificates.models import Certificate
+    from cohorts import services as cohort_services
     from courses import learning
     from quizzes import bank
     from quizzes import services as quiz_services
@@ -138,9 +143,19 @@ def prepare(url: str) -> Dataset:
                 criteria=parse_rubric(RUBRIC),
             ),
         )
+        # The learners take the course in a cohort: their lesson pages read its dates, and the
+        # trainer has its gradebook.
+        now = datetime.now(UTC)
+        cohort, _code = cohort_services.create_cohort(
+            course,
+            cohort_services.CohortSettings(
+                "Весна", now - timedelta(days=7), now + timedelta(days=60)
+            ),
+            trainer,
+        )
         for i in range(1, LEARNERS + 1):
             learner = create_user(f"bench-learner-{i:02d}", PASSWORD, school)
-            learning.enroll(learner.id, course)
+            cohort_services.join(cohort, learner)
             if i % 2:
                 note = "Собрание профкома прошло 5 марта. " * 20
                 submitting.submit(assignment, learner.id, note, [], 0)
@@ -155,6 +170,7 @@ def prepare(url: str) -> Dataset:
             f"/courses/bench/lessons/{revision.lesson_keys()[5]}",
             f"/courses/bench/quizzes/{quiz.key}",
             "/author/review",
+            f"/cohorts/{cohort.id}",
             certificate.id,
             certificate.code,
         )
@@ -377,6 +393,10 @@ def main() -> None:
         ceiling = wrk(hello + "/", None, args.connections, args.seconds)
     show("hello world (ceiling)", ceiling, ceiling["rps"], "—")
     with gunicorn(env, args.workers) as (base, master):
+        # The platform's own floor: a route that touches neither the database nor a template,
+        # through every hook of the request pipeline. No page can do better than this.
+        floor = wrk(base + "/healthz", None, args.connections, args.seconds)
+        show("platform floor (/healthz)", floor, ceiling["rps"], "—")
         learner = Session(base)
         learner.log_in("bench-learner-40")
         lesson = wrk(base + dataset.lesson_path, learner.cookie(), args.connections, args.seconds)
@@ -385,6 +405,10 @@ def main() -> None:
         trainer.log_in("bench-trainer")
         review = wrk(base + dataset.review_path, trainer.cookie(), args.connections, args.seconds)
         show("review queue (trainer)", review, ceiling["rps"], "—")
+        gradebook = wrk(
+            base + dataset.gradebook_path, trainer.cookie(), args.connections, args.seconds
+        )
+        show(f"gradebook, {LEARNERS} learners (trainer)", gradebook, ceiling["rps"], "—")
         verify = wrk(
             base + f"/verify/{dataset.certificate_code}", None, args.connections, args.seconds
         )

@@ -3,6 +3,7 @@ lesson's list and the trainers' list of unanswered questions."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -270,9 +271,15 @@ def test_posts_are_signed_with_display_names_or_a_number_never_a_username(app, w
         db.session.commit()
     client = client_of(app, "nameless-user")
     ask(client, title="Без имени")
-    page = flat(client.get(f"/questions/{last_thread().id}"))
-    assert f"Участник №{nameless.id}" in page
-    assert "nameless-user" not in page
+    first = last_thread().id
+    page = flat(client.get(f"/questions/{first}"))
+    tag = re.search(r"Участник ([0-9A-F]{4})\b", page).group(1)
+    assert "nameless-user" not in page and f"№{nameless.id}" not in page
+    ask(client, title="Ещё без имени")
+    other = flat(client.get(f"/questions/{last_thread().id}"))
+    # Another thread: another tag, so one person's questions cannot be linked by it.
+    assert re.search(r"Участник ([0-9A-F]{4})\b", other).group(1) != tag
+    assert f"Участник {tag}" in flat(client.get(f"/questions/{first}"))  # stable in its thread
 
 
 def test_the_unanswered_page_lists_open_threads_without_a_trainers_answer(app, world, clock):

@@ -8,9 +8,12 @@ thread of their courses.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
@@ -107,8 +110,17 @@ def is_peer(thread: QuestionThread, user: Any) -> bool:
     return any(p.is_question and p.author_id == user.id for p in thread.posts)
 
 
-def author_name(author_id: int | None, display_name: str | None) -> str:
-    """How a post is signed: the display name only, never a username or an address."""
+def author_name(author_id: int | None, display_name: str | None, thread_id: int) -> str:
+    """How a post is signed: the display name only, never a username or an address.
+
+    Without a display name, a tag that tells one participant of the thread from another
+    (the same in every post of theirs in it) but gives away neither the account's number nor
+    who they are in another thread: a keyed digest of (thread, account).
+    """
     if author_id is None:
         return _("deleted participant")
-    return display_name or _("Participant #%(id)d", id=author_id)
+    if display_name:
+        return display_name
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"{thread_id}:{author_id}".encode(), hashlib.sha256).hexdigest()
+    return _("Participant %(tag)s", tag=digest[:4].upper())

@@ -94,7 +94,7 @@ def _row(row: sa.Row, **more: str) -> ThreadRow:
         id=thread.id,
         title=thread.title,
         excerpt=cut_words(question.body, 160),
-        author=author_name(row.author_id, row.display_name),
+        author=author_name(row.author_id, row.display_name, thread.id),
         asked_at=question.created_at,
         answers=row.answers,
         accepted=bool(row.accepted),
@@ -183,6 +183,6 @@ def thread_posts(thread: QuestionThread, *, moderator: bool) -> list[PostRow]:
         query = query.where(~QuestionPost.hidden)
     shown = []
     for row in db.session.execute(query):
-        name = author_name(row.author_id, row.display_name)
+        name = author_name(row.author_id, row.display_name, thread.id)
         shown.append(PostRow(row[0], name, row.reports if moderator else 0))
     return shown
