@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import sqlite3
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -119,9 +122,89 @@ def install_sqlite_pragmas(engine: sa.Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    turns = WriterTurns(engine.url.database, busy_timeout_ms)
+
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+        if not wants_write_lock():
+            connection.exec_driver_sql("BEGIN")
+            return
+        if turns.take():
+            connection.info[_HOLDS_TURN] = True
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @sa.event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # After the COMMIT or ROLLBACK that ends the transaction: the next writer finds the
+        # database free.
+        if record.info.pop(_HOLDS_TURN, False):
+            turns.give_back()
+
+    @sa.event.listens_for(engine.pool, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: Any, _error: Any) -> None:
+        if record.info.pop(_HOLDS_TURN, False):
+            turns.give_back()
+
+
+_HOLDS_TURN = "holds_writer_turn"
+
+
+class WriterTurns:
+    """Writing transactions of one SQLite file take turns through a lock file beside it.
+
+    SQLite makes a writer that finds the database locked sleep in growing steps (up to 100 ms)
+    before it looks again, so under load a waiting request often sleeps long after the lock is
+    free, and an unlucky one keeps missing it. Here each process's writers first take an
+    exclusive `flock` on `<database>-writers`, looking again within 2 ms, and give it back once
+    their transaction ends; SQLite's own lock stays the guard (threads of one process share
+    the turn and meet at SQLite's lock as before). After the busy timeout a writer goes on
+    without its turn, so SQLite's timeout and its "database is locked" answer still apply.
+    """
+
+    def __init__(self, database: str | None, timeout_ms: int) -> None:
+        self.path = f"{database}-writers" if database not in (None, "", ":memory:") else None
+        self.timeout = timeout_ms / 1000
+        self.guard = threading.Lock()
+        self.holders = 0
+        self.fd: int | None = None
+        self.pid = 0
+
+    def _file(self) -> int:
+        if self.fd is None or self.pid != os.getpid():  # a forked worker opens its own
+            self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+            self.pid = os.getpid()
+        return self.fd
+
+    def take(self) -> bool:
+        """Wait for this process's turn to write; False when there is no file or no turn."""
+        if self.path is None:
+            return False
+        with self.guard:
+            if self.holders:
+                self.holders += 1
+                return True
+            fd = self._file()
+        deadline = time.monotonic() + self.timeout
+        pause = 0.0001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+        with self.guard:
+            self.holders += 1
+        return True
+
+    def give_back(self) -> None:
+        """End this transaction's turn; the file is unlocked when no thread here holds it."""
+        with self.guard:
+            self.holders -= 1
+            if self.holders == 0 and self.fd is not None:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
 def keep_private(path: str | os.PathLike[str]) -> None:
