@@ -57,6 +57,10 @@ SECRET = "bench-secret-key-0123456789abcdef"  # noqa: S105 - ditto
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SECRET_SHOWN = re.compile(r'id="totp-secret"[^>]*>([^<]+)<')
 LEARNERS = 40
+# One browser for the setup steps (urllib) and the load (wrk): Flask-Login's session protection
+# marks a session not fresh, and so rewrites the cookie, when the browser seems to change; wrk
+# never stores that new cookie, so every request would pay for it again.
+USER_AGENT = "bench-load/1"
 RUBRIC = """Структура | Заголовок, лид, основная часть
 - 0 | Нет структуры
 - 4 | Полностью
@@ -228,6 +232,7 @@ class Session:
         self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def get(self, path: str) -> tuple[str, str]:
         with self.opener.open(self.base + path, timeout=30) as response:
@@ -270,6 +275,8 @@ def wrk(
         "10s",
         "-s",
         str(ROOT / "bench/wrk_report.lua"),
+        "-H",
+        f"User-Agent: {USER_AGENT}",
     ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
