@@ -35,6 +35,13 @@ def _peer_text(params: dict[str, Any]) -> str:
     )
 
 
+def _waits_text(params: dict[str, Any]) -> str:
+    return _(
+        "Your work “%(title)s” has been reviewed. Review your peers' work to see the result.",
+        title=params.get("assignment", ""),
+    )
+
+
 def _link(params: dict[str, Any]) -> str | None:
     if not params.get("slug") or not params.get("key"):
         return None
@@ -47,6 +54,11 @@ def _register_notifications(app: Flask) -> None:
         ("assignment_revise", _l("My work on an assignment sent back for revision"), _revise_text),
         ("assignment_reviewed", _l("My work on an assignment not accepted"), _reviewed_text),
         ("assignment_peer_reviewed", _l("A peer reviewed my work on an assignment"), _peer_text),
+        (
+            "assignment_result_waits",
+            _l("My work on an assignment reviewed while I still owe peer reviews"),
+            _waits_text,
+        ),
     ):
         hooks.notification_kinds.register(app, hooks.NotificationKind(name, label, text, _link))
 

@@ -33,6 +33,7 @@ from assignments.models import (
     Submission,
 )
 from assignments.reviewing import announce, rubric_points
+from courses.path import announce_progress
 from training.accounts.models import User
 from training.db import utcnow
 from training.errors import ServiceError
@@ -196,6 +197,9 @@ def peer_review(
         key=assignment.key,
     )
     settle(submission)
+    # The reviewer's own step may have waited for this review (their result shows once they
+    # have given their reviews): their path, and a certificate it completes, move on now.
+    announce_progress(reviewer.id, assignment.course_id)
     return row
 
 

@@ -142,9 +142,14 @@ def announce(
         record(assignment, submission.user_id, "passed", {"success": True, "completion": True})
     elif decision == REJECTED:
         record(assignment, submission.user_id, "failed", {"success": False})
+    # Imported here: peers decides through this module (settle calls announce).
+    from assignments.peers import result_hidden
+
+    # A learner who still owes peer reviews sees no result yet, by notification neither.
+    owes = result_hidden(assignment, submission.user_id) > 0
     notify(
         submission.user,
-        NOTICE[decision],
+        "assignment_result_waits" if owes else NOTICE[decision],
         assignment=assignment.title,
         course=assignment.course.title,
         slug=assignment.course.slug,

@@ -11,7 +11,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from assignments.models import ACCEPTED, REJECTED, REVISE, WAITING, Assignment, Submission
+from assignments.models import (
+    ACCEPTED,
+    BY_MIX,
+    BY_PEERS,
+    REJECTED,
+    REVISE,
+    WAITING,
+    Assignment,
+    Review,
+    Submission,
+)
 from courses.models import Course
 from courses.path import DONE, FAILED, LOCKED, Found, Step, StepState, state_key
 from courses.path import WAITING as STEP_WAITING
@@ -24,6 +34,37 @@ STATES = {WAITING: STEP_WAITING, ACCEPTED: DONE, REVISE: FAILED, REJECTED: LOCKE
 
 _ASSIGNMENTS = Assignment.__table__
 _SUBMISSIONS = Submission.__table__
+_REVIEWS = Review.__table__
+_OTHER = _SUBMISSIONS.alias("other_submissions")
+_REVIEWED = _SUBMISSIONS.alias("reviewed_submissions")
+# A peer-reviewed task whose learners give their reviews before they see their result (the
+# condition of assignments.peers.result_hidden, on the row).
+_HIDES_RESULT = sa.and_(
+    _ASSIGNMENTS.c.reviews_before_result.is_(True),
+    sa.or_(
+        _ASSIGNMENTS.c.review_mode == BY_PEERS,
+        sa.and_(_ASSIGNMENTS.c.review_mode == BY_MIX, _ASSIGNMENTS.c.weight_peer > 0),
+    ),
+    _SUBMISSIONS.c.user_id.is_not(None),
+)
+# What assignments.peers.reviews_left counts, for the row's learner: others who sent work, and
+# the peer reviews the learner has given (discarded ones do not count).
+_OTHERS = (
+    sa.select(sa.func.count(sa.distinct(_OTHER.c.user_id)))
+    .where(_OTHER.c.assignment_id == _ASSIGNMENTS.c.id, _OTHER.c.user_id != _SUBMISSIONS.c.user_id)
+    .scalar_subquery()
+)
+_GIVEN = (
+    sa.select(sa.func.count(_REVIEWS.c.id))
+    .join(_REVIEWED, _REVIEWED.c.id == _REVIEWS.c.submission_id)
+    .where(
+        _REVIEWED.c.assignment_id == _ASSIGNMENTS.c.id,
+        _REVIEWS.c.reviewer_id == _SUBMISSIONS.c.user_id,
+        _REVIEWS.c.kind == BY_PEERS,
+        _REVIEWS.c.discarded_at.is_(None),
+    )
+    .scalar_subquery()
+)
 # Built once per process on the tables (see quizzes.steps): found compiled in the cache.
 _ASSIGNMENT_STEPS = (
     sa.select(
@@ -33,9 +74,12 @@ _ASSIGNMENT_STEPS = (
         _ASSIGNMENTS.c.title,
         _ASSIGNMENTS.c.module_key,
         _ASSIGNMENTS.c.required,
+        _ASSIGNMENTS.c.peer_reviews,
         _SUBMISSIONS.c.user_id,
         _SUBMISSIONS.c.status,
         _SUBMISSIONS.c.submitted_at,
+        sa.case((_HIDES_RESULT, _OTHERS), else_=0).label("others"),
+        sa.case((_HIDES_RESULT, _GIVEN), else_=0).label("given"),
     )
     .outerjoin(
         _SUBMISSIONS,
@@ -69,7 +113,11 @@ def assignment_steps(courses: list[Course], user_ids: list[int], since: datetime
         if row.user_id is None or (since is not None and row.submitted_at <= since):
             continue
         key = (row.user_id, row.course_id, state_key("assignment", row.key))
-        found.states[key] = StepState(STATES[row.status])  # ordered by number: the newest wins
+        owed = max(0, min(row.peer_reviews, row.others) - row.given)
+        # While the learner owes peer reviews their result is hidden, and the step waits for
+        # them too: it is not done (nor is the course) before they have given them.
+        status = STEP_WAITING if owed and row.status != WAITING else STATES[row.status]
+        found.states[key] = StepState(status)  # ordered by number: the newest wins
     return found
 
 

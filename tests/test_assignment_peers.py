@@ -300,10 +300,62 @@ def test_k_peer_reviews_settle_a_score_rule_and_the_author_is_told(app, peer_cou
     kinds = db.session.scalars(
         sa.select(Notification.kind).where(Notification.user_id == people["anna"].id)
     ).all()
-    assert kinds.count("assignment_peer_reviewed") == 2 and "assignment_accepted" in kinds
+    # Anna has not given her own reviews yet: she is told her work was reviewed, not how.
+    assert kinds.count("assignment_peer_reviewed") == 2
+    assert "assignment_result_waits" in kinds and "assignment_accepted" not in kinds
     assert not db.session.scalars(
         sa.select(Notification.kind).where(Notification.user_id == people["boris"].id)
     ).all()
+
+
+def test_the_path_and_the_certificate_wait_for_the_learners_own_reviews(app, peer_course):
+    from certificates.models import Certificate
+    from courses.path import DONE, WAITING, path_for
+
+    course, assignment, people = peer_course
+    anna = client_of(app, "anna")
+    for key in ("intro", "plan", "reach"):
+        post(anna, f"/courses/{course.slug}/lessons/{key}/done")
+    anna_work = submission_of(people["anna"])
+    for name in ("boris", "vera"):
+        db.session.add(
+            PeerAllocation(
+                assignment_id=assignment.id,
+                submission_id=anna_work.id,
+                author_id=people["anna"].id,
+                reviewer_id=people[name].id,
+                seq=1,
+            )
+        )
+    db.session.commit()
+    for name in ("boris", "vera"):
+        post(
+            client_of(app, name), f"{base(course, assignment)}/peers/{anna_work.id}", review_form()
+        )
+    assert all_submissions()[0].status == "accepted"
+
+    def step_status() -> str:
+        db.session.expire_all()
+        return (
+            path_for(db.session.merge(course), people["anna"].id)
+            .step("assignment", assignment.key)
+            .status
+        )
+
+    def certificates() -> int:
+        return db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Certificate)
+            .where(Certificate.user_id == people["anna"].id)
+        )
+
+    assert step_status() == WAITING and certificates() == 0  # she owes two reviews
+    mine = given_to(app, course, assignment, "anna")
+    post(anna, f"{base(course, assignment)}/peers/{mine.id}", review_form())
+    assert step_status() == WAITING and certificates() == 0  # one to go
+    mine = given_to(app, course, assignment, "anna")
+    post(anna, f"{base(course, assignment)}/peers/{mine.id}", review_form())
+    assert step_status() == DONE and certificates() == 1  # issued with her last review
 
 
 def test_a_trainer_overrides_a_peer_settled_result(app, peer_course, login_as):
