@@ -240,10 +240,12 @@ class Result:
     peer_count: int
 
 
-def result(submission: Submission) -> Result:
-    """The version's score from the reviews that count (see the module's rule)."""
+def result(submission: Submission, adding: Review | None = None) -> Result:
+    """The version's score from the reviews that count (see the module's rule), with `adding`
+    (a review about to be saved) counted too."""
     assignment = submission.assignment
-    counting = [r for r in submission.reviews if r.discarded_at is None and r.max_points]
+    reviews = [*submission.reviews, adding] if adding is not None else submission.reviews
+    counting = [r for r in reviews if r.discarded_at is None and r.max_points]
     by_kind: dict[str, list[int]] = {}
     for review in counting:
         by_kind.setdefault(review.kind, []).append(review.percent or 0)

@@ -70,15 +70,6 @@ def review(submission: Submission, reviewer: User, grade: Grade) -> Review:
     criteria = rubric.criteria if rubric else []
     points = rubric_points(criteria, grade.levels)
     max_points = rubric.max_points if rubric else 0
-    percent = round(100 * points / max_points) if max_points else None
-    below = percent is None or percent < assignment.pass_percent
-    if grade.decision == ACCEPTED and assignment.pass_rule == BY_SCORE and below:
-        raise ServiceError(
-            _("The pass mark is %(mark)d%%; this grade is below it.", mark=assignment.pass_percent),
-            "decision",
-        )
-    if grade.decision == REVISE and grade.revise_by is not None and grade.revise_by <= utcnow():
-        raise ServiceError(_("The new due date must be in the future."), "revise_by")
     row = Review(
         submission_id=submission.id,
         reviewer_id=reviewer.id,
@@ -90,11 +81,26 @@ def review(submission: Submission, reviewer: User, grade: Grade) -> Review:
         feedback=grade.feedback,
         decision=grade.decision,
     )
+    percent, raw, maximum = row.percent, points, max_points
+    if len(assignment.weights) > 1:  # a mix: the score is the weighted one, this grade in it
+        # Imported here: peers decides through this module (settle calls announce).
+        from assignments.peers import result
+
+        percent = result(submission, adding=row).percent
+        raw, maximum = percent or 0, 100
+    below = percent is None or percent < assignment.pass_percent
+    if grade.decision == ACCEPTED and assignment.pass_rule == BY_SCORE and below:
+        raise ServiceError(
+            _("The pass mark is %(mark)d%%; this grade is below it.", mark=assignment.pass_percent),
+            "decision",
+        )
+    if grade.decision == REVISE and grade.revise_by is not None and grade.revise_by <= utcnow():
+        raise ServiceError(_("The new due date must be in the future."), "revise_by")
     db.session.add(row)
     submission.status = grade.decision
     submission.revise_by = grade.revise_by if grade.decision == REVISE else None
     db.session.flush()
-    announce(submission, row.decision, percent, row.points, row.max_points)
+    announce(submission, row.decision, percent, raw, maximum)
     return row
 
 

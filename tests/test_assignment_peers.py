@@ -399,6 +399,44 @@ def test_the_mix_spreads_a_missing_parts_weight_over_the_present_ones(users):
     assert peers.result(submission).complete
 
 
+def test_in_a_mix_a_trainers_accept_is_checked_against_the_weighted_score(users, make_user):
+    from assignments.reviewing import Grade, review
+    from training.errors import ServiceError
+
+    _course, assignment = build_assignment(
+        users["trainer"],
+        review_mode="mix",
+        weight_trainer=50,
+        weight_peer=50,
+        peer_reviews=1,
+        pass_rule="score",
+        pass_percent=60,
+    )
+    peer = make_user("peer")
+
+    def sent(name: str, peer_points: int) -> Submission:
+        author = make_user(name)
+        work = Submission(assignment_id=assignment.id, user_id=author.id, number=1)
+        db.session.add(work)
+        db.session.flush()
+        work.reviews.append(
+            Review(kind="peer", points=peer_points, max_points=7, reviewer_id=peer.id, levels={})
+        )
+        db.session.flush()
+        return work
+
+    # Peers gave 100%; the trainer's own 43% (3 of 7, below the mark alone) makes 72%: accepted.
+    strong = sent("strong", 7)
+    review(strong, users["trainer"], Grade({0: 0, 1: 1}, "Неплохо", "accepted"))
+    assert strong.status == "accepted"
+    # Peers gave 0%; the trainer's own 71% (5 of 7) makes 36%: below the mark, refused.
+    weak = sent("weak", 0)
+    with pytest.raises(ServiceError, match="60%"):
+        review(weak, users["trainer"], Grade({0: 1, 1: 1}, "Хорошо", "accepted"))
+    db.session.expire_all()
+    assert weak.status == "waiting" and [r.kind for r in weak.reviews] == ["peer"]
+
+
 def test_self_assessment_once_per_version(app, login_as, users):
     course, assignment = build_assignment(
         users["trainer"], hand_in="text", review_mode="self", pass_rule="score", pass_percent=50
