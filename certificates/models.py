@@ -15,6 +15,17 @@ from training.extensions import db
 NAME_MODES = ("full", "initials", "pseudonym")
 
 
+def certificate_state(
+    revoked_at: datetime | None, expires_at: datetime | None, now: datetime
+) -> str:
+    """valid, expired or revoked: a certificate's state from its two dates."""
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at is not None and expires_at <= now:
+        return "expired"
+    return "valid"
+
+
 class CertificateSettings(db.Model):
     """What a course's certificate says and how long it is valid (set by its trainers)."""
 
@@ -73,11 +84,7 @@ class Certificate(db.Model):
 
     def status(self, now: datetime) -> str:
         """valid, expired or revoked."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and self.expires_at <= now:
-            return "expired"
-        return "valid"
+        return certificate_state(self.revoked_at, self.expires_at, now)
 
     @property
     def public_name(self) -> str:

@@ -264,9 +264,10 @@ def verify(code: str) -> tuple[str, int] | Response:
         certificate = services.find_by_code(code)  # their page has a header of their own
     else:
         normalised = services.valid_code(code)
-        certificate = check_page.find_for_visitor(normalised) if normalised else None
-        if certificate is not None:
-            return check_page.visitor_page(certificate, services.format_certificate_code)
+        row = check_page.find_for_visitor(normalised) if normalised else None
+        if row is not None:
+            return check_page.visitor_page(row, services.format_certificate_code)
+        certificate = None
     if certificate is None:
         return render_template("certificates/not_found.html"), 404
     return render_template(
