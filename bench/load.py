@@ -21,6 +21,9 @@ second, p50 and p95 latency, and each page's ratio to the hello-world ceiling:
   download renders and keeps the file; bench/certificate_pdf.py times rendering)
 - resident memory of one worker after the run   goal: < 100 MB
 
+"errors a/b": socket errors and timeouts / answers of 400 and above (for locust: failed
+requests / 0).
+
 Needs wrk (apt-get install wrk) and locust in its own virtualenv (make bench-load makes it).
 """
 
@@ -342,10 +345,11 @@ def worker_rss_mb(master: int) -> list[float]:
 
 def show(name: str, figures: dict, ceiling: float | None, goal: str) -> None:
     ratio = f"{100 * figures['rps'] / ceiling:5.1f}%" if ceiling else "     —"
-    errors = figures.get("errors", 0) + figures.get("non_2xx", 0)
+    # Socket errors and timeouts, then answers of 400 and above (wrk's "non-2xx").
+    errors = f"{figures.get('errors', 0)}/{figures.get('non_2xx', 0)}"
     print(
         f"{name:<32} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
-        f"p95 {figures['p95_ms']:7.1f} ms  {ratio} of hello  errors {errors:<4} goal: {goal}"
+        f"p95 {figures['p95_ms']:7.1f} ms  {ratio} of hello  errors {errors:<5} goal: {goal}"
     )
 
 
@@ -471,6 +475,16 @@ def reset(url: str) -> None:
 
     if not url.startswith("postgresql"):
         return  # a SQLite file is new each run
+    target = sa.make_url(url)
+    # A new machine has no such database yet: make it from the server's maintenance database.
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
