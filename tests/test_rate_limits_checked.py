@@ -22,3 +22,17 @@ def test_a_decorated_limit_still_answers_429(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "VERIFY_LIMIT_PER_IP", "2 per minute")
     answers = [client.get("/verify/AAAA-AAAA-AAAA-AAAA-AAAA").status_code for _ in range(3)]
     assert answers == [404, 404, 429]
+
+
+def test_an_app_with_rate_limits_switched_off_starts(tmp_path):
+    """RATELIMIT_ENABLED off (bench/stats_pages.py): the extension adds no hook to take out."""
+    from app import create_app
+
+    app = create_app(
+        {
+            "ENVIRONMENT": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'off.sqlite3'}",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    assert all(limiter._check_request_limit != hook for hook in app.before_request_funcs[None])

@@ -36,5 +36,9 @@ def init_limiter(app: Flask) -> None:
     request, so it is taken out (tests/test_rate_limits_checked.py holds the assumption).
     """
     limiter.init_app(app)
-    if not (app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
-        app.before_request_funcs[None].remove(limiter._check_request_limit)
+    hooks = app.before_request_funcs.get(None, [])
+    # With RATELIMIT_ENABLED off the extension installs no hook at all.
+    if limiter._check_request_limit in hooks and not (
+        app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")
+    ):
+        hooks.remove(limiter._check_request_limit)
