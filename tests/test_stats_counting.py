@@ -19,6 +19,8 @@ from stats.counting import (
     Fact,
     LearnerState,
     days_bucket,
+    fact_from_row,
+    replay,
     week_of,
 )
 from stats.models import LastActive, WeeklyCount
@@ -184,6 +186,68 @@ def test_random_workload_leaves_no_drift(ctx, users, org_tree, make_user):
     drift = store.check()
     assert drift.counters > 50
     assert drift.total == 0, drift.weekly[:5] + drift.active[:5]
+
+
+def test_the_write_path_replays_only_the_deciding_events_and_reaches_the_same_state(
+    ctx, users, org_tree
+):
+    """A long, shuffled history (late arrivals, two courses, moves between organizations,
+    events without a course): replaying the first event of each kind and the last one of
+    each course leaves the learner's state as replaying every event does."""
+    from training.events import LearningEvent
+
+    rng = random.Random(20261206)
+    learner = users["learner"]
+    first, second = build_course(users["trainer"]), build_course(users["trainer"], slug="second")
+    kinds = [
+        ("enrolled", "course", ""),
+        ("viewed", "lesson", "/lessons/intro"),
+        ("completed", "lesson", "/lessons/plan"),
+        ("completed", "module", "/modules/osnovy"),
+        ("completed", "course", ""),
+        ("passed", "quiz", "/quizzes/check"),
+        ("failed", "quiz", "/quizzes/check"),
+        ("failed", "quiz", "/quizzes/final"),
+        ("submitted", "assignment", "/assignments/note"),
+        ("passed", "assignment", "/assignments/note"),
+        ("certified", "course", ""),
+    ]
+    orgs = [org_tree[name].id for name in ("school", "college")]
+    for _ in range(300):
+        verb, object_type, tail = rng.choice(kinds)
+        course = rng.choice([first, second, None])
+        db.session.add(
+            LearningEvent(
+                actor_id=learner.id,
+                organization_id=rng.choice([*orgs, None]) if course else orgs[0],
+                verb=verb,
+                object_type=object_type,
+                object_path=f"courses/{course.slug if course else 'x'}{tail}",
+                course_id=course.id if course else None,
+                # ids follow the order of arrival, times do not: some arrive days late
+                timestamp=MONDAY + timedelta(hours=rng.randint(0, 24 * 30)),
+            )
+        )
+    db.session.flush()
+    languages = store.course_languages()
+    ids = db.session.scalars(sa.select(LearningEvent.id).order_by(LearningEvent.id)).all()
+    for before in (ids[10], ids[150], ids[-1] + 1):
+        everything = db.session.execute(
+            sa.select(*store.HISTORY_COLUMNS)
+            .where(
+                LearningEvent.actor_id == learner.id,
+                LearningEvent.id < before,
+                *store._COUNTABLE,
+            )
+            .order_by(LearningEvent.timestamp, LearningEvent.id)
+        ).all()
+        deciding = db.session.execute(store._deciding_history(learner.id, before)).all()
+        assert len(deciding) < len(everything) / 2 or before == ids[10]
+        full, short = LearnerState(), LearnerState()
+        replay(full, map(fact_from_row, everything), languages)
+        replay(short, map(fact_from_row, deciding), languages)
+        assert short == full
+        assert full.seen and full.last  # the comparison has something in it
 
 
 def test_check_reports_drift_and_rebuild_repairs_it(ctx, users, org_tree, app):
