@@ -1,7 +1,8 @@
 """What each learning event adds to the statistics: one pure rule for writes and rebuilds.
 
-The write path replays a learner's earlier events through `LearnerState` and applies the new
-one; the consistency check replays the whole log. Both therefore agree by construction, and
+The write path replays a learner's earlier events through `LearnerState` (only those that
+decide it: the first of each kind and the last of each course) and applies the new one; the
+consistency check replays the whole log. Both therefore agree by construction, and
 any drift the check finds comes from outside this rule (races, hand edits, moved branches).
 """
 

@@ -71,8 +71,8 @@ class Totals:
         )
 
 
-def _deciding_history(actor_id: int, before_id: int) -> sa.Select:
-    """The learner's earlier countable events that decide their LearnerState, in time order,
+def _deciding_history() -> sa.Select:
+    """The learner's (bound: actor_id) earlier (id below before_id) earlier countable events that decide their LearnerState, in time order,
     with their courses' languages: the first event of each kind (verb, object, course) and
     the last event in each course.
 
@@ -106,7 +106,11 @@ def _deciding_history(actor_id: int, before_id: int) -> sa.Select:
             .label("nth_from_end"),
         )
         # The rebuild counts only these events; the write path replays the same ones.
-        .where(LearningEvent.actor_id == actor_id, LearningEvent.id < before_id, *_COUNTABLE)
+        .where(
+            LearningEvent.actor_id == sa.bindparam("actor_id"),
+            LearningEvent.id < sa.bindparam("before_id"),
+            *_COUNTABLE,
+        )
         .subquery()
     )
     return (
@@ -122,7 +126,9 @@ def on_event_recorded(_sender: object, *, event: LearningEvent) -> None:
     if event.actor_id is None or event.course_id is None or event.organization_id is None:
         return
     db.session.flush()  # the event gets its id; earlier events of this request become visible
-    earlier = db.session.execute(_deciding_history(event.actor_id, event.id)).all()
+    earlier = db.session.execute(
+        DECIDING_HISTORY, {"actor_id": event.actor_id, "before_id": event.id}
+    ).all()
     languages = {row.course_id: row.language for row in earlier if row.language is not None}
     course = db.session.get(Course, event.course_id)  # the request has it loaded, as a rule
     if course is not None:
@@ -218,6 +224,8 @@ _COUNTABLE = (
     LearningEvent.organization_id.is_not(None),
     sa.or_(LearningEvent.actor_id.is_not(None), LearningEvent.actor_ref.is_not(None)),
 )
+# Built once: the window functions make the statement costly to build on every event.
+DECIDING_HISTORY = _deciding_history()
 
 
 def stream_facts(batch: int = 20_000) -> Iterator[tuple[str, Fact]]:

@@ -241,7 +241,9 @@ def test_the_write_path_replays_only_the_deciding_events_and_reaches_the_same_st
             )
             .order_by(LearningEvent.timestamp, LearningEvent.id)
         ).all()
-        deciding = db.session.execute(store._deciding_history(learner.id, before)).all()
+        deciding = db.session.execute(
+            store.DECIDING_HISTORY, {"actor_id": learner.id, "before_id": before}
+        ).all()
         assert len(deciding) < len(everything) / 2 or before == ids[10]
         full, short = LearnerState(), LearnerState()
         replay(full, map(fact_from_row, everything), languages)
