@@ -57,6 +57,8 @@ def test_upload_and_serve_image_and_pdf(app, login_as, users, tmp_path, monkeypa
         assert pdf.headers["Content-Type"] == "application/pdf"
         assert pdf.headers["Content-Disposition"].startswith("attachment")
         assert "sandbox" in pdf.headers["Content-Security-Policy"]
+        # the view's stricter policy stands alone: the baseline's is not added beside it
+        assert len(pdf.headers.getlist("Content-Security-Policy")) == 1
     # the published lesson refers to it by its stable address
     lesson = client.get("/courses/info-work")
     assert lesson.status_code == 200

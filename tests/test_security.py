@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tests.conftest import PASSWORD, login, post
 from training.accounts.models import User
 from training.extensions import db
-from training.security import CONTENT_SECURITY_POLICY, is_safe_next
+from training.security import BASELINE_HEADERS, CONTENT_SECURITY_POLICY, is_safe_next
 
 
 def test_every_response_carries_the_security_headers(client):
@@ -19,6 +19,11 @@ def test_every_response_carries_the_security_headers(client):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "camera=()" in headers["Permissions-Policy"]
+        for name, _value in BASELINE_HEADERS:
+            assert len(headers.getlist(name)) == 1, name
+        assert "Strict-Transport-Security" not in headers  # tests run on plain http
 
 
 def test_csp_allows_no_inline_script_and_no_other_origin():

@@ -37,20 +37,27 @@ def safe_next(target: str | None, default: str) -> str:
     return target if target and is_safe_next(target) else default
 
 
+#: Every response carries these unless its view set its own value (a sandboxed file download
+#: sets a stricter policy, for one).
+BASELINE_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
 def install_security_headers(app: Flask) -> None:
     """Add CSP, anti-sniffing, framing and referrer headers to every response."""
+    baseline = BASELINE_HEADERS + ((HSTS,) if app.config["SESSION_COOKIE_SECURE"] else ())
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-        )
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # One pass over the response's headers, then one extend: a setdefault per header
+        # scans them and raises KeyError inside Werkzeug each time, on every request.
+        present = {key.lower() for key, _value in response.headers}
+        response.headers.extend([(k, v) for k, v in baseline if k.lower() not in present])
         return response
