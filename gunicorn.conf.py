@@ -38,3 +38,19 @@ def when_ready(server):
     from training.address import check_when_serving
 
     check_when_serving(create_app())
+
+
+def pre_fork(server, worker):
+    """In the master, just before each worker is forked: move every object it holds (the app
+    when_ready built, every module) out of the garbage collector's reach.
+
+    A worker's first full collection would otherwise write to every inherited object's GC
+    header and so copy nearly every page it shares with the master. Frozen, they stay shared:
+    measured after a load run, each worker's private memory went from 63 to 44 MB (resident
+    size, which counts shared pages, stays about 93 MB). Objects frozen here are never
+    collected in the workers; the collection just before keeps garbage out of them.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
