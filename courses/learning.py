@@ -146,6 +146,8 @@ def record_completions(_sender: object, *, user_id: int, course_id: int) -> None
     if course is None or course.published_revision is None:
         return
     path = path_for(course, user_id)
+    if not path.complete and not any(m.steps and m.done for m in path.modules):
+        return  # nothing finished yet: no statement to write, none to look up
     recorded = set(
         db.session.scalars(
             sa.select(LearningEvent.object_path).where(
