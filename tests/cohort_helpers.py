@@ -7,9 +7,14 @@ from datetime import timedelta
 from cohorts import services
 from cohorts.models import Cohort
 from courses.models import Course
-from training.accounts.models import User
+from tests.conftest import PASSWORD
+from tests.course_helpers import build_course
+from training.accounts.models import Role, User
+from training.accounts.services import create_user
 from training.db import utcnow
 from training.extensions import db
+from training.organizations.models import Organization, OrgKind
+from training.organizations.services import create_organization
 
 
 def make_cohort(
@@ -26,3 +31,14 @@ def make_cohort(
     )
     db.session.commit()
     return cohort, code
+
+
+def cohort_from_scratch(**settings) -> tuple[Organization, Course, Cohort, str]:
+    """On an empty database (an app of its own): the union, a trainer ("trainer"), the standard
+    course and a running cohort of it with its invite code, committed."""
+    org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+    trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
+    db.session.commit()
+    course = build_course(trainer)
+    cohort, code = make_cohort(course, trainer, "Школа", **settings)
+    return org, course, cohort, code

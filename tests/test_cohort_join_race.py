@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,14 +15,10 @@ import sqlalchemy as sa
 from cohorts import services
 from cohorts.models import CohortMember
 from courses.models import Enrollment
+from tests.cohort_helpers import cohort_from_scratch
 from tests.conftest import PASSWORD, app_on_own_database, login
-from tests.course_helpers import build_course
-from training.accounts.models import Role
 from training.accounts.services import create_user
-from training.db import utcnow
 from training.extensions import db
-from training.organizations.models import OrgKind
-from training.organizations.services import create_organization
 
 
 @pytest.fixture
@@ -31,18 +26,7 @@ def race_app(tmp_path, smtp):
     """A cohort of two places, one taken; its invite code in app.config for the test."""
     with app_on_own_database(tmp_path, smtp.port, "join") as app:
         with app.app_context(), app.test_request_context():
-            org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
-            trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
-            db.session.commit()
-            course = build_course(trainer)
-            now = utcnow()
-            cohort, code = services.create_cohort(
-                course,
-                services.CohortSettings(
-                    "Школа", now - timedelta(days=1), now + timedelta(days=9), capacity=2
-                ),
-                trainer,
-            )
+            org, _course, cohort, code = cohort_from_scratch(capacity=2)
             services.join(cohort, create_user("first", PASSWORD, org))
             for name in ("anna", "boris"):
                 create_user(name, PASSWORD, org)

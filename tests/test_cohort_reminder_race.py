@@ -11,35 +11,23 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from cohorts import services
 from cohorts.models import CohortMember, CohortModuleDates, DueReminder
 from cohorts.reminders import send_reminders
 from courses import learning
+from tests.cohort_helpers import cohort_from_scratch
 from tests.conftest import PASSWORD, app_on_own_database
-from tests.course_helpers import build_course
-from training.accounts.models import Role
 from training.accounts.services import create_user
 from training.db import utcnow
 from training.extensions import db
 from training.notifications.models import Notification
-from training.organizations.models import OrgKind
-from training.organizations.services import create_organization
 
 
 @pytest.fixture
 def race_app(tmp_path, smtp):
     with app_on_own_database(tmp_path, smtp.port, "remind") as app:
         with app.app_context(), app.test_request_context():
-            org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
-            trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
-            db.session.commit()
-            course = build_course(trainer)
+            org, course, cohort, _code = cohort_from_scratch()
             now = utcnow()
-            cohort, _code = services.create_cohort(
-                course,
-                services.CohortSettings("Школа", now - timedelta(days=1), now + timedelta(days=9)),
-                trainer,
-            )
             for n in range(5):
                 person = create_user(f"learner{n}", PASSWORD, org)
                 learning.enroll(person.id, course)
