@@ -72,9 +72,9 @@ class Totals:
 
 
 def _deciding_history() -> sa.Select:
-    """The learner's (bound: actor_id) earlier (id below before_id) earlier countable events that decide their LearnerState, in time order,
+    """A learner's earlier countable events that decide their LearnerState, in time order,
     with their courses' languages: the first event of each kind (verb, object, course) and
-    the last event in each course.
+    the last event in each course. Parameters: actor_id, and before_id (the new event's id).
 
     Replaying these gives the state that replaying every earlier event gives: the state keeps
     which firsts were seen, the day of the first enrollment in each course, and the day and
