@@ -4,14 +4,20 @@ CSRF token, no session cookie), so each worker keeps the rendered bytes."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
 from certificates import services
 from certificates.models import Certificate
-from tests.conftest import count_queries, login, post
+from tests.conftest import PASSWORD, app_on_own_database, count_queries, login, post
 from tests.course_helpers import build_course
+from training.accounts.models import Role, User
+from training.accounts.services import create_user
 from training.extensions import db
+from training.organizations.models import OrgKind
+from training.organizations.services import create_organization
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +154,48 @@ def test_pages_of_logged_in_people_are_not_tagged(issued):
     response = holder.get(url)
     assert response.status_code == 200 and response.get_etag() == (None, None)
     assert "Cache-Control" not in response.headers
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="PostgreSQL's read path: runs in CI's second pass, where .ci/run sets "
+    "TEST_DATABASE_URL (SQLite reads through the session, as every test above does)",
+)
+def test_on_postgresql_a_visitor_reads_without_a_transaction(tmp_path, smtp):
+    """On an app of its own (the suite's shared connection would hide the pool): the check
+    page's read runs in autocommit, and still sees a revocation at once."""
+    with app_on_own_database(tmp_path, smtp.port, "check") as app:
+        with app.app_context(), app.test_request_context():
+            top = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+            trainer = create_user("trainer", PASSWORD, top, roles={Role.TRAINER})
+            create_user("activist", PASSWORD, top)
+            build_course(trainer)
+            db.session.commit()
+            db.session.remove()
+        holder = app.test_client()
+        login(holder, "activist")
+        post(holder, "/courses/info-work/enroll")
+        for key in ("intro", "plan", "reach"):
+            post(holder, f"/courses/info-work/lessons/{key}/done")
+        with app.app_context():
+            cert = db.session.scalar(sa.select(Certificate))
+            url = f"/verify/{services.format_certificate_code(cert.code)}"
+            reads = []
+
+            def note(conn, _cursor, statement, *_rest):
+                if "FROM certificates" in statement:
+                    reads.append(conn.get_execution_options().get("isolation_level"))
+
+            sa.event.listen(db.engine, "before_cursor_execute", note)
+        visitor = app.test_client()
+        try:
+            assert "Сертификат действителен" in visitor.get(url).get_data(as_text=True)
+            assert reads == ["AUTOCOMMIT"]
+            with app.app_context(), app.test_request_context():
+                revoked = db.session.get(Certificate, cert.id)
+                services.revoke(revoked, db.session.get(User, revoked.user_id), "Ошибка")
+                db.session.commit()
+            assert "Сертификат отозван" in visitor.get(url).get_data(as_text=True)
+        finally:
+            with app.app_context():
+                sa.event.remove(db.engine, "before_cursor_execute", note)
