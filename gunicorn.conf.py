@@ -46,8 +46,8 @@ def pre_fork(server, worker):
 
     A worker's first full collection would otherwise write to every inherited object's GC
     header and so copy nearly every page it shares with the master. Frozen, they stay shared:
-    measured after a load run, each worker's private memory went from 63 to 44 MB (resident
-    size, which counts shared pages, stays about 93 MB). Objects frozen here are never
+    measured after load runs, each worker's private memory went from 63 to 44–51 MB (resident
+    size, which counts shared pages, stays about 94 MB). Objects frozen here are never
     collected in the workers; the collection just before keeps garbage out of them.
     """
     import gc

@@ -62,3 +62,10 @@ def test_a_negative_half_hour_zone_keeps_its_sign(tmp_path):
     ):
         assert shown_datetime(datetime(2026, 1, 5, 12, 0, tzinfo=UTC)).endswith("(UTC-0330)")
         assert shown_datetime(datetime(2026, 7, 5, 12, 0, tzinfo=UTC)).endswith("(UTC-0230)")
+
+
+def test_a_pattern_of_its_own_is_still_honoured(tmp_path):
+    with app_in("Europe/Moscow", tmp_path).test_request_context(), flask_babel.force_locale("ru"):
+        assert shown_datetime(datetime(2026, 12, 5, 16, 10, tzinfo=UTC), "d MMMM y, HH:mm") == (
+            "5 декабря 2026, 19:10 (UTC+03)"
+        )

@@ -16,7 +16,7 @@ from babel.dates import (
     parse_pattern,
 )
 from flask import Flask, Response, current_app, g, request
-from flask_babel import get_locale, get_timezone
+from flask_babel import format_datetime, get_locale, get_timezone
 
 from training.db import SAFE_METHODS, is_sqlite_busy
 from training.extensions import db
@@ -46,10 +46,15 @@ def shown_datetime(value: Any, fmt: str = "short") -> str:
     if value.tzinfo is None:  # the database's UTC moments, as flask_babel takes them
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(get_timezone())
+    if fmt not in _WIDTHS:  # a pattern of the caller's own ("d MMMM y, HH:mm")
+        return f"{format_datetime(value, fmt)} (UTC{_offset(local)})"
     locale = get_locale()
     glue, date_pattern, time_pattern = _datetime_patterns(str(locale), fmt)
     shown = glue.replace("{0}", time_pattern.apply(local, locale))
     return f"{shown.replace('{1}', date_pattern.apply(local, locale))} (UTC{_offset(local)})"
+
+
+_WIDTHS = frozenset({"short", "medium", "long", "full"})
 
 
 @functools.cache
