@@ -7,14 +7,11 @@ from datetime import timedelta
 from cohorts import services
 from cohorts.models import Cohort
 from courses.models import Course
-from tests.conftest import PASSWORD
-from tests.course_helpers import build_course
-from training.accounts.models import Role, User
-from training.accounts.services import create_user
+from tests.course_helpers import course_from_scratch
+from training.accounts.models import User
 from training.db import utcnow
 from training.extensions import db
-from training.organizations.models import Organization, OrgKind
-from training.organizations.services import create_organization
+from training.organizations.models import Organization
 
 
 def make_cohort(
@@ -36,9 +33,6 @@ def make_cohort(
 def cohort_from_scratch(**settings) -> tuple[Organization, Course, Cohort, str]:
     """On an empty database (an app of its own): the union, a trainer ("trainer"), the standard
     course and a running cohort of it with its invite code, committed."""
-    org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
-    trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
-    db.session.commit()
-    course = build_course(trainer)
+    org, trainer, course = course_from_scratch()
     cohort, code = make_cohort(course, trainer, "Школа", **settings)
     return org, course, cohort, code

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from courses import publishing, services
 from courses.models import Course
-from training.accounts.models import User
+from tests.conftest import PASSWORD
+from training.accounts.models import Role, User
+from training.accounts.services import create_user
 from training.extensions import db
+from training.organizations.models import Organization, OrgKind
+from training.organizations.services import create_organization
 
 LESSONS = {
     "intro": ("Зачем нужна информационная работа", "Текст **первого** урока.\n\n## Раздел\n\nЕщё."),
@@ -50,3 +54,14 @@ def add_scheme(course: Course) -> None:
 
     store_media(course, "scheme.png", tiny_png(), None, exact_name=True)
     db.session.commit()
+
+
+def course_from_scratch() -> tuple[Organization, User, Course]:
+    """On an empty database (an app of its own): the union, a trainer ("trainer") and the
+    standard course, published and committed."""
+    org = create_organization("Профсоюз", OrgKind.FEDERAL, None)
+    trainer = create_user("trainer", PASSWORD, org, roles={Role.LEARNER, Role.TRAINER})
+    db.session.commit()
+    course = build_course(trainer)
+    db.session.commit()
+    return org, trainer, course
