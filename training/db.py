@@ -221,6 +221,24 @@ def keep_private(path: str | os.PathLike[str]) -> None:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def read_first_row(session: Any, statement: sa.Executable, parameters: dict[str, Any]) -> Any:
+    """The first row of one read-only statement, or None, leaving no transaction behind: for a
+    visitor's request, which writes nothing and so has nothing to commit.
+
+    On PostgreSQL it runs on a pooled connection in autocommit mode: one round trip instead of
+    BEGIN, SELECT and ROLLBACK (in-process 0.57 → 0.25 ms). On SQLite, where a transaction
+    costs no round trip, and for a session bound to one connection (the test suite's), it runs
+    through `session` (a scoped session), which is then closed.
+    """
+    bind = session.get_bind()
+    if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return connection.execute(statement, parameters).first()
+    row = session.connection().execute(statement, parameters).first()
+    session.remove()
+    return row
+
+
 def wants_write_lock() -> bool:
     """Whether this request's SQLite transaction should take the write lock at BEGIN.
 
