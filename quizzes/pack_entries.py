@@ -2,15 +2,18 @@
 
 Parsing first and applying second keeps the checks in one place: a value that validates here
 is the right shape, and the importer only asks the database what the YAML cannot say.
+Imported on a process's first pack import, not at startup: pydantic costs a worker megabytes.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from flask_babel import gettext as _
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
+from courses.packs.checks import shorten
 from quizzes.models import DONE_RULES, REVIEW_MODES
 from quizzes.services import QuizSettings
 
@@ -84,3 +87,55 @@ class QuizEntry(BaseModel):
             min_delay_seconds=round(self.min_delay_minutes * 60),
             time_limit_seconds=None if limit is None else round(limit * 60),
         )
+
+
+#: A problem of one quiz entry: its YAML path from course.yaml's root, and the trainer's words.
+EntryProblem = tuple[tuple[str | int, ...], str]
+
+
+def parse_quizzes(raw_entries: list[dict[str, Any]]) -> tuple[list[QuizEntry], list[EntryProblem]]:
+    """Every quiz entry of course.yaml as a typed value, and what is wrong with the others."""
+    entries: list[QuizEntry] = []
+    problems: list[EntryProblem] = []
+    for index, raw in enumerate(raw_entries):
+        try:
+            entries.append(QuizEntry.model_validate(raw))
+        except ValidationError as invalid:
+            # A bad line fails both kinds of line: say it once.
+            found = {(_where(e["loc"]), _message(e)): None for e in invalid.errors()}
+            problems += [(("quizzes", index, *path), message) for path, message in found]
+    return entries, problems
+
+
+def _where(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The YAML path of an error: a setting, or a line of `questions` (not the inner union
+    member pydantic names)."""
+    return loc[:2] if loc and loc[0] == "questions" else loc[:1]
+
+
+# pydantic's error types for a number of the right type but a wrong size (or inf/nan).
+OUT_OF_RANGE = {
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "finite_number",
+}
+
+
+def _message(error: ErrorDetails) -> str:
+    """The trainer's words for a pydantic error, by where it is and what kind it is."""
+    loc = error["loc"]
+    name = shorten(loc[0]) if loc else "quizzes"
+    if name == "questions":
+        if len(loc) == 1:
+            return _("“questions” must be a list.")
+        return _("A line is “file: name.gift” or “category: name” with “draw: N”.")
+    if error["type"] == "extra_forbidden":
+        return _("Unknown quiz setting “%(name)s”.", name=name)
+    if error["type"] in OUT_OF_RANGE:
+        return _("The value of “%(name)s” is out of range.", name=name)
+    if error["type"] == "pack_choice":
+        values = (error.get("ctx") or {}).get("values", "")
+        return _("“%(name)s” must be one of: %(values)s.", name=name, values=values)
+    return _("“%(name)s” has the wrong type.", name=name)

@@ -9,25 +9,25 @@ order) or `- category: Name` with `draw: N`.
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from courses import media_refs
 from courses.models import Course
 from courses.packs import CoursePack, PackError, PackProblem
-from courses.packs.checks import line_of, shorten
+from courses.packs.checks import line_of
 from quizzes import bank, services
 from quizzes.gift import GiftError, GiftResult, bank_to_gift, parse_gift
 from quizzes.models import Question, QuestionCategory, Quiz
-from quizzes.pack_entries import DrawLine, FileLine, QuizEntry
 from quizzes.render import render_text
 from training.accounts.models import User
 from training.errors import ServiceError
 from training.extensions import db
+
+if TYPE_CHECKING:  # pydantic's models: imported when a pack is read (see import_quizzes)
+    from quizzes.pack_entries import DrawLine, FileLine, QuizEntry
 
 BANK_FILE = "bank.gift"
 
@@ -137,8 +137,11 @@ def import_quizzes(course: Course, pack: CoursePack, user: User) -> None:
                 existing[key] = question
             questions.append(question)
         by_file[name] = questions
-    entries, invalid = _parse_quizzes(pack)
-    problems += invalid
+    # Here, not at the top: pydantic costs every worker megabytes, and few import packs.
+    from quizzes.pack_entries import parse_quizzes
+
+    entries, invalid = parse_quizzes(pack.quiz_settings)
+    problems += [_problem(pack, path, message) for path, message in invalid]
     if not problems:
         for index, entry in enumerate(entries):
             problems += _apply_quiz(course, pack, index, entry, by_file)
@@ -190,36 +193,6 @@ def _problem(pack: CoursePack, path: tuple[str | int, ...], message: str) -> Pac
     return PackProblem("course.yaml", line_of(pack.course_node, path), message)
 
 
-def _parse_quizzes(pack: CoursePack) -> tuple[list[QuizEntry], list[PackProblem]]:
-    """Every quiz entry of course.yaml as a typed value, and the problems of those that are not
-    valid, each at its line."""
-    entries, problems = [], []
-    for index, raw in enumerate(pack.quiz_settings):
-        try:
-            entries.append(QuizEntry.model_validate(raw))
-        except ValidationError as invalid:
-            # A bad line fails both kinds of line: say it once.
-            found = {(_where(e["loc"]), _message(e)): None for e in invalid.errors()}
-            problems += [_problem(pack, ("quizzes", index, *path), msg) for path, msg in found]
-    return entries, problems
-
-
-def _where(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    """The YAML path of an error: a setting, or a line of `questions` (not the inner union
-    member pydantic names)."""
-    return loc[:2] if loc and loc[0] == "questions" else loc[:1]
-
-
-# pydantic's error types for a number of the right type but a wrong size (or inf/nan).
-OUT_OF_RANGE = {
-    "greater_than",
-    "greater_than_equal",
-    "less_than",
-    "less_than_equal",
-    "finite_number",
-}
-
-
 # The quiz services' field names -> the keys of a quiz entry in course.yaml.
 SETTING_KEYS = {
     "title": "title",
@@ -228,24 +201,6 @@ SETTING_KEYS = {
     "module": "module",
     "key": "key",
 }
-
-
-def _message(error: ErrorDetails) -> str:
-    """The trainer's words for a pydantic error, by where it is and what kind it is."""
-    loc = error["loc"]
-    name = shorten(loc[0]) if loc else "quizzes"
-    if name == "questions":
-        if len(loc) == 1:
-            return _("“questions” must be a list.")
-        return _("A line is “file: name.gift” or “category: name” with “draw: N”.")
-    if error["type"] == "extra_forbidden":
-        return _("Unknown quiz setting “%(name)s”.", name=name)
-    if error["type"] in OUT_OF_RANGE:
-        return _("The value of “%(name)s” is out of range.", name=name)
-    if error["type"] == "pack_choice":
-        values = (error.get("ctx") or {}).get("values", "")
-        return _("“%(name)s” must be one of: %(values)s.", name=name, values=values)
-    return _("“%(name)s” has the wrong type.", name=name)
 
 
 def _apply_quiz(
@@ -283,6 +238,8 @@ def _add_line(
     course: Course, quiz: Quiz, line: FileLine | DrawLine, by_file: dict[str, list[Question]]
 ) -> str:
     """Add one line's questions to the quiz; what is wrong with the line, or ""."""
+    from quizzes.pack_entries import FileLine  # loaded by import_quizzes already
+
     if isinstance(line, FileLine):
         if line.file not in by_file:
             return _("No such GIFT file in quizzes/.")

@@ -1,7 +1,9 @@
 """What a web worker does not load: libraries only a rare request or a command needs (#22).
 
 fontTools (the certificate fonts) loads with the first certificate a worker draws, Alembic
-(11 MB) with the first migration command, XlsxWriter (3 MB) with the first spreadsheet export.
+(11 MB) with the first migration command, XlsxWriter (3 MB) with the first spreadsheet export,
+pydantic (8 MB with the pack models) with the first course pack read or imported, segno
+(1 MB) with the first QR code drawn (setting up two-factor, a certificate).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAZY = ("fontTools", "alembic", "flask_migrate", "xlsxwriter")
+LAZY = ("fontTools", "alembic", "flask_migrate", "xlsxwriter", "pydantic", "pydantic_core", "segno")
 
 PROBE = """
 import json, sys

@@ -2,7 +2,8 @@
 
 The public API for the rest of the platform. Inside, imports go one way:
 archive (files, limits) ← format (value types, writing) ← checks (validation, file:line)
-← reading (files to a pack) ← database (a pack to and from a course's draft).
+← shapes (the YAML's fields, pydantic; loaded on a first read) ← reading (files to a pack)
+← database (a pack to and from a course's draft).
 The readers refuse a pack whole, listing every problem found; the writers refuse an invalid pack.
 """
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 from flask_babel import gettext as _
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
-from pydantic_core import PydanticCustomError
 
 from courses import media_refs
 from courses.keys import KEY_RE, SLUG_RE
 from courses.media_types import extension_fits, is_safe_filename, sniff_media_type
 from courses.packs.archive import PackProblem
-from courses.packs.format import COURSE_FILE, FORMAT, CoursePack, PackLesson
+from courses.packs.format import COURSE_FILE, CoursePack, PackLesson
 
 LANGUAGES = ("ru", "en")
 MAX_TITLE = 200
@@ -39,125 +36,6 @@ class Issue(NamedTuple):
     path: tuple[str | int, ...]
     message: str
     line: int | None = None
-
-
-# --- The shape of course.yaml and of a lesson's front matter (pydantic) ----------------------
-
-
-def _shaped(kind: type, message: Callable[[], str]) -> BeforeValidator:
-    """Refuse a value that is not a `kind` (list, dict) with `message`, not pydantic's words."""
-
-    def check(value: Any) -> Any:
-        if not isinstance(value, kind):
-            raise PydanticCustomError("pack_shape", message())
-        return value
-
-    return BeforeValidator(check)
-
-
-def _format(value: Any) -> int:
-    # bool is an int in Python, but `format: true` is not format 1.
-    if type(value) is not int or value != FORMAT:
-        message = _(
-            "Unsupported pack format “%(value)s”; this site reads format 1.", value=shorten(value)
-        )
-        raise PydanticCustomError("pack_format", message)
-    return value
-
-
-def _quizzes(value: Any) -> list[dict[str, Any]] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise PydanticCustomError("pack_shape", _("“quizzes” must be a list of quizzes."))
-    return value
-
-
-class _Entry(BaseModel):
-    """Unknown fields are refused: most likely typos that would be silently lost."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ModuleEntry(_Entry):
-    """One module in course.yaml; its values are checked with the rest of the pack."""
-
-    key: Any
-    title: Any
-    lessons: Annotated[list[Any], _shaped(list, lambda: _("“lessons” must be a list."))]
-
-
-Module = Annotated[
-    ModuleEntry, _shaped(dict, lambda: _("A module must have a key, a title and lessons."))
-]
-
-
-class CourseFile(_Entry):
-    """The fields of course.yaml and the containers they hold (values: see `check`).
-
-    An empty `description:`, `topics:`, `quizzes:` or `certificate:` is YAML null: "none".
-    """
-
-    format: Annotated[int, BeforeValidator(_format)]
-    slug: Any
-    title: Any
-    description: Any = None
-    language: Any
-    topics: Any = None
-    duration_minutes: Any
-    cover: Any = None
-    modules: Annotated[list[Module], _shaped(list, lambda: _("“modules” must be a list."))]
-    quizzes: Annotated[list[dict[str, Any]] | None, BeforeValidator(_quizzes)] = None
-    certificate: Annotated[
-        dict[str, Any] | None,
-        _shaped((dict, type(None)), lambda: _("“certificate” must be “key: value” lines.")),
-    ] = None
-
-
-class FrontMatter(_Entry):
-    """A lesson file's settings between its two “---” lines."""
-
-    title: Any = None  # the reader names a missing title in the front matter's own words
-    required: Any = True
-
-
-def validation_issues(
-    error: ValidationError,
-    file: str,
-    *,
-    at: tuple[str | int, ...] = (),
-) -> list[Issue]:
-    """Pydantic's errors as issues of `file`, each at its YAML path (`at` + the error's `loc`)."""
-    issues = []
-    for item in error.errors():
-        path = (*at, *item["loc"])
-        name = shorten(path[-1]) if path else ""
-        if item["type"] == "missing":
-            message = _("The field “%(key)s” is missing.", key=name)
-        elif item["type"] == "extra_forbidden":
-            message = _("Unknown field “%(key)s”.", key=name)
-        elif item["type"].startswith("pack_"):
-            message = item["msg"]  # our own PydanticCustomError, already translated
-        else:  # pydantic's own words are English: say it in the trainer's language
-            message = _("“%(name)s” has the wrong type.", name=name)
-        issues.append(Issue(file, path, message))
-    return issues
-
-
-def validation_problems(
-    error: ValidationError,
-    file: str,
-    node: yaml.Node | None,
-    *,
-    at: tuple[str | int, ...] = (),
-    offset: int = 0,
-) -> list[PackProblem]:
-    """Pydantic's errors about a part of a YAML file as problems with their lines.
-
-    `node` is the file's parsed YAML (`CoursePack.course_node` for course.yaml), `at` the path
-    of the validated part inside it, `offset` the lines before the YAML in the file.
-    """
-    return locate(validation_issues(error, file, at=at), {file: (node, offset)}, set())
 
 
 # --- Semantic checks (shared by validate_pack and the readers) -------------------------------

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
 from flask_babel import gettext as _
-from pydantic import BaseModel, ValidationError
 
 from courses.keys import KEY_RE
 from courses.packs.archive import PackError, PackProblem, files_from_dir, files_from_zip
 from courses.packs.checks import (
-    CourseFile,
-    FrontMatter,
     Issue,
     check,
     check_files,
@@ -22,7 +20,6 @@ from courses.packs.checks import (
     locate,
     media_reference_issues,
     tidy,
-    validation_issues,
 )
 from courses.packs.format import COURSE_FILE, CoursePack, PackLesson, PackModule
 from courses.packs.yaml_reader import (
@@ -33,6 +30,14 @@ from courses.packs.yaml_reader import (
     quote_left_open,
     read_yaml,
 )
+
+
+def _shapes() -> ModuleType:
+    """courses.packs.shapes, imported on a process's first pack read (pydantic weighs several
+    megabytes, and most workers never read a pack)."""
+    from courses.packs import shapes
+
+    return shapes
 
 
 def refusal_message(reason: str) -> str:
@@ -123,23 +128,16 @@ class _Reader:
         if not isinstance(front, dict):
             self.add(file, (), _("The front matter must be “key: value” lines."), 2)
             return None
-        self.validate(FrontMatter, front, file)
+        self.note(_shapes().front_matter_issues(front, file))
         if "title" not in front:
             self.add(file, ("title",), _("The front matter has no title."), 2)
         body = "\n".join(lines[end + 1 :]).rstrip()
         # The body starts on the line after the closing "---" (file line end + 2).
         return PackLesson(key, front.get("title", ""), body, front.get("required", True), end + 2)
 
-    def validate(self, model: type[BaseModel], data: dict, file: str) -> None:
-        """Check `data` against a pydantic model, noting each problem at its YAML path."""
-        try:
-            model.model_validate(data)
-        except ValidationError as error:
-            self.note(validation_issues(error, file))
-
     def course(self, data: dict, lessons: dict[str, PackLesson | None]) -> CoursePack:
         """The pack as described by course.yaml, with placeholders where parts are broken."""
-        self.validate(CourseFile, data, COURSE_FILE)
+        self.note(_shapes().course_file_issues(data))
         listed: set[str] = set()
         raw_modules = _as(list, data.get("modules"))
         modules = [self.module(i, raw, lessons, listed) for i, raw in enumerate(raw_modules)]

@@ -16,7 +16,6 @@ import secrets
 from datetime import datetime
 
 import pyotp
-import segno
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -110,6 +109,8 @@ def provisioning_uri(secret: str, username: str) -> str:
 
 def qr_svg(uri: str, title: str) -> Markup:
     """The address as an inline SVG QR code, drawn here (no outside service, no script)."""
+    import segno  # here: only setting up two-factor draws one, so most workers never load it
+
     svg = segno.make(uri, error="m").svg_inline(
         scale=4, title=title, svgclass="qr-code", lineclass=None, omitsize=True
     )
