@@ -16,7 +16,7 @@ from courses.models import Course, Enrollment
 from courses.path import Path, path_for
 from training.accounts.models import User
 from training.audit import audit
-from training.db import utcnow
+from training.db import from_row, utcnow
 from training.errors import ServiceError
 from training.events import record_event
 from training.extensions import db
@@ -69,7 +69,7 @@ def with_course_language(certificate_id: int) -> tuple[Certificate, str] | None:
     if row is None:
         return None
     values = row._mapping
-    certificate = Certificate(**{column.key: values[column] for column in _CERTIFICATES.columns})
+    certificate = from_row(Certificate, values)
     return certificate, values[Course.__table__.c.language]
 
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import extra_app
-from training.db import UTCDateTime, install_sqlite_pragmas
+from training.db import UTCDateTime, attach_row, from_row, install_sqlite_pragmas
 from training.extensions import db
 from training.organizations.models import Organization
 
@@ -55,3 +55,46 @@ def test_constraints_follow_the_naming_convention():
     assert "pk_users" in names
     assert "fk_users_organization_id_organizations" in names
     assert "uq_users_username" in names
+
+
+_ORGS = Organization.__table__
+
+
+def _org_row(org_id: int) -> sa.RowMapping:
+    return db.session.execute(sa.select(_ORGS).where(_ORGS.c.id == org_id)).mappings().one()
+
+
+def test_a_row_attached_from_core_behaves_as_if_the_orm_had_loaded_it(ctx, org_tree):
+    school_id, parent_id = org_tree["school"].id, org_tree["school"].parent_id
+    db.session.expunge_all()
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        school, new = attach_row(db.session, Organization, _org_row(school_id))
+        assert new and school in db.session
+        # Clean, like a loaded object: nothing to write back, nothing to insert.
+        assert school not in db.session.dirty and school not in db.session.new
+        assert (school.name, school.kind) == ("Школа № 1", "primary")
+        assert school.created_at.tzinfo is not None  # the column type's own conversion ran
+        assert school.parent.id == parent_id  # a relationship loads on first use
+        statements.clear()
+        school.name = "Школа № 2"
+        db.session.flush()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    updates = [s for s in statements if s.startswith("UPDATE")]
+    assert len(updates) == 1 and "name" in updates[0] and "path" not in updates[0]
+    # The session's own object comes back for the same row, with its change kept.
+    again, new = attach_row(db.session, Organization, _org_row(school_id))
+    assert again is school and not new and again.name == "Школа № 2"
+
+
+def test_a_row_read_from_core_builds_a_detached_object_without_its_constructor(ctx, org_tree):
+    school = from_row(Organization, _org_row(org_tree["school"].id))
+    assert school not in db.session
+    assert sa.inspect(school).transient and not sa.inspect(school).modified
+    assert (school.id, school.name) == (org_tree["school"].id, "Школа № 1")

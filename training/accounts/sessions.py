@@ -11,21 +11,17 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, g
 from flask_login import current_user
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from training.accounts.models import User, UserRole, UserSession
-from training.db import utcnow
+from training.db import attach_row, utcnow
 from training.extensions import db
 
 #: Key of the session token in the Flask session cookie.
-_T = TypeVar("_T")
-
 TOKEN_KEY = "sid"  # noqa: S105 - a dictionary key, not a secret
 
 # Checked in order: many browsers also call themselves Chrome and Safari, so the more
@@ -107,7 +103,7 @@ def start_session(user: User, user_agent: str) -> tuple[UserSession, str]:
 
 # One Core statement for every request of a logged-in person: the session row, its account and
 # the account's roles (one result row per role). Built once per process, so SQLAlchemy finds its
-# compiled form in the cache and no ORM loading machinery runs; _attach puts the objects in the
+# compiled form in the cache and no ORM loading machinery runs; attach_row puts the objects in the
 # session as if an ORM query had loaded them.
 _SESSIONS = UserSession.__table__
 _USERS = User.__table__
@@ -131,38 +127,23 @@ _LOAD_SESSION = (
 )
 
 
-def _attach(model: type[_T], table: sa.Table, values: sa.RowMapping) -> tuple[_T, bool]:
-    """The session's object for this row: the one already loaded, or a new persistent one
-    built from the row's values (True when new)."""
-    key = db.session.identity_key(model, tuple(values[c] for c in table.primary_key.columns))
-    existing = db.session.identity_map.get(key)
-    if existing is not None:
-        return existing, False
-    obj = model(**{c.key: values[c] for c in table.columns})
-    make_transient_to_detached(obj)  # as if loaded: nothing pending, nothing to INSERT
-    db.session.add(obj)
-    return obj, True
-
-
 def _load_row(token: str) -> UserSession | None:
     """The session row for this token with its user and roles attached, or None (one query)."""
     rows = db.session.execute(_LOAD_SESSION, {"token_hash": _hash(token)}).mappings().all()
     if not rows:
         return None
-    user, fresh = _attach(User, _USERS, rows[0])
+    user, fresh = attach_row(db.session, User, rows[0])
     # Read by the header (training.notifications.views.unread_notifications) instead of a
     # statement of its own; marking notifications read drops it.
     user.unread_loaded = rows[0]["unread_notifications"]
     if fresh:
         roles = [
-            _attach(UserRole, _ROLES, {_ROLES.c.user_id: user.id, _ROLES.c.role: r[_ROLES.c.role]})[
-                0
-            ]
-            for r in rows
-            if r[_ROLES.c.role] is not None
+            attach_row(db.session, UserRole, {_ROLES.c.user_id: user.id, _ROLES.c.role: role})[0]
+            for role in (r[_ROLES.c.role] for r in rows)
+            if role is not None
         ]
         set_committed_value(user, "role_rows", roles)
-    row, fresh = _attach(UserSession, _SESSIONS, rows[0])
+    row, fresh = attach_row(db.session, UserSession, rows[0])
     if fresh:
         set_committed_value(row, "user", user)
     return row
