@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 
 from courses.models import Course, CourseRevision, Enrollment, LessonProgress, RevisionLesson
 from courses.path import announce_progress, path_for
-from training.db import utcnow
+from training.db import attach_row, utcnow
 from training.errors import ServiceError
 from training.events import LearningEvent, record_event
 from training.extensions import db
@@ -72,26 +72,45 @@ def enroll(user_id: int, course: Course) -> Enrollment:
     return enrollment
 
 
+# Built once per process: every lesson page reads its course, published revision, lesson and
+# the learner's enrollment with this statement, whose compiled form SQLAlchemy then keeps; the
+# rows become ORM objects without the ORM's loading machinery (training.db.attach_row).
+_COURSES = Course.__table__
+_REVISIONS = CourseRevision.__table__
+_LESSONS = RevisionLesson.__table__
+_ENROLLMENTS = Enrollment.__table__
+_LOAD_LESSON = (
+    sa.select(_COURSES, _REVISIONS, _LESSONS, _ENROLLMENTS.c.user_id)
+    .join(_REVISIONS, _COURSES.c.published_revision_id == _REVISIONS.c.id)
+    .join(
+        _LESSONS,
+        sa.and_(_LESSONS.c.revision_id == _REVISIONS.c.id, _LESSONS.c.key == sa.bindparam("key")),
+    )
+    .outerjoin(
+        _ENROLLMENTS,
+        sa.and_(
+            _ENROLLMENTS.c.course_id == _COURSES.c.id,
+            _ENROLLMENTS.c.user_id == sa.bindparam("user_id"),
+        ),
+    )
+    .where(_COURSES.c.slug == sa.bindparam("slug"))
+    .set_label_style(sa.LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+
+
 def load_lesson(
     slug: str, key: str, user_id: int
 ) -> tuple[Course, CourseRevision, RevisionLesson, bool] | None:
     """A published lesson with its course and revision, and whether the learner is enrolled,
     in one query."""
-    enrolled = sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == user_id)
-    row = db.session.execute(
-        sa.select(Course, CourseRevision, RevisionLesson, Enrollment.user_id)
-        .join(CourseRevision, Course.published_revision_id == CourseRevision.id)
-        .join(
-            RevisionLesson,
-            sa.and_(RevisionLesson.revision_id == CourseRevision.id, RevisionLesson.key == key),
-        )
-        .outerjoin(Enrollment, enrolled)
-        .where(Course.slug == slug)
-    ).first()
+    parameters = {"slug": slug, "key": key, "user_id": user_id}
+    row = db.session.execute(_LOAD_LESSON, parameters).mappings().first()
     if row is None:
         return None
-    course, revision, lesson, enrolled_id = row
-    return course, revision, lesson, enrolled_id is not None
+    course = attach_row(db.session, Course, row)[0]
+    revision = attach_row(db.session, CourseRevision, row)[0]
+    lesson = attach_row(db.session, RevisionLesson, row)[0]
+    return course, revision, lesson, row[_ENROLLMENTS.c.user_id] is not None
 
 
 def record_view(
