@@ -20,7 +20,12 @@ bench-load-pg: install translations
 	test -x .bench-venv/bin/locust || ($(PYTHON) -m venv .bench-venv && .bench-venv/bin/pip install --quiet -r bench/requirements.txt)
 	$(BIN)/python bench/load.py --database-url $(BENCH_PG_URL) --redis-url $(BENCH_REDIS_URL) --reset-database $(BENCH_ARGS)
 
-.PHONY: run serve bench-load bench-load-pg test lint format install translations messages lock clean tools
+# Instructions per request under valgrind: steady figures to compare two checkouts
+# (BENCH_ARGS="--root /tmp/base" measures another one with this one's virtualenv).
+bench-instructions: install translations
+	$(BIN)/python bench/instructions.py $(BENCH_ARGS)
+
+.PHONY: run serve bench-load bench-load-pg bench-instructions test lint format install translations messages lock clean tools
 
 run: install translations
 	$(DEV) $(BIN)/flask --app app db upgrade
