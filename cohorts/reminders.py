@@ -13,12 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from cohorts.models import Cohort, CohortMember, CohortModuleDates, DueReminder
 from courses import path as paths
 from training.accounts.models import User
-from training.db import utcnow
+from training.db import insert_if_absent, utcnow
 from training.extensions import db
 from training.notifications.services import notify
 
@@ -46,14 +45,7 @@ def _claim(user_id: int, dates: CohortModuleDates) -> bool:
         "due_at": dates.due_at,
         "sent_at": utcnow(),
     }
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(DueReminder)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(DueReminder.user_id)  # a row back only when this insert took the claim
-    )
-    return db.session.execute(statement).first() is not None
+    return insert_if_absent(db.session, DueReminder, values)
 
 
 def send_reminders() -> int:

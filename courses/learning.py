@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 
 from courses.models import Course, CourseRevision, Enrollment, LessonProgress, RevisionLesson
 from courses.path import announce_progress, path_for
-from training.db import attach_row, utcnow
+from training.db import attach_row, insert_if_absent, utcnow
 from training.errors import ServiceError
 from training.events import LearningEvent, record_event
 from training.extensions import db
@@ -116,8 +116,14 @@ def load_lesson(
 def record_view(
     user_id: int, course: Course, revision: CourseRevision, lesson: RevisionLesson
 ) -> None:
-    """Note the first time a learner opens a lesson (the caller knows it is the first)."""
-    db.session.add(LessonProgress(user_id=user_id, course_id=course.id, lesson_key=lesson.key))
+    """Note the first time a learner opens a lesson (the caller saw no progress row).
+
+    Two first views at once (two tabs, a double tap) note it once: the later one finds the
+    row and records nothing, instead of failing on its key.
+    """
+    values = {"user_id": user_id, "course_id": course.id, "lesson_key": lesson.key}
+    if not insert_if_absent(db.session, LessonProgress, values):
+        return
     record_event(
         user_id,
         "viewed",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from courses import publishing, services
+from courses import learning, publishing, services
 from courses.models import Course, Enrollment, Lesson, LessonProgress
 from tests.conftest import count_queries, post
 from tests.course_helpers import build_course
@@ -162,3 +162,24 @@ def test_the_catalog_puts_the_readers_language_first(client, users):
     assert "Любой язык" in page and "Любая тема" in page
     english_page = client.get("/courses/?lang=en").get_data(as_text=True)
     assert '<option value="planning"' in english_page
+
+
+def test_a_first_view_that_another_request_recorded_meanwhile_is_noted_once(login_as, users):
+    """Two first views at once (two tabs): the later request finds the progress row the other
+    committed after this one read the path, and records nothing instead of failing."""
+    build_course(users["trainer"])
+    client = login_as("learner")
+    post(client, "/courses/info-work/enroll")
+    course = db.session.scalar(sa.select(Course))
+    revision = course.published_revision
+    lesson = next(item for item in revision.lesson_rows if item.key == "plan")
+    db.session.add(
+        LessonProgress(user_id=users["learner"].id, course_id=course.id, lesson_key="plan")
+    )
+    db.session.flush()  # the other request's row: there before this one's insert
+    learning.record_view(users["learner"].id, course, revision, lesson)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonProgress)) == 1
+    assert events("viewed") == []  # the other request records its own event
+    client.get("/courses/info-work/lessons/intro")
+    assert len(events("viewed")) == 1  # a first view still counts

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
 
 _T = TypeVar("_T")
@@ -258,6 +259,19 @@ def attach_row(session: Any, model: type[_T], values: Mapping[Any, Any]) -> tupl
     make_transient_to_detached(obj)  # loaded and clean: nothing pending, nothing to INSERT
     session.add(obj)
     return obj, True
+
+
+def insert_if_absent(session: Any, model: type, values: dict[str, Any]) -> bool:
+    """Insert a row unless one with the same key is there already; True when this call did.
+
+    For a claim that two requests or nodes may make at once (a first view, a reminder): on
+    PostgreSQL the second insert waits for the first to commit, then inserts nothing, instead
+    of failing the request with a unique violation. Python-side column defaults apply.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    key = sa.inspect(model).primary_key[0]
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
