@@ -12,7 +12,9 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import pydantic
 import pytest
+import yaml
 
 from courses.media_types import (
     ALLOWED_MEDIA_TYPES,
@@ -34,6 +36,8 @@ from courses.packs import (
     write_pack_zip,
 )
 from courses.packs import archive as pack_archive
+from courses.packs.checks import locate
+from courses.packs.shapes import validation_issues
 
 # --- A realistic pack ---------------------------------------------------------------------------
 
@@ -533,6 +537,29 @@ def test_misshapen_course_yaml_parts_are_named_once(tmp_path, addition, line, te
     files = course_yaml("  - first-leaflet\n", "  - first-leaflet\n" + addition)
     problems = refused_dir(tmp_path, files)
     assert [(p.line, p.message[: len(text)]) for p in problems] == [(line, text)], problems
+
+
+class _Entry(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    key: str
+    limit: int = 1
+
+
+def test_validation_issues_name_the_line_of_each_error_inside_the_validated_part():
+    text = "quizzes:\n- key: final\n  limit: many\n  colour: red\n- {}\n"
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    issues = []
+    for i, raw in enumerate(yaml.safe_load(text)["quizzes"]):
+        try:
+            _Entry.model_validate(raw)
+        except pydantic.ValidationError as error:
+            issues += validation_issues(error, "course.yaml", at=("quizzes", i))
+    problems = locate(issues, {"course.yaml": (node, 0)}, set())
+    assert sorted((p.line, p.message) for p in problems) == [
+        (3, "“limit” has the wrong type."),  # pydantic's own English is not shown
+        (4, "Unknown field “colour”."),
+        (5, "The field “key” is missing."),
+    ]
 
 
 def test_lesson_listed_without_its_file(tmp_path):
