@@ -136,16 +136,32 @@ def record_view(
 
 
 def mark_done(user_id: int, course: Course, revision: CourseRevision, key: str) -> bool:
-    """Mark a lesson done (idempotent). True when this call completed it."""
+    """Mark a lesson done (idempotent). True when this call completed it.
+
+    Two "Done" posts at once (a double tap) complete it once: the row is claimed with an
+    UPDATE that only matches while it is unfinished, so on PostgreSQL the later request waits
+    for the earlier one's commit, then matches nothing and records nothing.
+    """
     if key not in revision.lesson_keys():
         raise ServiceError(_("There is no such lesson in this course."))
-    row = db.session.get(LessonProgress, (user_id, course.id, key))
-    if row is None:
-        row = LessonProgress(user_id=user_id, course_id=course.id, lesson_key=key)
-        db.session.add(row)
-    if row.completed_at is not None:
+    insert_if_absent(
+        db.session, LessonProgress, {"user_id": user_id, "course_id": course.id, "lesson_key": key}
+    )
+    claimed = db.session.execute(
+        sa.update(LessonProgress)
+        .where(
+            LessonProgress.user_id == user_id,
+            LessonProgress.course_id == course.id,
+            LessonProgress.lesson_key == key,
+            LessonProgress.completed_at.is_(None),
+        )
+        .values(completed_at=utcnow())
+        # "fetch": a progress object already in the session learns the new time only when
+        # the database row really changed.
+        .execution_options(synchronize_session="fetch")
+    )
+    if claimed.rowcount != 1:
         return False
-    row.completed_at = utcnow()
     title = next(
         (item["title"] for m in revision.outline for item in m["lessons"] if item["key"] == key),
         key,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 from courses import learning, publishing, services
@@ -183,3 +185,35 @@ def test_a_first_view_that_another_request_recorded_meanwhile_is_noted_once(logi
     assert events("viewed") == []  # the other request records its own event
     client.get("/courses/info-work/lessons/intro")
     assert len(events("viewed")) == 1  # a first view still counts
+
+
+def test_a_lesson_another_request_finished_meanwhile_is_completed_once(login_as, users):
+    """Two "Done" posts at once (a double tap): the later request finds the lesson finished by
+    the other one's commit, even though it had read the row unfinished, and records nothing."""
+    build_course(users["trainer"])
+    client = login_as("learner")
+    post(client, "/courses/info-work/enroll")
+    client.get("/courses/info-work/lessons/plan")
+    course = db.session.scalar(sa.select(Course))
+    key = (users["learner"].id, course.id, "plan")
+    row = db.session.get(LessonProgress, key)
+    assert row.completed_at is None  # what this request saw
+    # The other request's commit, behind this session's back.
+    finished = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    db.session.execute(
+        sa.update(LessonProgress.__table__)
+        .where(LessonProgress.lesson_key == "plan")
+        .values(completed_at=finished)
+    )
+    revision = course.published_revision
+    assert learning.mark_done(users["learner"].id, course, revision, "plan") is False
+    db.session.commit()
+    assert events("completed") == []  # the other request records its own
+    db.session.expire_all()
+    assert db.session.get(LessonProgress, key).completed_at == finished
+    # A lesson nobody finished yet is completed by this call, once.
+    assert learning.mark_done(users["learner"].id, course, revision, "intro") is True
+    assert learning.mark_done(users["learner"].id, course, revision, "intro") is False
+    db.session.commit()
+    lessons = [e.object_path for e in events("completed") if e.object_type == "lesson"]
+    assert lessons == ["courses/info-work/lessons/intro"]
