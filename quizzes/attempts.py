@@ -13,12 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
 from courses.learning import course_path
-from courses.path import DONE, announce_progress
+from courses.path import announce_progress
 from quizzes.models import (
     CHOICE_SEPARATOR,
     Attempt,
@@ -28,7 +29,6 @@ from quizzes.models import (
     Quiz,
     QuizSlot,
 )
-from quizzes.steps import quiz_state
 from quizzes.types.base import REGISTRY, InvalidResponse, grade
 from training.db import utcnow
 from training.errors import ServiceError
@@ -43,66 +43,88 @@ def quiz_path(quiz: Quiz) -> str:
     return f"{course_path(quiz.course)}/quizzes/{quiz.key}"
 
 
-def attempts_of(quiz: Quiz, user_id: int) -> list[Attempt]:
-    """A learner's attempts at a quiz, first to last."""
-    return list(
-        db.session.scalars(
-            sa.select(Attempt)
-            .where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id)
-            .order_by(Attempt.number)
-        )
-    )
+#: How many of a learner's latest attempts the quiz page lists (the rest: `history`).
+RECENT_ATTEMPTS = 10
 
 
 @dataclass
 class Standing:
-    """Where a learner stands with a quiz: can they start, and if not, why or until when."""
+    """Where a learner stands with a quiz: their latest attempts and counts, can they start,
+    and if not, why or until when."""
 
-    attempts: list[Attempt]
+    recent: list[Attempt]  # the latest attempts, first to last
+    started: int  # attempts in all, the open one included
+    submitted: int
+    passed: bool
     open_attempt: Attempt | None
     can_start: bool
     reason: str = ""
     wait_until: datetime | None = None
 
-    @property
-    def passed(self) -> bool:
-        return any(a.passed for a in self.attempts)
 
-    @property
-    def best(self) -> Attempt | None:
-        done = [a for a in self.attempts if a.score is not None]
-        return max(done, key=lambda a: a.score or 0) if done else None
+def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """1 when any of the learner's attempts meets the condition, else 0 (portable MAX)."""
+    return sa.func.max(sa.case((condition, 1), else_=0)).over()
+
+
+# One statement for the page and every rule: the latest attempts, and over all of them (a
+# window is evaluated before the LIMIT) the counts and flags the rules read. A learner with
+# hundreds of attempts costs what one with ten does, give or take an index range scan.
+_STANDING = (
+    sa.select(
+        Attempt,
+        sa.func.count().over().label("started"),
+        sa.func.count(Attempt.submitted_at).over().label("submitted"),
+        _flag(Attempt.passed.is_(True)).label("passed"),
+        _flag(sa.and_(Attempt.submitted_at.is_not(None), Attempt.score.is_(None))).label("waiting"),
+        sa.func.max(Attempt.submitted_at).over().label("last_submitted_at"),
+    )
+    .where(Attempt.quiz_id == sa.bindparam("quiz_id"), Attempt.user_id == sa.bindparam("user_id"))
+    .order_by(Attempt.number.desc())
+    .limit(RECENT_ATTEMPTS)
+)
 
 
 def standing(quiz: Quiz, user_id: int, now: datetime | None = None) -> Standing:
     """Whether a new attempt may start now (an open one is resumed instead)."""
     now = now or utcnow()
-    attempts = attempts_of(quiz, user_id)
-    open_attempt = next((a for a in attempts if a.is_open), None)
-    submitted = [a for a in attempts if not a.is_open]
-    if open_attempt is not None:
-        return Standing(attempts, open_attempt, False, _("You have an unfinished attempt."))
-    if any(a.waiting for a in submitted):
+    rows = db.session.execute(_STANDING, {"quiz_id": quiz.id, "user_id": user_id}).all()
+    recent = [row.Attempt for row in reversed(rows)]
+    first = rows[0] if rows else None
+    started, submitted = (first.started, first.submitted) if first else (0, 0)
+    passed, waiting = bool(first and first.passed), bool(first and first.waiting)
+    # Only the latest attempt can be open: a new one starts only when none is.
+    open_attempt = next((a for a in recent if a.is_open), None)
+
+    def stands(can_start: bool, reason: str = "", wait_until: datetime | None = None):
         return Standing(
-            attempts, None, False, _("Your last attempt is waiting for a trainer's grade.")
+            recent, started, submitted, passed, open_attempt, can_start, reason, wait_until
         )
+
+    if open_attempt is not None:
+        return stands(False, _("You have an unfinished attempt."))
+    if waiting:
+        return stands(False, _("Your last attempt is waiting for a trainer's grade."))
     if not quiz.is_open:
-        return Standing(attempts, None, False, _("This quiz is not open yet."))
-    if quiz.attempts_allowed and len(submitted) >= quiz.attempts_allowed:
-        return Standing(attempts, None, False, _("You have used all your attempts."))
-    if submitted and quiz.min_delay_seconds:
-        ready = max(a.submitted_at for a in submitted) + timedelta(seconds=quiz.min_delay_seconds)
+        return stands(False, _("This quiz is not open yet."))
+    if quiz.attempts_allowed and submitted >= quiz.attempts_allowed:
+        return stands(False, _("You have used all your attempts."))
+    if first is not None and first.last_submitted_at and quiz.min_delay_seconds:
+        ready = first.last_submitted_at + timedelta(seconds=quiz.min_delay_seconds)
         if now < ready:
-            return Standing(
-                attempts, None, False, _("The next attempt opens later."), wait_until=ready
-            )
-    return Standing(attempts, None, True)
+            return stands(False, _("The next attempt opens later."), ready)
+    return stands(True)
 
 
-def quiz_done(quiz: Quiz, user_id: int) -> bool:
-    """Counts as done for the course: the learning path's rule (`quizzes.steps.quiz_state`)."""
-    tries = [(a.submitted_at, a.score, a.passed) for a in attempts_of(quiz, user_id)]
-    return quiz_state(quiz, tries, None, utcnow()).status == DONE
+def history(quiz: Quiz, user_id: int, page: int, per_page: int = 50) -> Pagination:
+    """One page of a learner's attempts at a quiz, first to last: the list behind "All
+    attempts" for someone who tried more times than the quiz page shows."""
+    query = (
+        sa.select(Attempt)
+        .where(Attempt.quiz_id == quiz.id, Attempt.user_id == user_id)
+        .order_by(Attempt.number)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def _draw(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
@@ -205,7 +227,7 @@ def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Atte
     attempt = Attempt(
         quiz_id=quiz.id,
         user_id=user_id,
-        number=len(state.attempts) + 1,
+        number=state.recent[-1].number + 1 if state.recent else 1,
         started_at=now,
         deadline_at=now + timedelta(seconds=quiz.time_limit_seconds)
         if quiz.time_limit_seconds
@@ -219,7 +241,13 @@ def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Atte
         with db.session.begin_nested():  # a double click races here; the index decides
             db.session.add(attempt)
     except IntegrityError:
-        existing = next((a for a in attempts_of(quiz, user_id) if a.is_open), None)
+        existing = db.session.scalar(
+            sa.select(Attempt).where(
+                Attempt.quiz_id == quiz.id,
+                Attempt.user_id == user_id,
+                Attempt.submitted_at.is_(None),
+            )
+        )
         if existing is None:
             raise
         return existing

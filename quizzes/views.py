@@ -24,6 +24,8 @@ from quizzes.services import question_count
 from training import hooks
 from training.extensions import db
 from training.markdown import render_markdown
+from training.paging import numbered_pager
+from training.params import int_arg
 from training.transaction import service_errors
 
 bp = Blueprint("quizzes", __name__, url_prefix="/courses")
@@ -130,7 +132,6 @@ def quiz(slug: str, key: str) -> str:
         state = attempts.standing(quiz, current_user.id)
     questions = question_count(quiz)
     size = quiz.questions_per_page or questions or 1
-    submitted = sum(1 for a in state.attempts if not a.is_open)
     return render_template(
         "quizzes/quiz.html",
         quiz=quiz,
@@ -138,7 +139,23 @@ def quiz(slug: str, key: str) -> str:
         path=path_for(quiz.course, current_user.id) if state.passed else None,
         questions=questions,
         page_count=max(1, -(-questions // size)),
-        attempts_left=max(0, quiz.attempts_allowed - submitted),
+        attempts_left=max(0, quiz.attempts_allowed - state.submitted),
+    )
+
+
+@bp.route("/<slug>/quizzes/<key>/attempts")
+@login_required
+def history(slug: str, key: str) -> str:
+    """Every attempt of the learner at a quiz, fifty a page: the quiz page shows the latest."""
+    quiz = _quiz(slug, key, with_revision=True)
+    abort_until_open(quiz.course, quiz.module_key, quiz.title)
+    number = int_arg("page", 1, minimum=1, maximum=100_000) or 1
+    page = attempts.history(quiz, current_user.id, number)
+    return render_template(
+        "quizzes/history.html",
+        quiz=quiz,
+        page=page,
+        page_links=numbered_pager(page, lambda n: url_for(".history", slug=slug, key=key, page=n)),
     )
 
 
