@@ -9,6 +9,7 @@ not waiting) answer with a clear error and leave every row as it was.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -23,7 +24,7 @@ from quizzes.essays import grade_item, parse_grade, pending_essay_attempts
 from quizzes.models import Attempt, AttemptItem, Quiz
 from quizzes.reports import attempt_records, question_labels
 from quizzes.spec import Option, QuestionSpec
-from quizzes.steps import quiz_state
+from quizzes.steps import Tries, quiz_state
 from quizzes.types import REGISTRY, InvalidResponse
 from quizzes.types.essay import ESSAY_MAX_CHARS
 from tests.conftest import count_queries, login, post
@@ -156,11 +157,13 @@ def test_grades_out_of_range_or_not_numbers_are_refused(ctx, text):
 def test_a_waiting_attempt_is_a_waiting_step_without_a_date(ctx):
     quiz = Quiz(attempts_allowed=0, done_when="passed", min_delay_seconds=0)
     now = utcnow()
-    state = quiz_state(quiz, [(now, None, None)], None, now)
+    waiting = Tries(ever=1, counted=1, waiting=True, last_submitted_at=now)
+    state = quiz_state(quiz, waiting, now)
     assert (state.status, state.wait_until, state.score) == (WAITING, None, None)
-    state = quiz_state(quiz, [(now, 0.5, False), (now, None, None)], None, now)
+    state = quiz_state(quiz, replace(waiting, ever=2, counted=2, best_score=0.5), now)
     assert (state.status, state.score) == (WAITING, 50)
-    assert quiz_state(quiz, [(now, None, None), (now, 0.9, True)], None, now).status == DONE
+    graded = replace(waiting, ever=2, counted=2, best_score=0.9, passed=True)
+    assert quiz_state(quiz, graded, now).status == DONE
 
 
 # ---- the whole way through the pages -----------------------------------------------------------

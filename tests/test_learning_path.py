@@ -13,10 +13,11 @@ from certificates.services import completion
 from courses import learning, path, publishing
 from courses.models import Course, Lesson
 from quizzes import attempts, bank, services
-from quizzes.models import Quiz
+from quizzes.models import Attempt, Quiz
 from tests.conftest import count_queries, post
 from tests.course_helpers import build_course
 from tests.quiz_helpers import RIGHT, build_quiz, form_fields, sample_specs
+from training.db import utcnow
 from training.extensions import db
 
 
@@ -236,3 +237,62 @@ def test_home_computes_progress_in_a_constant_number_of_statements(users, login_
     with count_queries() as statements:
         client.get("/")
     assert statements_for_home() == one, "\n".join(statements)
+
+
+def test_a_tests_state_adds_up_every_attempt_in_the_database(users):
+    """The path counts a learner's attempts in SQL: the pass, the best score, the attempts
+    left, the pause and an open attempt, with and without a renewal's `since`."""
+    course, quiz = build_quiz(users["trainer"], attempts_allowed=5, min_delay_seconds=600)
+    learner = users["learner"].id
+    now = utcnow()
+    since = now - timedelta(days=30)
+    rows = [  # number, submitted (days ago), score, passed
+        (1, 40, 0.9, True),  # before the renewal: counts for the attempts used, nothing else
+        (2, 20, 0.4, False),
+        (3, 1, 0.6, False),
+    ]
+    db.session.execute(
+        sa.insert(Attempt),
+        [
+            {
+                "quiz_id": quiz.id,
+                "user_id": learner,
+                "number": number,
+                "started_at": now - timedelta(days=days, minutes=10),
+                "submitted_at": now - timedelta(days=days),
+                "score": score,
+                "passed": passed,
+            }
+            for number, days, score, passed in rows
+        ],
+    )
+    db.session.commit()
+
+    def state(since=None):
+        return path.path_for(course, learner, since).step("quiz", quiz.key).state
+
+    assert (state().status, state().score, state().attempts_left) == (path.DONE, 90, 2)
+    renewed = state(since)
+    assert (renewed.status, renewed.score, renewed.attempts_left) == (path.FAILED, 60, 2)
+    # The pause runs from the last submission, whichever attempts count.
+    db.session.execute(
+        sa.update(Attempt).where(Attempt.number == 3).values(submitted_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    renewed = state(since)
+    assert renewed.status == path.WAITING
+    assert renewed.wait_until == now + timedelta(minutes=10)
+    # An essay waiting for its grade, then an open attempt.
+    db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.number == 3)
+        .values(score=None, passed=None)
+        .execution_options(synchronize_session=False)
+    )
+    assert (state(since).status, state(since).wait_until) == (path.WAITING, None)
+    db.session.add(Attempt(quiz_id=quiz.id, user_id=learner, number=4, started_at=now))
+    db.session.flush()
+    assert state(since).status == path.STARTED and state(since).score == 40
+    # Other learners' attempts are theirs: a blank state for a learner who never tried.
+    other = path.path_for(course, users["organizer"].id).step("quiz", quiz.key)
+    assert other.state == path.StepState()
