@@ -105,6 +105,10 @@ def test_a_few_attempts_need_no_second_page(login_as, users):
     assert "Попробовать ещё раз" in page
     history = client.get(f"{url}/attempts").get_data(as_text=True)
     assert numbers(history) == [1, 2, 3] and 'class="pager"' not in history
+    # Each result says which attempt it is and leads to the whole list.
+    second = db.session.scalar(sa.select(Attempt.id).where(Attempt.number == 2))
+    result = client.get(f"{url}/attempts/{second}/result").get_data(as_text=True)
+    assert f'Попытка 2 · <a href="{url}/attempts">Все попытки</a>' in result
 
 
 def test_the_attempts_page_shows_only_ones_own_and_only_to_the_enrolled(client, login_as, users):
