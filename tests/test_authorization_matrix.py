@@ -222,6 +222,7 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     "/courses/<slug>/media/<filename>": ("404 404 404 404 404 404", None),
     "/courses/<slug>/modules/<module>/done": ("login 200 200 200 200 200", None),
     "/courses/<slug>/quizzes/<key>": ("login 200 200 302 302 302", None),
+    "/courses/<slug>/quizzes/<key>/attempts": ("login 200 200 302 302 302", None),
     "/courses/<slug>/quizzes/<key>/attempts/<int:attempt_id>": (
         "login 302 403 302 302 302",
         "login ok 403 302 302 ok",
