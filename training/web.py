@@ -18,10 +18,10 @@ from babel.dates import (
 from flask import Flask, Response, current_app, g, request
 from flask_babel import format_datetime, get_locale, get_timezone
 
+from training import i18n
 from training.db import SAFE_METHODS, is_sqlite_busy
 from training.extensions import db
 from training.fragments import fragment
-from training.i18n import decimal
 from training.urls import template_url_for
 
 
@@ -137,8 +137,16 @@ def install_template_helpers(app: Flask) -> None:
             "current_path": request.full_path.rstrip("?"),
         }
 
+    app.context_processor(i18n.template_translations)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined] - jinja2.ext.i18n
+        gettext=i18n.template_gettext,
+        ngettext=i18n.template_ngettext,
+        pgettext=i18n.template_pgettext,
+        npgettext=i18n.template_npgettext,
+        newstyle=True,
+    )
     # The same links on every page (header, footer, a course's path): built once per process.
     app.jinja_env.globals["url_for"] = template_url_for
     app.jinja_env.globals["fragment"] = fragment
-    app.jinja_env.filters["decimal"] = decimal
+    app.jinja_env.filters["decimal"] = i18n.decimal
     app.jinja_env.filters["datetime"] = shown_datetime
