@@ -43,7 +43,8 @@ def header_links() -> tuple[tuple[str, str], ...]:
     """The header's links for the current user: ((label, url), ...) in order."""
     if enrolment_pending():  # every link would bounce back to the enrolment page
         return ()
-    shown = tuple(link.endpoint for link in hooks.navigation if link.visible(current_user))
+    viewer = current_user._get_current_object()  # once, not through the proxy for each link
+    shown = tuple(link.endpoint for link in hooks.navigation if link.visible(viewer))
     return _labelled(current_app.url_map, request.script_root, str(get_locale()), shown)
 
 
@@ -65,11 +66,8 @@ def site_links() -> Markup:
 @bp.app_template_global()
 def enrolment_pending() -> bool:
     """True for staff who must set up two-factor before anything else opens to them."""
-    return bool(
-        current_user.is_authenticated
-        and not current_user.two_factor_enabled
-        and two_factor_required(current_user)
-    )
+    user = current_user._get_current_object()
+    return bool(user.is_authenticated and not user.two_factor_enabled and two_factor_required(user))
 
 
 @bp.route("/")

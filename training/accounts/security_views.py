@@ -46,9 +46,10 @@ def install_two_factor_enforcement(app: Flask) -> None:
             return None
         if request.blueprint == "health":  # probes must not load accounts (or need the database)
             return None
-        if not current_user.is_authenticated or current_user.two_factor_enabled:
+        user = current_user._get_current_object()
+        if not user.is_authenticated or user.two_factor_enabled:
             return None
-        if not two_factor.two_factor_required(current_user):
+        if not two_factor.two_factor_required(user):
             return None
         # Remember where they were going: the codes page leads on there once they are set.
         going = request.full_path.rstrip("?") if request.method == "GET" else None
