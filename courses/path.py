@@ -166,8 +166,9 @@ class Path:
             tuple(self.closing),
             self.done_count,
             self.total,
-            # Step's hash leaves its URL values out (a dict): the links join the key here.
-            tuple(s.url for s in self.steps),
+            # Step's hash leaves its URL values out (a dict): they join the key here, as the
+            # links are built from them (the fragment's key holds the URL map and root too).
+            tuple(tuple(sorted(s.values.items())) for s in self.steps),
         )
 
     def next_step(self) -> Step | None:
@@ -203,7 +204,7 @@ class FrozenPath:
     closing: tuple[Step, ...]
     done_count: int
     total: int
-    urls: tuple[str, ...]
+    links: tuple[tuple[tuple[str, Any], ...], ...]  # each step's URL values
 
 
 def lesson_steps(course: Course, revision: CourseRevision) -> list[Step]:

@@ -10,6 +10,7 @@ import pytest
 from jinja2 import meta
 
 from tests.conftest import CSRF_RE, login, post
+from tests.course_helpers import build_course
 from tests.quiz_helpers import build_quiz, enroll
 from training import fragments
 
@@ -92,3 +93,17 @@ def test_pages_with_kept_parts_equal_fresh_ones_for_each_viewer(app, users, make
     assert "1 из " in fresh["learner", lesson] and "0 из " in fresh["other", lesson]
     assert '<html lang="en">' in fresh["admin", lesson] and "Users</a>" in fresh["admin", "/"]
     assert "/admin/users" not in fresh["learner", "/"]
+
+
+def test_two_courses_alike_but_for_their_address_keep_their_own_sidebars(login_as, users):
+    """Same modules, lessons, titles and progress: only the links differ, and they are in the
+    sidebar's key, so one course's page never shows the other's links."""
+    for slug in ("info-work", "info-work-2"):
+        course = build_course(users["trainer"], slug=slug)
+        enroll(users["learner"], course)
+    client = login_as("learner")
+    first = client.get("/courses/info-work/lessons/plan").get_data(as_text=True)
+    second = client.get("/courses/info-work-2/lessons/plan").get_data(as_text=True)
+    assert 'href="/courses/info-work/lessons/intro"' in first
+    assert 'href="/courses/info-work-2/lessons/intro"' in second
+    assert "/courses/info-work/lessons/" not in second
