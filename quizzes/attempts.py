@@ -29,6 +29,7 @@ from quizzes.models import (
     Quiz,
     QuizSlot,
 )
+from quizzes.steps import any_of
 from quizzes.types.base import REGISTRY, InvalidResponse, grade
 from training.db import utcnow
 from training.errors import ServiceError
@@ -62,11 +63,6 @@ class Standing:
     wait_until: datetime | None = None
 
 
-def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    """1 when any of the learner's attempts meets the condition, else 0 (portable MAX)."""
-    return sa.func.max(sa.case((condition, 1), else_=0)).over()
-
-
 # One statement for the page and every rule: the latest attempts, and over all of them (a
 # window is evaluated before the LIMIT) the counts and flags the rules read. A learner with
 # hundreds of attempts costs what one with ten does, give or take an index range scan.
@@ -75,8 +71,10 @@ _STANDING = (
         Attempt,
         sa.func.count().over().label("started"),
         sa.func.count(Attempt.submitted_at).over().label("submitted"),
-        _flag(Attempt.passed.is_(True)).label("passed"),
-        _flag(sa.and_(Attempt.submitted_at.is_not(None), Attempt.score.is_(None))).label("waiting"),
+        any_of(Attempt.passed.is_(True)).over().label("passed"),
+        any_of(sa.and_(Attempt.submitted_at.is_not(None), Attempt.score.is_(None)))
+        .over()
+        .label("waiting"),
         sa.func.max(Attempt.submitted_at).over().label("last_submitted_at"),
     )
     .where(Attempt.quiz_id == sa.bindparam("quiz_id"), Attempt.user_id == sa.bindparam("user_id"))

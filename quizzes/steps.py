@@ -29,8 +29,9 @@ _COUNTED = _ATTEMPTS.c.submitted_at > sa.bindparam("since")
 _ONE, _ZERO = sa.literal_column("1"), sa.literal_column("0")  # in the SQL, not parameters
 
 
-def _any(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    """1 when one of the group's attempts meets the condition, else 0 (portable MAX)."""
+def any_of(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """1 when one of the group's attempts meets the condition, else 0 (portable: MAX over a
+    CASE, where PostgreSQL has no MAX of booleans); `.over()` makes it a window."""
     return sa.func.max(sa.case((condition, _ONE), else_=_ZERO))
 
 
@@ -59,9 +60,9 @@ _QUIZ_STEPS = (
         sa.func.count(_ATTEMPTS.c.submitted_at).label("ever"),
         sa.func.count(sa.case((_COUNTED, _ONE))).label("counted"),
         sa.func.max(sa.case((_COUNTED, _ATTEMPTS.c.score))).label("best_score"),
-        _any(sa.and_(_COUNTED, _ATTEMPTS.c.passed.is_(True))).label("passed"),
-        _any(_ATTEMPTS.c.submitted_at.is_(None)).label("open"),
-        _any(sa.and_(_COUNTED, _ATTEMPTS.c.score.is_(None))).label("waiting"),
+        any_of(sa.and_(_COUNTED, _ATTEMPTS.c.passed.is_(True))).label("passed"),
+        any_of(_ATTEMPTS.c.submitted_at.is_(None)).label("open"),
+        any_of(sa.and_(_COUNTED, _ATTEMPTS.c.score.is_(None))).label("waiting"),
         sa.func.max(_ATTEMPTS.c.submitted_at).label("last_submitted_at"),
     )
     .outerjoin(
