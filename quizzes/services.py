@@ -139,22 +139,32 @@ def quizzes_of(course: Course) -> list[Quiz]:
     return sorted(quizzes, key=lambda q: (order.get(q.module_key or "", len(order)), q.id))
 
 
+def _question_count_statement() -> sa.Select:
+    """The slots of quiz `quiz_id`: each fixed question if live, each draw with how many live
+    questions its category holds (counted for that category alone, not the whole bank)."""
+    live = Question.retired_at.is_(None)
+    held = (
+        sa.select(sa.func.count())
+        .where(Question.category_id == QuizSlot.category_id, live)
+        .correlate(QuizSlot)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(QuizSlot.question_id, QuizSlot.draw_count, held)
+        .outerjoin(Question, sa.and_(Question.id == QuizSlot.question_id, live))
+        .where(QuizSlot.quiz_id == sa.bindparam("quiz_id"))
+        .where(sa.or_(Question.id.is_not(None), QuizSlot.category_id.is_not(None)))
+    )
+
+
+# Built once: every quiz page asks.
+_QUESTION_COUNT = _question_count_statement()
+
+
 def question_count(quiz: Quiz) -> int:
     """How many questions a new attempt serves, for the start page: the live fixed questions
     plus each draw, capped by what its category holds now."""
-    live = Question.retired_at.is_(None)
-    in_category = (
-        sa.select(Question.category_id, sa.func.count().label("n"))
-        .where(live)
-        .group_by(Question.category_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(QuizSlot.question_id, QuizSlot.draw_count, in_category.c.n)
-        .outerjoin(Question, sa.and_(Question.id == QuizSlot.question_id, live))
-        .outerjoin(in_category, in_category.c.category_id == QuizSlot.category_id)
-        .where(QuizSlot.quiz_id == quiz.id, sa.or_(Question.id.is_not(None), in_category.c.n > 0))
-    )
+    rows = db.session.execute(_QUESTION_COUNT, {"quiz_id": quiz.id})
     return sum(1 if question_id else min(draw, n) for question_id, draw, n in rows)
 
 

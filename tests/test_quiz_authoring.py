@@ -8,11 +8,11 @@ import io
 import sqlalchemy as sa
 
 from courses.models import Course
-from quizzes import attempts
+from quizzes import attempts, bank, services
 from quizzes.models import Question, QuestionVersion, Quiz, QuizSlot
-from tests.conftest import post
+from tests.conftest import count_queries, post
 from tests.course_helpers import build_course
-from tests.quiz_helpers import RIGHT, build_quiz, enroll
+from tests.quiz_helpers import RIGHT, build_quiz, enroll, sample_specs
 from training.extensions import db
 
 GIFT = """// Модуль 1: новости
@@ -245,7 +245,6 @@ def test_cli_import_and_export_gift(app, users, tmp_path):
 
 
 def test_html_question_text_is_sanitised(ctx, users):
-    from quizzes import bank
     from quizzes.gift import parse_gift
 
     course = build_course(users["trainer"])
@@ -262,3 +261,28 @@ def test_the_quiz_list_names_places_by_module_title(login_as, users):
     client = login_as("trainer")
     page = client.get("/author/info-work/quizzes").get_data(as_text=True)
     assert "После модуля: Основы" in page and "<td>osnovy</td>" not in page
+
+
+def test_the_question_count_reads_each_draws_category_as_it_is_now(ctx, users):
+    """Fixed questions count while live; a draw counts what its own category holds now, up
+    to the draw; another course's bank does not enter the sum."""
+    course, quiz = build_quiz(users["trainer"])  # six fixed questions
+    other = build_course(users["trainer"], slug="other-course")
+    for spec in sample_specs():
+        bank.add_question(other, spec, users["trainer"], "Модуль 1")  # same category name
+    pool = [bank.add_question(course, spec, users["trainer"], "Запас") for spec in sample_specs()]
+    services.add_random(quiz, pool[0].category, 4)
+    empty_soon = bank.add_question(course, sample_specs()[0], users["trainer"], "Пусто")
+    services.add_random(quiz, empty_soon.category, 1)
+    db.session.commit()
+    assert services.question_count(quiz) == 6 + 4 + 1
+    for question in pool[:3]:  # three of six left in the draw's category: the draw gives 3
+        bank.retire_question(question)
+    bank.retire_question(empty_soon)  # the second draw's category is empty now
+    bank.retire_question(quiz.slots[0].question)  # a fixed question retired
+    db.session.commit()
+    db.session.refresh(quiz)  # loaded again after the commit, before counting statements
+    with count_queries() as statements:
+        assert services.question_count(quiz) == 5 + 3 + 0
+    assert len(statements) == 1, statements
+    assert "GROUP BY" not in statements[0]  # each draw's category counted, not the whole bank
