@@ -307,8 +307,16 @@ _shared: ContextVar[dict[tuple, Path] | None] = ContextVar("shared_paths", defau
 
 
 @contextmanager
-def _sharing_paths() -> Iterator[None]:
-    """Within the block, path_for evaluates each (course, learner, since) once."""
+def sharing_paths() -> Iterator[None]:
+    """Within the block, path_for evaluates each (course, learner, since) once; a block inside
+    another shares the outer one's paths.
+
+    Only for code that changes no step's state after the first evaluation, as a request that
+    marks a lesson done and then reads the path to choose where to go next.
+    """
+    if _shared.get() is not None:
+        yield
+        return
     token = _shared.set({})
     try:
         yield
@@ -323,7 +331,7 @@ def announce_progress(user_id: int, course_id: int) -> None:
     Safe because the listeners only write what no step source reads (learning events, the
     certificate); a listener that changed a step's state would have to leave the block.
     """
-    with _sharing_paths():
+    with sharing_paths():
         hooks.progress_changed.send(None, user_id=user_id, course_id=course_id)
 
 

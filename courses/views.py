@@ -229,11 +229,14 @@ def mark_done(slug: str, key: str) -> Response:
     course, revision = _published(slug)
     if db.session.get(Enrollment, (current_user.id, course.id)) is None:
         abort(403)
-    try:
-        learning.mark_done(current_user.id, course, revision, key)
-    except ServiceError:
-        abort(404)
-    learner_path = path.path_for(course, current_user.id)
+    # The path the learning record and the certificate rule evaluate after the change is the
+    # one that chooses where to go next: one evaluation for the whole request.
+    with path.sharing_paths():
+        try:
+            learning.mark_done(current_user.id, course, revision, key)
+        except ServiceError:
+            abort(404)
+        learner_path = path.path_for(course, current_user.id)
     where = learning.neighbours(revision.outline, key)
     if learner_path.complete:
         return redirect(url_for(".finished", slug=slug))

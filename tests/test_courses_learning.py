@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from courses import learning, publishing, services
+from courses import learning, path, publishing, services
 from courses.models import Course, Enrollment, Lesson, LessonProgress
-from tests.conftest import count_queries, post
+from tests.conftest import count_queries, csrf_token, post
 from tests.course_helpers import build_course
 from training.events import LearningEvent
 from training.extensions import db
@@ -217,3 +217,25 @@ def test_a_lesson_another_request_finished_meanwhile_is_completed_once(login_as,
     db.session.commit()
     lessons = [e.object_path for e in events("completed") if e.object_type == "lesson"]
     assert lessons == ["courses/info-work/lessons/intro"]
+
+
+def test_done_evaluates_the_learning_path_once(login_as, users, monkeypatch):
+    """The learning record, the certificate rule and the choice of the next page share one
+    evaluation of the path after the change; the next request evaluates it afresh."""
+    build_course(users["trainer"])
+    client = login_as("learner")
+    post(client, "/courses/info-work/enroll")
+    token = {"csrf_token": csrf_token(client)}  # read from the home page, which has paths too
+    evaluations = []
+    real = path.gather
+    monkeypatch.setattr(path, "gather", lambda *args: evaluations.append(args[1]) or real(*args))
+    response = client.post("/courses/info-work/lessons/intro/done", data=token)
+    assert response.headers["Location"] == "/courses/info-work/lessons/plan"
+    assert evaluations == [[users["learner"].id]]
+    evaluations.clear()
+    response = client.post("/courses/info-work/lessons/plan/done", data=token)  # module's end
+    assert response.headers["Location"] == "/courses/info-work/modules/osnovy/done"
+    assert evaluations == [[users["learner"].id]]
+    assert path._shared.get() is None  # nothing shared outside the request's block
+    page = client.get("/courses/info-work").get_data(as_text=True)
+    assert "Пройдено шагов: 2 из 3" in page
