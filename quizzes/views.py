@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from courses.models import Course, Enrollment
+from courses.models import Course, CourseRevision, Enrollment
 from courses.path import path_for
 from courses.views import abort_until_open
 from quizzes import attempts
@@ -22,6 +23,7 @@ from quizzes.models import Attempt, AttemptItem, Quiz
 from quizzes.review import your_answer
 from quizzes.services import question_count
 from training import hooks
+from training.db import attach_row
 from training.extensions import db
 from training.markdown import render_markdown
 from training.paging import numbered_pager
@@ -33,35 +35,57 @@ bp = Blueprint("quizzes", __name__, url_prefix="/courses")
 _FIELD = re.compile(r"^q(\d+)(?:-.*)?$")
 
 
+def _quiz_statement(with_revision: bool) -> sa.Select:
+    """The quiz with its course, the asking learner's enrollment and, when asked, the course's
+    published revision (parameters: slug, key, user_id). Core on the tables, built once per
+    process: each of a quiz cycle's five requests runs it, and the rows become ORM objects
+    without the ORM's loading machinery (training.db.attach_row)."""
+    quizzes, courses, enrollments = Quiz.__table__, Course.__table__, Enrollment.__table__
+    query = sa.select(quizzes, courses, enrollments.c.user_id).join(
+        courses, courses.c.id == quizzes.c.course_id
+    )
+    if with_revision:
+        revisions = CourseRevision.__table__
+        query = query.add_columns(revisions).outerjoin(
+            revisions, revisions.c.id == courses.c.published_revision_id
+        )
+    return (
+        query.outerjoin(
+            enrollments,
+            sa.and_(
+                enrollments.c.course_id == courses.c.id,
+                enrollments.c.user_id == sa.bindparam("user_id"),
+            ),
+        )
+        .where(courses.c.slug == sa.bindparam("slug"), quizzes.c.key == sa.bindparam("key"))
+        .set_label_style(sa.LABEL_STYLE_TABLENAME_PLUS_COL)
+    )
+
+
+_QUIZ = {with_revision: _quiz_statement(with_revision) for with_revision in (False, True)}
+
+
 def _quiz(slug: str, key: str, *, with_revision: bool = False) -> Quiz:
     """An open quiz of a published course the current learner is enrolled in.
 
     One statement: the quiz, its course (kept on `quiz.course`), the learner's enrollment, and
     the published revision when the page evaluates the learning path (`with_revision`).
     """
-    query = (
-        sa.select(Quiz, Enrollment.user_id)
-        .join(Quiz.course)
-        .outerjoin(
-            Enrollment,
-            sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == current_user.id),
-        )
-        .where(Course.slug == slug, Quiz.key == key)
-    )
-    if with_revision:
-        query = query.outerjoin(Course.published_revision).options(
-            contains_eager(Quiz.course).contains_eager(Course.published_revision)
-        )
-    else:
-        query = query.options(contains_eager(Quiz.course))
-    row = db.session.execute(query).first()
+    parameters = {"slug": slug, "key": key, "user_id": current_user.id}
+    row = db.session.execute(_QUIZ[with_revision], parameters).mappings().first()
     if row is None:
         abort(404)
-    quiz, enrolled = row
-    course = quiz.course
+    quiz, fresh = attach_row(db.session, Quiz, row)
+    course = attach_row(db.session, Course, row)[0]
+    if fresh:
+        set_committed_value(quiz, "course", course)
+    if with_revision and row[CourseRevision.__table__.c.id] is not None:
+        revision, fresh = attach_row(db.session, CourseRevision, row)
+        if fresh:
+            set_committed_value(course, "published_revision", revision)
     if course.published_revision_id is None or not (quiz.is_open or course.can_edit(current_user)):
         abort(404)
-    if enrolled is None:
+    if row[Enrollment.__table__.c.user_id] is None:
         flash(_("Enroll in the course to take its quizzes."), "info")
         abort(redirect(url_for("courses.course", slug=slug)))
     return quiz
