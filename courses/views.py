@@ -226,8 +226,11 @@ def _lesson_sections(course: Course, key: str) -> list[Markup]:
 def mark_done(slug: str, key: str) -> Response:
     """Mark a lesson done (idempotent) and go on: the next lesson, the module's end (where its
     test waits) or, once every required step is done, the course's end."""
-    course, revision = _published(slug)
-    if db.session.get(Enrollment, (current_user.id, course.id)) is None:
+    found = learning.load_lesson(slug, key, current_user.id)  # one statement, as the page's
+    if found is None:
+        abort(404)
+    course, revision, _lesson, enrolled = found
+    if not enrolled:
         abort(403)
     # The path the learning record and the certificate rule evaluate after the change is the
     # one that chooses where to go next: one evaluation for the whole request.
