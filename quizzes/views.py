@@ -171,7 +171,7 @@ def quiz(slug: str, key: str) -> str:
 @login_required
 def history(slug: str, key: str) -> str:
     """Every attempt of the learner at a quiz, fifty a page: the quiz page shows the latest."""
-    quiz = _quiz(slug, key, with_revision=True)
+    quiz = _quiz(slug, key)  # the list needs no revision: it shows no path
     abort_until_open(quiz.course, quiz.module_key, quiz.title)
     number = int_arg("page", 1, minimum=1, maximum=100_000) or 1
     page = attempts.history(quiz, current_user.id, number)
