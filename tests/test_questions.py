@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from cohorts.questions.models import PostReport, QuestionPost
+from cohorts.questions import listing
+from cohorts.questions.models import PostReport, QuestionPost, QuestionThread
 from tests.conftest import count_queries, post
 from tests.question_helpers import (
     LESSON,
@@ -342,3 +343,34 @@ def test_the_lesson_section_costs_one_statement_for_any_number_of_threads(app, w
         answer(client_of(app, "peer"), last_thread().id)
     assert statements() == none
     assert flat(learner.get(LESSON)).count('class="card question') == 5
+
+
+def test_the_lists_read_rows_and_load_no_threads_or_posts_into_the_session(app, world, users):
+    """The lesson's list and the unanswered list are Core statements: a lesson page builds no
+    ORM object for each listed thread (that machinery cost more than the statement)."""
+    ask(client_of(app, "learner"), title="Про заметку")
+    ask(client_of(app, "peer"), title="Про газету")
+    answer(client_of(app, "peer"), last_thread().id)
+    loaded: list[object] = []
+
+    def note(target, _context):
+        loaded.append(target)
+
+    with app.test_request_context():
+        learner = db.session.get(User, users["learner"].id)
+        trainer = db.session.get(User, users["trainer"].id)
+        db.session.expunge_all()
+        learner, trainer = db.session.merge(learner), db.session.merge(trainer)
+        for model in (QuestionThread, QuestionPost):
+            sa.event.listen(model, "load", note)
+        try:
+            shown = listing.lesson_threads(world["course_id"], "intro", learner)
+            waiting = listing.unanswered(trainer)
+        finally:
+            for model in (QuestionThread, QuestionPost):
+                sa.event.remove(model, "load", note)
+    assert [t.title for t in shown] == ["Про газету", "Про заметку"]
+    assert [t.answers for t in shown] == [1, 0] and shown[1].author == "Лена Учебная"
+    assert [t.title for t in waiting] == ["Про заметку", "Про газету"]
+    assert waiting[0].course_slug == "info-work" and waiting[0].lesson_key == "intro"
+    assert loaded == []

@@ -15,52 +15,61 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import aliased
 
 from cohorts.models import CohortMember, CohortTrainer
 from cohorts.questions.models import QuestionPost, QuestionThread
 from courses.models import Course, CourseEditor, Enrollment
-from training.accounts.models import User
 from training.extensions import db
 
+# The rules as SQL are written on the tables: they serve ORM queries and the Core statement of
+# the lesson page alike (an ORM column in a statement would send it through the ORM's loading
+# machinery, which costs more than running it).
+_THREADS = QuestionThread.__table__
+_POSTS = QuestionPost.__table__
+_COURSES = Course.__table__
+_EDITORS = CourseEditor.__table__
+_TRAINERS = CohortTrainer.__table__
+_ENROLLMENTS = Enrollment.__table__
+_MEMBERS = CohortMember.__table__
 
-def moderates_clause(user: User) -> sa.ColumnElement[bool]:
-    """SQL: the user may moderate the thread row in the query (joined with its Course)."""
+
+def moderates_clause(user: Any) -> sa.ColumnElement[bool]:
+    """SQL: the user may moderate the thread row in the query (joined with its course)."""
     if user.is_admin:
         return sa.true()
     editor = sa.exists().where(
-        CourseEditor.course_id == QuestionThread.course_id, CourseEditor.user_id == user.id
+        _EDITORS.c.course_id == _THREADS.c.course_id, _EDITORS.c.user_id == user.id
     )
     trainer = sa.exists().where(
-        CohortTrainer.cohort_id == QuestionThread.cohort_id, CohortTrainer.user_id == user.id
+        _TRAINERS.c.cohort_id == _THREADS.c.cohort_id, _TRAINERS.c.user_id == user.id
     )
-    return sa.or_(Course.owner_id == user.id, editor, trainer)
+    return sa.or_(_COURSES.c.owner_id == user.id, editor, trainer)
 
 
-def peer_clause(user: User) -> sa.ColumnElement[bool]:
+def peer_clause(user: Any) -> sa.ColumnElement[bool]:
     """SQL: the thread row belongs to the user's group in its course (cohort or self-paced)."""
     enrolled = sa.exists().where(
-        Enrollment.course_id == QuestionThread.course_id, Enrollment.user_id == user.id
+        _ENROLLMENTS.c.course_id == _THREADS.c.course_id, _ENROLLMENTS.c.user_id == user.id
     )
     mine = (
-        sa.select(CohortMember.cohort_id)
-        .where(CohortMember.user_id == user.id, CohortMember.course_id == QuestionThread.course_id)
+        sa.select(_MEMBERS.c.cohort_id)
+        .where(_MEMBERS.c.user_id == user.id, _MEMBERS.c.course_id == _THREADS.c.course_id)
         .scalar_subquery()
     )
     # IS NOT DISTINCT FROM: a self-paced thread (NULL) matches a learner without a cohort.
-    group = sa.and_(enrolled, QuestionThread.cohort_id.is_not_distinct_from(mine))
+    group = sa.and_(enrolled, _THREADS.c.cohort_id.is_not_distinct_from(mine))
     return sa.or_(group, _asked_by(user.id))
 
 
-def _asked_by(user_id: int) -> sa.ColumnElement[bool]:
+def _asked_by(user_id: Any) -> sa.ColumnElement[bool]:
     """SQL: the user asked the thread — they keep it after joining a cohort or leaving one."""
-    asked = aliased(QuestionPost)  # the outer query may itself read posts
+    asked = _POSTS.alias("asked")  # the outer query may itself read posts
     return (
-        sa.select(asked.id)
+        sa.select(asked.c.id)
         .where(
-            asked.thread_id == QuestionThread.id,
-            asked.is_question.is_(True),
-            asked.author_id == user_id,
+            asked.c.thread_id == _THREADS.c.id,
+            asked.c.is_question.is_(True),
+            asked.c.author_id == user_id,
         )
         .correlate_except(asked)
         .exists()

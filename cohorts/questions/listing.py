@@ -11,7 +11,6 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from cohorts.models import Cohort
 from cohorts.questions.access import author_name, moderates_clause, peer_clause
@@ -45,65 +44,78 @@ class ThreadRow:
     lesson_key: str = ""
 
 
+_THREADS = QuestionThread.__table__
+_POSTS = QuestionPost.__table__  # in a list's statement: each thread's question
+_USERS = User.__table__
+_COHORTS = Cohort.__table__
+_COURSES = Course.__table__
+_REVISIONS = CourseRevision.__table__
+
+
 def _answers_shown() -> sa.ScalarSelect[int]:
     """Answers a learner is shown (not hidden, not deleted), per thread row of the query."""
-    answers = aliased(QuestionPost)
+    answers = _POSTS.alias("answers")
     return (
-        sa.select(sa.func.count(answers.id))
+        sa.select(sa.func.count(answers.c.id))
         .where(
-            answers.thread_id == QuestionThread.id,
-            answers.is_question.is_(False),
-            answers.hidden.is_(False),
-            answers.deleted_at.is_(None),
+            answers.c.thread_id == _THREADS.c.id,
+            answers.c.is_question.is_(False),
+            answers.c.hidden.is_(False),
+            answers.c.deleted_at.is_(None),
         )
         .scalar_subquery()
     )
 
 
 def _accepted() -> sa.Exists:
-    answers = aliased(QuestionPost)
-    return sa.exists().where(answers.thread_id == QuestionThread.id, answers.accepted.is_(True))
+    answers = _POSTS.alias("accepted_answers")
+    return sa.exists().where(answers.c.thread_id == _THREADS.c.id, answers.c.accepted.is_(True))
 
 
 def _listed(extra: tuple = ()) -> sa.Select:
-    """Threads with their question, its author's name and cohort, counts and marks."""
+    """Threads with their question, its author's name and cohort, counts and marks: a Core
+    statement on the tables (no ORM objects are built for a list)."""
     return (
         sa.select(
-            QuestionThread,
-            QuestionPost,
-            User.id.label("author_id"),
-            User.display_name,
-            Cohort.name.label("cohort_name"),
+            _THREADS.c.id,
+            _THREADS.c.title,
+            _THREADS.c.pinned,
+            _THREADS.c.locked,
+            _THREADS.c.lesson_key,
+            _POSTS.c.body,
+            _POSTS.c.created_at.label("asked_at"),
+            _POSTS.c.hidden,
+            _POSTS.c.deleted_at,
+            _USERS.c.id.label("author_id"),
+            _USERS.c.display_name,
+            _COHORTS.c.name.label("cohort_name"),
             _answers_shown().label("answers"),
             _accepted().label("accepted"),
             *extra,
         )
-        .join(Course, Course.id == QuestionThread.course_id)
-        .join(
-            QuestionPost,
-            sa.and_(QuestionPost.thread_id == QuestionThread.id, QuestionPost.is_question),
-        )
-        .outerjoin(User, User.id == QuestionPost.author_id)
-        .outerjoin(Cohort, Cohort.id == QuestionThread.cohort_id)
+        .select_from(_THREADS)
+        .join(_COURSES, _COURSES.c.id == _THREADS.c.course_id)
+        .join(_POSTS, sa.and_(_POSTS.c.thread_id == _THREADS.c.id, _POSTS.c.is_question))
+        .outerjoin(_USERS, _USERS.c.id == _POSTS.c.author_id)
+        .outerjoin(_COHORTS, _COHORTS.c.id == _THREADS.c.cohort_id)
     )
 
 
 def _row(row: sa.Row, **more: str) -> ThreadRow:
-    thread, question = row[0], row[1]
     return ThreadRow(
-        id=thread.id,
-        title=thread.title,
-        excerpt=cut_words(question.body, 160),
-        author=author_name(row.author_id, row.display_name, thread.id),
-        asked_at=question.created_at,
+        id=row.id,
+        title=row.title,
+        excerpt=cut_words(row.body, 160),
+        author=author_name(row.author_id, row.display_name, row.id),
+        asked_at=row.asked_at,
         answers=row.answers,
         accepted=bool(row.accepted),
-        pinned=thread.pinned,
-        locked=thread.locked,
-        hidden=question.hidden,
-        deleted=question.deleted_at is not None,
+        pinned=row.pinned,
+        locked=row.locked,
+        hidden=row.hidden,
+        deleted=row.deleted_at is not None,
         cohort=row.cohort_name,
-        lesson_key=thread.lesson_key,
+        lesson_key=row.lesson_key,
         **more,
     )
 
@@ -123,34 +135,34 @@ def _lesson_statement(admin: bool) -> sa.Select:
     """The lesson list's statement, built once per process: it is on every lesson page, and
     building it cost more than running it (parameters: course_id, lesson_key, user_id)."""
     viewer = SimpleNamespace(id=sa.bindparam("user_id"), is_admin=admin)
-    seen = sa.or_(moderates_clause(viewer), sa.and_(peer_clause(viewer), ~QuestionPost.hidden))
+    seen = sa.or_(moderates_clause(viewer), sa.and_(peer_clause(viewer), ~_POSTS.c.hidden))
     return (
         _listed()
         .where(
-            QuestionThread.course_id == sa.bindparam("course_id"),
-            QuestionThread.lesson_key == sa.bindparam("lesson_key"),
+            _THREADS.c.course_id == sa.bindparam("course_id"),
+            _THREADS.c.lesson_key == sa.bindparam("lesson_key"),
         )
         .where(seen)
-        .order_by(QuestionThread.pinned.desc(), QuestionThread.created_at.desc())
+        .order_by(_THREADS.c.pinned.desc(), _THREADS.c.created_at.desc())
         .limit(_LIMIT)
     )
 
 
 def unanswered(user: User) -> list[ThreadRow]:
     """Open threads the user moderates with no trainer's answer yet, oldest first: one statement."""
-    by_trainer = aliased(QuestionPost)
+    by_trainer = _POSTS.alias("by_trainer")
     answered = sa.exists().where(
-        by_trainer.thread_id == QuestionThread.id,
-        by_trainer.by_trainer.is_(True),
-        by_trainer.is_question.is_(False),
-        by_trainer.deleted_at.is_(None),
+        by_trainer.c.thread_id == _THREADS.c.id,
+        by_trainer.c.by_trainer.is_(True),
+        by_trainer.c.is_question.is_(False),
+        by_trainer.c.deleted_at.is_(None),
     )
     rows = db.session.execute(
-        _listed((CourseRevision.title.label("course_title"), Course.slug))
-        .join(CourseRevision, CourseRevision.id == Course.published_revision_id)
-        .where(moderates_clause(user), ~QuestionThread.locked, ~answered)
-        .where(QuestionPost.deleted_at.is_(None))
-        .order_by(QuestionThread.created_at, QuestionThread.id)
+        _listed((_REVISIONS.c.title.label("course_title"), _COURSES.c.slug))
+        .join(_REVISIONS, _REVISIONS.c.id == _COURSES.c.published_revision_id)
+        .where(moderates_clause(user), ~_THREADS.c.locked, ~answered)
+        .where(_POSTS.c.deleted_at.is_(None))
+        .order_by(_THREADS.c.created_at, _THREADS.c.id)
         .limit(_LIMIT)
     ).all()
     return [_row(row, course_title=row.course_title, course_slug=row.slug) for row in rows]
