@@ -102,7 +102,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _install_request_handling(app: Flask) -> None:
-    """Login, two-factor enforcement, error pages, security headers, the request transaction."""
+    """Login, two-factor enforcement, error pages, security headers, the request transaction,
+    versioned static addresses."""
     from training.accounts.security_views import install_two_factor_enforcement
     from training.accounts.views import init_login
     from training.extensions import login_manager
@@ -113,9 +114,11 @@ def _install_request_handling(app: Flask) -> None:
 
     from training.errors import register_error_handlers
     from training.security import install_security_headers
+    from training.static import install_static_versions
     from training.web import install_request_transaction, install_template_helpers
 
     register_error_handlers(app)
     install_security_headers(app)
     install_request_transaction(app)
     install_template_helpers(app)
+    install_static_versions(app)

@@ -69,7 +69,7 @@ def test_a_title_without_letters_asks_for_an_address_and_creates_nothing(login_a
 def test_the_form_carries_the_servers_transliteration_for_its_script(login_as, users, client):
     trainer = login_as("trainer")
     page = trainer.get("/author/new").get_data(as_text=True)
-    script = re.search(r'<script src="(/static/js/slug\.js)" defer></script>', page)
+    script = re.search(r'<script src="(/static/js/slug\.js\?v=[0-9a-f]{12})" defer></script>', page)
     assert script is not None
     field = re.search(r'<input[^>]*id="slug"[^>]*>', page).group(0)
     assert 'data-slug-from="title"' in field and 'data-slug-max="60"' in field
@@ -136,7 +136,7 @@ def test_the_editor_uploads_a_file_and_gets_the_markdown_to_insert(
     assert "<code>media/skhema-okhvata.png</code>" in page
     assert "напишите ![описание](media/name.png)" in page
     assert '<div class="media-insert" id="media-insert" hidden' in page
-    assert 'src="/static/js/lesson-editor.js"' in page
+    assert re.search(r'src="/static/js/lesson-editor\.js\?v=[0-9a-f]{12}"', page)
 
 
 def test_refused_editor_uploads_say_why_in_russian_and_store_nothing(

@@ -140,7 +140,7 @@ def test_the_holder_gets_a_page_that_explains_and_offers_the_credential(login_as
     assert shown[1].split(".")[0] == token.split(".")[0]  # same header: same key, same kid
     # the copy button needs JavaScript, so it starts hidden; the script is our own file
     assert re.search(r'<button type="button"[^>]*data-copy="credential-token"[^>]*hidden', html)
-    assert '<script src="/static/js/copy.js" defer></script>' in html
+    assert re.search(r'<script src="/static/js/copy\.js\?v=[0-9a-f]{12}" defer></script>', html)
     assert f'href="/certificates/{certificate.id}/credential.jwt" download' in html
     assert "/issuer/jwks.json" in html and "/verify/" in html
 
