@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from cohorts.models import Cohort, CohortMember
 from courses import path as paths
-from courses.path import DONE, FAILED, LOCKED, NOT_STARTED, STARTED, WAITING, Path
+from courses.path import DONE, FAILED, LOCKED, STARTED, WAITING, Path
 from quizzes.models import Attempt, Quiz
 from training.accounts.models import User
 from training.db import utcnow
@@ -227,11 +227,15 @@ def _quiz_cell(state: paths.StepState) -> str:
 
 
 def _assignment_cell(status: str) -> str:
-    return {
-        DONE: _("accepted"),
-        WAITING: _("waiting for review"),
-        FAILED: _("to revise"),
-        LOCKED: _("not accepted"),
-        STARTED: _("in progress"),
-        NOT_STARTED: "—",
-    }.get(status, "—")
+    # One lookup of the one string shown: a cell per learner, and each lookup costs ~10 µs.
+    if status == DONE:
+        return _("accepted")
+    if status == WAITING:
+        return _("waiting for review")
+    if status == FAILED:
+        return _("to revise")
+    if status == LOCKED:
+        return _("not accepted")
+    if status == STARTED:
+        return _("in progress")
+    return "—"

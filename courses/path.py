@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +68,13 @@ class Step:
     @property
     def url(self) -> str:
         return fixed_url(self.endpoint, **self.values)
+
+    def with_state(self, state: StepState) -> Step:
+        """This step in another state: a copy made without dataclasses.replace's per-field
+        work (a path makes one per step and learner; a gradebook, hundreds)."""
+        copied = object.__new__(Step)
+        copied.__dict__.update(self.__dict__, state=state)
+        return copied
 
     @property
     def status(self) -> str:
@@ -338,12 +345,11 @@ def announce_progress(user_id: int, course_id: int) -> None:
 def arrange(course: Course, found: Found, user_id: int | None) -> Path:
     """Steps in path order with this learner's states: module by module, then the rest."""
     states = found.states
-    stated = [
-        replace(s, state=states.get((user_id, course.id, state_key(s.kind, s.key)), s.state))
-        if user_id is not None
-        else s
-        for s in found.steps.get(course.id, [])
-    ]
+    stated = found.steps.get(course.id, [])
+    if user_id is not None:
+        # Steps are immutable: one the learner has no state of is shared as it is.
+        keyed = ((s, states.get((user_id, course.id, state_key(s.kind, s.key)))) for s in stated)
+        stated = [s if state is None else s.with_state(state) for s, state in keyed]
     blank = hooks.ModuleDates()
     modules = [
         ModuleSteps(m["key"], m["title"], [], *_dates(found, user_id, course.id, m["key"], blank))
@@ -356,7 +362,7 @@ def arrange(course: Course, found: Found, user_id: int | None) -> Path:
         module = by_key.get(step.module_key)
         if module and module.opens_at and module.opens_at > now and not step.done:
             # Not open yet for the learner's cohort: nothing on it can be done before then.
-            step = replace(step, state=StepState(LOCKED, opens_at=module.opens_at))
+            step = step.with_state(StepState(LOCKED, opens_at=module.opens_at))
         (module.steps if module else closing).append(step)
     return Path(course, modules, closing)
 
