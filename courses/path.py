@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -120,19 +121,30 @@ class ModuleSteps:
 
 @dataclass
 class Path:
-    """A learner's path through one course (blank states for someone not signed in)."""
+    """A learner's path through one course (blank states for someone not signed in).
+
+    Built whole by `arrange` and not changed afterwards: its step lists are worked out once
+    (a gradebook reads each learner's path once per cell).
+    """
 
     course: Course
     modules: list[ModuleSteps]
     closing: list[Step]  # after the last module: the final test
 
-    @property
+    @cached_property
     def steps(self) -> list[Step]:
         return [s for m in self.modules for s in m.steps] + self.closing
 
-    @property
+    @cached_property
     def required(self) -> list[Step]:
         return [s for s in self.steps if s.required]
+
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], Step]:
+        found: dict[tuple[str, str], Step] = {}
+        for s in self.steps:
+            found.setdefault((s.kind, s.key), s)
+        return found
 
     @property
     def total(self) -> int:
@@ -164,7 +176,7 @@ class Path:
         return next((m for m in self.modules if m.key == key), None)
 
     def step(self, kind: str, key: str) -> Step | None:
-        return next((s for s in self.steps if s.kind == kind and s.key == key), None)
+        return self._by_key.get((kind, key))
 
     def frozen(self) -> FrozenPath:
         """What a sidebar shows of this path, hashable: the key of its kept HTML."""
