@@ -8,7 +8,7 @@ change worth 5 %. Instruction counts repeat to within a fraction of a percent, s
 checkouts (say, `git worktree add /tmp/base <commit>` and --root /tmp/base) compare
 reliably. Counts are not times: a statement's wait on the database, or a cache miss, costs
 no instructions. The setup runs under valgrind uncounted; each path is warmed up first.
-Needs valgrind (apt-get install valgrind); takes about two minutes.
+Needs valgrind (apt-get install valgrind); takes about four minutes.
 """
 
 from __future__ import annotations
