@@ -112,9 +112,7 @@ def _deciding_history() -> sa.Select:
         .where(
             events.actor_id == sa.bindparam("actor_id"),
             events.id < sa.bindparam("before_id"),
-            events.course_id.is_not(None),  # _COUNTABLE, on the table
-            events.organization_id.is_not(None),
-            sa.or_(events.actor_id.is_not(None), events.actor_ref.is_not(None)),
+            *_COUNTABLE,
         )
         .subquery()
     )
@@ -225,10 +223,12 @@ def countable_events() -> int:
     return db.session.scalar(sa.select(sa.func.count()).where(*_COUNTABLE)) or 0
 
 
+# On the table's columns, so that the write path's Core statement can use it too.
+_EVENTS = LearningEvent.__table__.c
 _COUNTABLE = (
-    LearningEvent.course_id.is_not(None),
-    LearningEvent.organization_id.is_not(None),
-    sa.or_(LearningEvent.actor_id.is_not(None), LearningEvent.actor_ref.is_not(None)),
+    _EVENTS.course_id.is_not(None),
+    _EVENTS.organization_id.is_not(None),
+    sa.or_(_EVENTS.actor_id.is_not(None), _EVENTS.actor_ref.is_not(None)),
 )
 # Built once: the window functions make the statement costly to build on every event.
 DECIDING_HISTORY = _deciding_history()
