@@ -25,7 +25,11 @@ bench-load-pg: install translations
 bench-instructions: install translations
 	$(BIN)/python bench/instructions.py $(BENCH_ARGS)
 
-.PHONY: run serve bench-load bench-load-pg bench-instructions test lint format install translations messages lock clean tools
+# Where one path's time goes (cProfile over the same rounds): BENCH_ARGS="lesson --sort tottime".
+bench-profile: install translations
+	$(BIN)/python bench/profile_path.py $(BENCH_ARGS)
+
+.PHONY: run serve bench-load bench-load-pg bench-instructions bench-profile test lint format install translations messages lock clean tools
 
 run: install translations
 	$(DEV) $(BIN)/flask --app app db upgrade

@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,20 @@ def show(root: Path, requests: int, dumps: Path) -> None:
 
 def measure(root: Path, requests: int, dumps: Path) -> None:
     """Inside valgrind: prepare the benchmark database, then count each path on its own."""
+    for run in prepared_rounds(root):
+        for _ in range(WARM_UP):
+            run()
+        callgrind("--zero")
+        callgrind("--instr=on")
+        for _ in range(requests):
+            run()
+        callgrind("--instr=off")
+        callgrind("--dump")
+
+
+def prepared_rounds(root: Path) -> list[Callable[[], None]]:
+    """One round of each path of PATHS, in its order, through test clients of an app on a
+    fresh copy of the load benchmark's data (bench/profile_path.py profiles the same rounds)."""
     sys.path.insert(0, str(root))
     os.chdir(root)
     from app import create_app
@@ -120,7 +135,7 @@ def measure(root: Path, requests: int, dumps: Path) -> None:
 
         return run
 
-    rounds = (
+    return [
         get(learner, "/healthz"),
         get(learner, dataset.lesson_path),
         get(visitor, f"/verify/{dataset.certificate_code}"),
@@ -128,16 +143,7 @@ def measure(root: Path, requests: int, dumps: Path) -> None:
         quiz_cycle(learner, dataset.quiz_path, TOKEN),
         get(trainer, dataset.review_path),
         get(trainer, dataset.gradebook_path),
-    )
-    for run in rounds:
-        for _ in range(WARM_UP):
-            run()
-        callgrind("--zero")
-        callgrind("--instr=on")
-        for _ in range(requests):
-            run()
-        callgrind("--instr=off")
-        callgrind("--dump")
+    ]
 
 
 def quiz_cycle(client, quiz: str, token: re.Pattern[str]):
