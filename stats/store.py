@@ -30,6 +30,7 @@ HISTORY_COLUMNS = (
     LearningEvent.timestamp,
 )
 EVENT_COLUMNS = (*HISTORY_COLUMNS, LearningEvent.context)
+_EVENTS = LearningEvent.__table__.c  # for the Core statements below
 
 
 def course_languages() -> dict[int, str]:
@@ -85,33 +86,32 @@ def _deciding_history() -> sa.Select:
     """
     # On the table, not the mapped class: a Core statement, run on every learning event
     # without the ORM's per-execution work.
-    events = LearningEvent.__table__.c
-    by_time = (events.timestamp, events.id)
+    by_time = (_EVENTS.timestamp, _EVENTS.id)
     ranked = (
         sa.select(
-            *(events[c.key] for c in HISTORY_COLUMNS),
+            *(_EVENTS[c.key] for c in HISTORY_COLUMNS),
             sa.func.row_number()
             .over(
                 partition_by=(
-                    events.verb,
-                    events.object_type,
-                    events.object_path,
-                    events.course_id,
+                    _EVENTS.verb,
+                    _EVENTS.object_type,
+                    _EVENTS.object_path,
+                    _EVENTS.course_id,
                 ),
                 order_by=by_time,
             )
             .label("nth"),
             sa.func.row_number()
             .over(
-                partition_by=events.course_id,
-                order_by=(events.timestamp.desc(), events.id.desc()),
+                partition_by=_EVENTS.course_id,
+                order_by=(_EVENTS.timestamp.desc(), _EVENTS.id.desc()),
             )
             .label("nth_from_end"),
         )
         # The rebuild counts only these events; the write path replays the same ones.
         .where(
-            events.actor_id == sa.bindparam("actor_id"),
-            events.id < sa.bindparam("before_id"),
+            _EVENTS.actor_id == sa.bindparam("actor_id"),
+            _EVENTS.id < sa.bindparam("before_id"),
             *_COUNTABLE,
         )
         .subquery()
@@ -224,7 +224,6 @@ def countable_events() -> int:
 
 
 # On the table's columns, so that the write path's Core statement can use it too.
-_EVENTS = LearningEvent.__table__.c
 _COUNTABLE = (
     _EVENTS.course_id.is_not(None),
     _EVENTS.organization_id.is_not(None),

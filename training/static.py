@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import stat
 
 from flask import Flask, Response, request, send_from_directory
 from werkzeug.security import safe_join
@@ -38,7 +39,7 @@ def static_version(folder: str, filename: str) -> str | None:
         found = os.stat(path)
     except OSError:
         return None
-    if not os.path.isfile(path):
+    if not stat.S_ISREG(found.st_mode):  # a folder
         return None
     return _digest(path, found.st_mtime_ns, found.st_size)
 
