@@ -296,3 +296,26 @@ def test_a_tests_state_adds_up_every_attempt_in_the_database(users):
     # Other learners' attempts are theirs: a blank state for a learner who never tried.
     other = path.path_for(course, users["organizer"].id).step("quiz", quiz.key)
     assert other.state == path.StepState()
+
+
+def test_learners_evaluated_together_keep_their_own_states(course_with_tests, login_as, users):
+    """paths() arranges every learner from one set of blank steps (shared when a learner has
+    no state of a step, copied when they have one): no learner's state reaches another's."""
+    course, module_quiz, _final = course_with_tests
+    client = login_as("learner")
+    post(client, "/courses/info-work/enroll")
+    post(client, "/courses/info-work/lessons/intro/done")
+    take(client, course, module_quiz, right=False)
+    learner, other = users["learner"].id, users["trainer"].id
+    found = path.paths([course], [learner, other])
+    mine, theirs = found[(learner, course.id)], found[(other, course.id)]
+    assert mine.step("lesson", "intro").status == path.DONE
+    assert mine.step("quiz", module_quiz.key).status == path.FAILED
+    assert [s.status for s in theirs.steps] == [path.NOT_STARTED] * 5
+    assert theirs.step("lesson", "intro") is not mine.step("lesson", "intro")
+    # Untouched steps are the same objects for both (nothing to copy); the index agrees
+    # with the order of the steps, and an unknown step is None.
+    assert theirs.step("lesson", "reach") is mine.step("lesson", "reach")
+    assert [mine.step(s.kind, s.key) for s in mine.steps] == mine.steps
+    assert mine.step("lesson", "nowhere") is None
+    assert path.path_for(course, other).steps == theirs.steps
