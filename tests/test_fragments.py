@@ -19,7 +19,7 @@ TEMPLATES = ROOT / "templates"
 
 #: What a fragment template may read besides its inputs: translations and fixed links.
 ALLOWED = {"_", "gettext", "ngettext", "url_for"}
-CALL = re.compile(r"""fragment\(\s*["']([^"']+\.fragment\.html)["'](.*)""")
+CALL = re.compile(r"""fragment\(\s*["']([^"']+\.fragment\.html)["']""")
 IMPORT = re.compile(r"""{%-?\s*(?:from|import)\s+["']([^"']+)["']""")
 
 
@@ -30,9 +30,22 @@ def inputs_by_fragment() -> dict[str, set[str]]:
     for source in sources:
         if ".venv" in source.parts or source.name.startswith("test_"):
             continue
-        for name, rest in CALL.findall(source.read_text(encoding="utf-8")):
-            found.setdefault(name, set()).update(re.findall(r"\b(\w+)=(?!=)", rest))
+        text = source.read_text(encoding="utf-8")
+        for call in CALL.finditer(text):
+            rest = _arguments(text, call.end())
+            found.setdefault(call.group(1), set()).update(re.findall(r"\b(\w+)=(?!=)", rest))
     return found
+
+
+def _arguments(text: str, start: int) -> str:
+    """The rest of a call's arguments from `start`, up to its closing parenthesis (calls in
+    Python code span lines; inputs may themselves call something: path.frozen())."""
+    depth = 1
+    for end in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        if depth == 0:
+            return text[start:end]
+    raise AssertionError("unclosed fragment call")
 
 
 def test_every_fragment_template_is_called_and_reads_only_its_inputs(app):

@@ -345,6 +345,23 @@ def test_the_lesson_section_costs_one_statement_for_any_number_of_threads(app, w
     assert flat(learner.get(LESSON)).count('class="card question') == 5
 
 
+def test_the_kept_lesson_section_shows_each_viewer_their_own_threads_and_fresh_counts(app, world):
+    """The section is kept by the threads it lists (training.fragments): a viewer shown other
+    threads, or the same thread with another answer count, never gets a kept copy."""
+    ask(client_of(app, "learner"), title="Самостоятельный вопрос")
+    ask(client_of(app, "ann"), title="Вопрос Севера")
+    pages = {}
+    for name in ("peer", "ann", "cid", "bob", "peer", "ann"):  # each after another's
+        pages[name] = flat(client_of(app, name).get(LESSON))
+    assert "Самостоятельный вопрос" in pages["peer"] and "Вопрос Севера" not in pages["peer"]
+    assert "Вопрос Севера" in pages["ann"] and "Самостоятельный вопрос" not in pages["ann"]
+    assert "Вопрос Севера" not in pages["cid"] and "Самостоятельный" not in pages["cid"]
+    assert "Вопросов пока нет" in pages["cid"]
+    assert "Вопрос Севера" in pages["bob"] and "Самостоятельный вопрос" not in pages["bob"]
+    answer(client_of(app, "peer"), last_thread().id - 1)  # the self-paced thread
+    assert "1 ответ" in flat(client_of(app, "learner").get(LESSON))
+
+
 def test_the_lists_read_rows_and_load_no_threads_or_posts_into_the_session(app, world, users):
     """The lesson's list and the unanswered list are Core statements: a lesson page builds no
     ORM object for each listed thread (that machinery cost more than the statement)."""

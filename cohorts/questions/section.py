@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
-
 from cohorts.questions.listing import lesson_threads
 from courses.models import Course
+from training.fragments import fragment
 
 
 def lesson_questions(course: Course, lesson_key: str, viewer: Any) -> str:
-    """The lesson's threads the viewer may see and a link to ask (one statement)."""
+    """The lesson's threads the viewer may see and a link to ask (one statement).
+
+    Kept as a fragment: everything it shows is in the threads (frozen rows), so two viewers
+    shown the same threads share the HTML, and a lesson without questions renders once per
+    language.
+    """
     if not viewer.is_authenticated:
         return ""
-    return render_template(
-        "cohorts/questions/_lesson_section.html",
-        course=course,
+    threads = tuple(lesson_threads(course.id, lesson_key, viewer))
+    return fragment(
+        "cohorts/questions/lesson_section.fragment.html",
+        slug=course.slug,
         lesson_key=lesson_key,
-        threads=lesson_threads(course.id, lesson_key, viewer),
+        threads=threads,
     )
