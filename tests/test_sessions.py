@@ -429,3 +429,24 @@ def test_session_account_and_roles_load_in_one_statement(app, login_as, users):
     assert "JOIN users" in accounts[0] and "JOIN user_roles" in accounts[0]
     # The roles came with it: the header shows the trainer's own link.
     assert 'href="/author/' in response.get_data(as_text=True)
+
+
+def test_the_cookie_serializer_is_kept_and_a_rotated_key_takes_effect_at_once(app, users):
+    """The session cookie's serializer is built once per key set (training.web.SessionCookie),
+    yet a new SECRET_KEY applies on the next request: old cookies then open no session unless
+    the old key is among SECRET_KEY_FALLBACKS."""
+    client = app.test_client()
+    login(client, users["learner"].username)
+    interface = app.session_interface
+    kept = interface.get_signing_serializer(app)
+    assert client.get("/account/sessions").status_code == 200
+    assert interface.get_signing_serializer(app) is kept
+    old = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "another-secret-key-for-this-test-only-0123456789"
+    assert client.get("/account/sessions").status_code == 302  # to the login page
+    login(client, users["learner"].username)
+    app.config["SECRET_KEY"] = "a-third-secret-key-for-this-test-only-0123456789"
+    app.config["SECRET_KEY_FALLBACKS"] = ["another-secret-key-for-this-test-only-0123456789"]
+    assert client.get("/account/sessions").status_code == 200  # signed with a fallback key
+    assert interface.get_signing_serializer(app) is not kept
+    app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = old, []
