@@ -35,12 +35,14 @@ def register_cohorts(app: Flask) -> None:
     from cohorts.dates import module_dates
     from cohorts.demo import load_demo_cohort
     from cohorts.privacy import erase_cohort_data, export_cohort_data
+    from cohorts.services import trains_course
     from cohorts.views import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(cohorts_cli)
     hooks.path_dates.register(app, module_dates)
     hooks.course_sections.register(app, announcements.course_section)
+    hooks.course_teachers.register(app, trains_course)
     hooks.author_course_links.register(app, _author_links)
     hooks.navigation.register(
         app, hooks.NavLink(_l("My cohorts"), "cohorts.desk", 25, hooks.holding("trainer"))

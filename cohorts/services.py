@@ -60,6 +60,18 @@ def may_manage(cohort: Cohort, user: User) -> bool:
     )
 
 
+def trains_course(course: Course, user: User) -> bool:
+    """Whether the user runs a cohort of the course as its trainer (hooks.course_teachers)."""
+    if not user.has_role(Role.TRAINER):
+        return False
+    runs = (
+        sa.select(CohortTrainer.cohort_id)
+        .join(Cohort, Cohort.id == CohortTrainer.cohort_id)
+        .where(Cohort.course_id == course.id, CohortTrainer.user_id == user.id)
+    )
+    return db.session.scalar(sa.select(runs.exists())) or False
+
+
 def cohorts_of_trainer(user: User) -> list[Cohort]:
     """The cohorts a trainer runs (every cohort for an admin), newest start first."""
     query = sa.select(Cohort).order_by(Cohort.starts_at.desc(), Cohort.id.desc())

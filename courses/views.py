@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -124,6 +125,8 @@ def course(slug: str) -> str:
         path=path.path_for(course, learner),
         awards=_awards([course.id]) if enrollment else {},
         can_edit=course.can_edit(current_user),
+        # Authors and trainers not enrolled read the lessons from the contents.
+        teaching=enrollment is None and teaches(course, current_user),
         sections=[html for show in hooks.course_sections if (html := show(course, current_user))]
         if enrollment
         else [],
@@ -160,6 +163,8 @@ def lesson(slug: str, key: str) -> str | Response:
         abort(404)
     course, revision, lesson, enrolled = found
     if not enrolled:
+        if teaches(course, current_user):  # read, and answer questions, without a path
+            return render_lesson(course, revision, lesson, None, teaching=True)
         flash(_("Enroll in the course to read its lessons."), "info")
         return redirect(url_for(".course", slug=slug))
     learner_path = path.path_for(course, current_user.id)
@@ -171,6 +176,14 @@ def lesson(slug: str, key: str) -> str | Response:
         # started (progress and the learning record), because reading it is the event itself.
         learning.record_view(current_user.id, course, revision, lesson)
     return render_lesson(course, revision, lesson, learner_path)
+
+
+def teaches(course: Course, user: Any) -> bool:
+    """Authors, administrators and whoever another package says teaches the course (trainers
+    of its cohorts, hooks.course_teachers): they read its lessons without enrolling."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return course.can_edit(user) or any(check(course, user) for check in hooks.course_teachers)
 
 
 def not_open(course: Course, title: str, opens_at: datetime, *, lesson: bool = False) -> Response:
@@ -195,8 +208,10 @@ def render_lesson(
     learner_path: path.Path | None,
     *,
     preview: bool = False,
+    teaching: bool = False,
 ) -> str:
-    """The lesson page of a revision: for learners, and for authors previewing their draft."""
+    """The lesson page of a revision: for learners, for authors previewing their draft, and
+    for those teaching the course who are not enrolled in it (no path, nothing recorded)."""
     where = learning.neighbours(revision.outline, lesson.key)
     step = learner_path.step("lesson", lesson.key) if learner_path else None
     sections = [] if preview else _lesson_sections(course, lesson.key)
@@ -209,6 +224,7 @@ def render_lesson(
         done=step is not None and step.done,
         path=learner_path,
         preview=preview,
+        teaching=teaching,
         sections=sections,
     )
 

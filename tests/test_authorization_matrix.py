@@ -217,7 +217,7 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     "/courses/<slug>/continue": ("login 302 302 302 302 302", None),
     "/courses/<slug>/enroll": ("405 405 405 405 405 405", "login ok ok ok ok ok"),
     "/courses/<slug>/finished": ("login 200 200 200 200 200", None),
-    "/courses/<slug>/lessons/<key>": ("login 200 200 302 302 302", None),
+    "/courses/<slug>/lessons/<key>": ("login 200 200 302 302 200", None),
     "/courses/<slug>/lessons/<key>/done": ("405 405 405 405 405 405", "login ok ok ok ok ok"),
     "/courses/<slug>/media/<filename>": ("404 404 404 404 404 404", None),
     "/courses/<slug>/modules/<module>/done": ("login 200 200 200 200 200", None),

@@ -198,6 +198,18 @@ course_sections: Registry[CourseSection] = Registry("course_sections")
 cohorts; called by the courses course view. A registry: blocks are shown in order."""
 
 
+class CourseTeacher(Protocol):
+    """Whether `user` (signed in) teaches the course without being one of its authors."""
+
+    def __call__(self, course: AnyCourse, user: User, /) -> bool: ...
+
+
+course_teachers: Registry[CourseTeacher] = Registry("course_teachers")
+"""Who, besides a course's authors and administrators, reads its published lessons without
+enrolling (to answer the questions under them). Provided by cohorts (the trainers of its
+cohorts); called by the courses lesson view. A registry: any provider saying yes decides."""
+
+
 class CompletionNotice(Protocol):
     """HTML telling a learner what finishing the course gave them (e.g. the certificate)."""
 
