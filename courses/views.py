@@ -214,7 +214,7 @@ def render_lesson(
     for those teaching the course who are not enrolled in it (no path, nothing recorded)."""
     where = learning.neighbours(revision.outline, lesson.key)
     step = learner_path.step("lesson", lesson.key) if learner_path else None
-    sections = [] if preview else _lesson_sections(course, lesson.key)
+    sections = [] if preview else _lesson_sections(course, lesson.key, learning=not teaching)
     return render_template(
         "courses/lesson.html",
         course=course,
@@ -229,10 +229,10 @@ def render_lesson(
     )
 
 
-def _lesson_sections(course: Course, key: str) -> list[Markup]:
+def _lesson_sections(course: Course, key: str, *, learning: bool) -> list[Markup]:
     """What other packages show below the lesson (the questions under it), each its own HTML."""
     return [
-        Markup(render(course, key, current_user))  # noqa: S704 - from their autoescaped templates
+        Markup(render(course, key, current_user, learning))  # noqa: S704 - autoescaped templates
         for render in hooks.lesson_sections
     ]
 

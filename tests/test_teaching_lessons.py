@@ -47,6 +47,7 @@ def test_the_author_a_cohort_trainer_and_an_admin_read_a_lesson_without_enrollin
     assert "Вопрос Севера" in page  # they moderate: every group's questions are listed
     assert "/lessons/intro/done" not in page  # no "Done" button: they have no path
     assert 'class="path' not in page
+    assert "/lessons/intro/ask" not in page  # asking is a learner's; they answer in threads
     assert recorded(user_id) == before  # no progress, no learning record, no statistics
     # Marking a lesson done stays a learner's act.
     assert post(reader, "/courses/info-work/lessons/intro/done").status_code == 403
@@ -92,6 +93,7 @@ def test_an_enrolled_trainer_gets_the_learners_page(app, world, users):
     page = flat(client_of(app, "coach").get(LESSON))
     assert NOTICE not in page
     assert "/lessons/intro/done" in page and 'class="path' in page
+    assert "/lessons/intro/ask" in page
 
 
 def test_an_unknown_lesson_is_404_for_those_who_teach_too(app, world):

@@ -271,14 +271,17 @@ translated messages, shown in registration order; they inform and never block.""
 
 
 class LessonSection(Protocol):
-    """HTML shown below a lesson's text to `viewer` (a signed-in learner or author).
+    """HTML shown below a lesson's text to `viewer`: an enrolled learner (`learning` True), or
+    one who teaches the course reading it without enrolling.
 
-    Gets the course, the lesson's key and the viewer; returns HTML from the provider's own
-    autoescaped template ("" for nothing). The lesson page's statements are counted: a section
-    reads the database in at most one statement.
+    Gets the course, the lesson's key, the viewer and `learning`; returns HTML from the
+    provider's own autoescaped template ("" for nothing). The lesson page's statements are
+    counted: a section reads the database in at most one statement.
     """
 
-    def __call__(self, course: AnyCourse, lesson_key: str, viewer: Viewer, /) -> str: ...
+    def __call__(
+        self, course: AnyCourse, lesson_key: str, viewer: Viewer, learning: bool, /
+    ) -> str: ...
 
 
 lesson_sections: Registry[LessonSection] = Registry("lesson_sections")

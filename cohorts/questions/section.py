@@ -9,8 +9,9 @@ from courses.models import Course
 from training.fragments import fragment
 
 
-def lesson_questions(course: Course, lesson_key: str, viewer: Any) -> str:
-    """The lesson's threads the viewer may see and a link to ask (one statement).
+def lesson_questions(course: Course, lesson_key: str, viewer: Any, learning: bool) -> str:
+    """The lesson's threads the viewer may see and, for an enrolled learner, a link to ask (one
+    statement); those who teach the course answer in the threads instead.
 
     Kept as a fragment: everything it shows is in the threads (frozen rows), so two viewers
     shown the same threads share the HTML, and a lesson without questions renders once per
@@ -24,4 +25,5 @@ def lesson_questions(course: Course, lesson_key: str, viewer: Any) -> str:
         slug=course.slug,
         lesson_key=lesson_key,
         threads=threads,
+        can_ask=learning,
     )
