@@ -1,5 +1,6 @@
 """A learner on a 360 px phone asks a question under a lesson; the trainer, at a desktop,
-finds it on the "Unanswered questions" page and answers; the learner sees the notification,
+finds it on the "Unanswered questions" page, opens the lesson (not enrolled: they read it as
+one who teaches the course) and answers there; the learner sees the notification,
 reads the answer and accepts it. Russian, by clicks; screenshots in tests/browser/artifacts/."""
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ def test_ask_answer_from_the_unanswered_page_notify_accept(
     trainer.get_by_role("link", name="Вопросы без ответа").click()
     expect(trainer.get_by_role("heading", name="Вопросы без ответа")).to_be_visible()
     shot(trainer, "trainer-unanswered")
+    # The trainer is not enrolled: the lesson opens to them as one who teaches the course.
+    trainer.get_by_role("link", name="Открыть урок").click()
+    expect(trainer.get_by_text("Вы читаете урок как автор или тренер курса.")).to_be_visible()
+    expect(trainer.get_by_role("link", name="Задать вопрос")).to_have_count(0)
+    shot(trainer, "trainer-reads-the-lesson")
     trainer.get_by_role("link", name="С чего начать заметку?").click()
     trainer.get_by_label("Ваш ответ").fill(
         "Начните с *решения*: это новость. Повод — во втором абзаце."
