@@ -9,9 +9,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from joserfc.jwk import KeySet
 
-from certificates.badges import verify_credential
 from certificates.documents import key_store
 from certificates.services import find_by_code
 
@@ -48,6 +46,11 @@ def verify_command(path: Path, keys_path: Path | None, online: bool) -> None:
     With this installation's keys (the default) its database also tells revocations; with
     --online the issuer's status address does (exit 3 when it cannot be reached).
     """
+    # The JOSE side is imported here, as in certificates.documents: web workers rarely need it.
+    from joserfc.jwk import KeySet
+
+    from certificates.badges import verify_credential
+
     token = path.read_text(encoding="utf-8").strip()
     if keys_path:
         keys = KeySet.import_key_set(json.loads(keys_path.read_text(encoding="utf-8")))

@@ -1,19 +1,26 @@
-"""What a certificate becomes outside the database: a PDF, a signed credential, public URLs."""
+"""What a certificate becomes outside the database: a PDF, a signed credential, public URLs.
+
+The signing side (certificates.badges and .signing, and with them joserfc: about 5 MB a
+worker) loads with the first credential or key a worker serves; most never serve one
+(tests/test_worker_imports.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import astuple
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, url_for
 
 from certificates import pdf_files
-from certificates.badges import BadgeData, build_credential, sign_credential
 from certificates.models import Certificate
 from certificates.pdf_text import LABELS, CertificateData, duration_text
 from certificates.services import format_certificate_code
-from certificates.signing import KeyStore
+
+if TYPE_CHECKING:
+    from certificates.badges import BadgeData
+    from certificates.signing import KeyStore
 
 
 def render_certificate_pdf(data: CertificateData) -> bytes:
@@ -32,6 +39,8 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 def key_store() -> KeyStore:
     """The signing keys (SIGNING_KEYS_DIR, default instance/keys)."""
+    from certificates.signing import KeyStore
+
     folder = current_app.config.get("SIGNING_KEYS_DIR") or Path(current_app.instance_path) / "keys"
     return KeyStore(Path(folder))
 
@@ -74,6 +83,8 @@ def stored_certificate_pdf(certificate: Certificate, language: str | None = None
 def badge_data(certificate: Certificate) -> BadgeData:
     """The facts an Open Badges credential states about a certificate."""
     code = format_certificate_code(certificate.code)
+    from certificates.badges import BadgeData
+
     return BadgeData(
         credential_id=public_url("certificates.verify", code=code),
         holder_name=certificate.signed_name,
@@ -96,6 +107,8 @@ def signed_credential(certificate: Certificate) -> str:
     The header's ``kid`` is ``<public JWK Set URL>#<thumbprint>``: a verifier holding only the
     token fetches that address and picks the key named after the ``#``.
     """
+    from certificates.badges import build_credential, sign_credential
+
     credential = build_credential(badge_data(certificate))
     return sign_credential(credential, key_store().current(), jwks_url=jwks_url())
 
