@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from calendar import monthrange
 from datetime import datetime
@@ -181,11 +182,11 @@ def issue_if_complete(user_id: int, course_id: int) -> Certificate | None:
     return certificate
 
 
-def _rule_inputs(
-    user_id: int, course_id: int
-) -> tuple[CertificateSettings, Certificate | None] | None:
-    """For the rule at every progress change, in one statement: the course's certificate
-    settings and the learner's latest certificate; None when the learner is not enrolled."""
+@functools.cache
+def _rule_statement() -> sa.Select:
+    """_rule_inputs' statement, built once per process: it runs on every progress change, and
+    building it cost about as much as running it (parameters: user_id, course_id)."""
+    user_id, course_id = sa.bindparam("user_id"), sa.bindparam("course_id")
     latest = (
         sa.select(Certificate.id)
         .where(Certificate.user_id == user_id, Certificate.course_id == course_id)
@@ -193,12 +194,21 @@ def _rule_inputs(
         .limit(1)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    return (
         sa.select(Enrollment.course_id, CertificateSettings, Certificate)
         .outerjoin(CertificateSettings, CertificateSettings.course_id == Enrollment.course_id)
         .outerjoin(Certificate, Certificate.id == latest)
         .where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
-    ).first()
+    )
+
+
+def _rule_inputs(
+    user_id: int, course_id: int
+) -> tuple[CertificateSettings, Certificate | None] | None:
+    """For the rule at every progress change, in one statement: the course's certificate
+    settings and the learner's latest certificate; None when the learner is not enrolled."""
+    parameters = {"user_id": user_id, "course_id": course_id}
+    row = db.session.execute(_rule_statement(), parameters).first()
     if row is None:
         return None
     _course_id, settings, latest_certificate = row

@@ -336,6 +336,18 @@ def _checked(attempt: Attempt, responses: dict[int, Any]) -> dict[int, Any]:
     return checked
 
 
+# Closes an open attempt with its grade; built once (it runs on every submission).
+_CLAIM = (
+    sa.update(Attempt)
+    .where(Attempt.id == sa.bindparam("attempt_id"), Attempt.submitted_at.is_(None))
+    .values(
+        submitted_at=sa.bindparam("closed_at"),
+        score=sa.bindparam("new_score"),
+        passed=sa.bindparam("new_passed"),
+    )
+)
+
+
 def submit(
     attempt: Attempt, user_id: int, responses: dict[int, Any] | None = None, now=None
 ) -> Attempt:
@@ -365,9 +377,8 @@ def submit(
     passed = None if score is None else score * 100 >= quiz.pass_mark - 1e-9
     # Claim the submission: of two racing requests only one updates the row.
     claimed = db.session.execute(
-        sa.update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
-        .values(submitted_at=now, score=score, passed=passed),
+        _CLAIM,
+        {"attempt_id": attempt.id, "closed_at": now, "new_score": score, "new_passed": passed},
         execution_options={"synchronize_session": False},
     ).rowcount  # type: ignore[attr-defined]
     if claimed != 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -91,19 +92,20 @@ def _quiz(slug: str, key: str, *, with_revision: bool = False) -> Quiz:
     return quiz
 
 
+@functools.cache
+def _attempt_statement() -> sa.Select:
+    """Every page of an attempt shows, saves or grades its items: the attempt, its items and
+    their question versions in one statement, built once per process."""
+    return (
+        sa.select(Attempt)
+        .where(Attempt.id == sa.bindparam("attempt_id"))
+        .options(joinedload(Attempt.items).joinedload(AttemptItem.version))
+    )
+
+
 def _attempt(quiz: Quiz, attempt_id: int) -> Attempt:
     """Load (404) and check (403) an attempt: learners only ever see their own."""
-    # Every page of an attempt shows, saves or grades its items: the attempt, its items and
-    # their question versions in one statement.
-    attempt = (
-        db.session.scalars(
-            sa.select(Attempt)
-            .where(Attempt.id == attempt_id)
-            .options(joinedload(Attempt.items).joinedload(AttemptItem.version))
-        )
-        .unique()
-        .first()
-    )
+    attempt = db.session.scalars(_attempt_statement(), {"attempt_id": attempt_id}).unique().first()
     if attempt is None or attempt.quiz_id != quiz.id:
         abort(404)
     if attempt.user_id != current_user.id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -177,7 +178,13 @@ def _drop_on_rollback(session: Session, previous: SessionTransaction) -> None:
 
 def _upsert(session: Session, table: sa.Table, keys: tuple[str, ...]) -> Any:
     """Insert counters, adding to the value of those already there."""
-    dialect = session.get_bind().dialect.name
+    return _upsert_statement(session.get_bind().dialect.name, table, keys)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...]) -> Any:
+    # Built once per process: it runs in every transaction that records learning, and
+    # building it cost more than running it.
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
     return statement.on_conflict_do_update(
