@@ -6,6 +6,7 @@ the delay between attempts, the time limit enforced on the server, idempotent su
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -125,20 +126,28 @@ def history(quiz: Quiz, user_id: int, page: int, per_page: int = 50) -> Paginati
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
+_LIVE = Question.retired_at.is_(None)
+
+
+@functools.cache
+def _slots_statement() -> sa.Select:
+    """A quiz's slots with their live fixed questions' current versions, in one statement
+    built once per process (every attempt starts with it; parameter: quiz_id)."""
+    return (
+        sa.select(QuizSlot.question_id, QuizSlot.category_id, QuizSlot.draw_count, QuestionVersion)
+        .outerjoin(Question, sa.and_(Question.id == QuizSlot.question_id, _LIVE))
+        .outerjoin(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+        .where(QuizSlot.quiz_id == sa.bindparam("quiz_id"))
+        .order_by(QuizSlot.position)
+    )
+
+
 def _draw(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
     """The current versions of a new attempt's questions: fixed ones, plus random draws from
     categories."""
     chosen: list[int] = []  # question ids, in serving order
     versions: dict[int, QuestionVersion] = {}
-    live = Question.retired_at.is_(None)
-    # The slots with their live fixed questions' current versions in one statement.
-    slots = db.session.execute(
-        sa.select(QuizSlot.question_id, QuizSlot.category_id, QuizSlot.draw_count, QuestionVersion)
-        .outerjoin(Question, sa.and_(Question.id == QuizSlot.question_id, live))
-        .outerjoin(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(QuizSlot.quiz_id == quiz.id)
-        .order_by(QuizSlot.position)
-    ).all()
+    slots = db.session.execute(_slots_statement(), {"quiz_id": quiz.id}).all()
     for question_id, category_id, draw_count, version in slots:
         if question_id is not None:
             if version is not None and question_id not in versions:
@@ -149,7 +158,7 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
             q
             for q in db.session.scalars(
                 sa.select(Question.id)
-                .where(Question.category_id == category_id, live)
+                .where(Question.category_id == category_id, _LIVE)
                 .order_by(Question.id)
             )
             if q not in chosen
@@ -210,6 +219,9 @@ def read_answer(item: AttemptItem, form: MultiDict) -> Any:
     return kind.read_form(name, item.order, form)
 
 
+_INSERT_ITEMS = sa.insert(AttemptItem)
+
+
 def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Attempt:
     """Start a new attempt, or return the open one (one open attempt per learner and quiz)."""
     rng = rng or random.SystemRandom()
@@ -251,7 +263,7 @@ def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Atte
         return existing
     # The items in one INSERT: the ORM sends one per row on SQLite, to learn ids that nothing
     # here needs (`attempt.items` loads them when read).
-    db.session.execute(sa.insert(AttemptItem), [{"attempt_id": attempt.id, **i} for i in items])
+    db.session.execute(_INSERT_ITEMS, [{"attempt_id": attempt.id, **i} for i in items])
     db.session.expire(attempt, ["items"])
     record_event(
         user_id,
