@@ -232,7 +232,7 @@ def queue() -> str:
         essays = pending_essay_attempts(shown)
     return render_template(
         "assignments/author/queue.html",
-        submissions=reviewing.review_queue(current_user, course_id, state),
+        submissions=reviewing.review_queue(allowed, course_id, state),
         essays=essays,
         courses=courses,
         course_id=course_id,

@@ -200,9 +200,9 @@ def submissions_query(course_ids: list[int] | None, state: str) -> sa.Select:
     return query
 
 
-def review_queue(user: User, course_id: int | None, state: str) -> list[Submission]:
-    """The queue of a trainer's courses (all for administrators), filtered by course and state."""
-    allowed = reviewable_course_ids(user)
+def review_queue(allowed: list[int] | None, course_id: int | None, state: str) -> list[Submission]:
+    """The queue of the courses a trainer reviews (`allowed`, from reviewable_course_ids; None
+    for every course), filtered by course and state."""
     ids = allowed
     if course_id is not None:
         ids = [course_id] if allowed is None or course_id in allowed else []
