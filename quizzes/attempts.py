@@ -6,7 +6,6 @@ the delay between attempts, the time limit enforced on the server, idempotent su
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,14 +20,12 @@ from werkzeug.datastructures import MultiDict
 
 from courses.learning import course_path
 from courses.path import announce_progress
+from quizzes.drawing import draw, served_item
 from quizzes.models import (
     CHOICE_SEPARATOR,
     Attempt,
     AttemptItem,
-    Question,
-    QuestionVersion,
     Quiz,
-    QuizSlot,
 )
 from quizzes.steps import any_of
 from quizzes.types.base import REGISTRY, InvalidResponse, grade
@@ -126,72 +123,6 @@ def history(quiz: Quiz, user_id: int, page: int, per_page: int = 50) -> Paginati
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-_LIVE = Question.retired_at.is_(None)
-
-
-@functools.cache
-def _slots_statement() -> sa.Select:
-    """A quiz's slots with their live fixed questions' current versions, in one statement
-    built once per process (every attempt starts with it; parameter: quiz_id)."""
-    return (
-        sa.select(QuizSlot.question_id, QuizSlot.category_id, QuizSlot.draw_count, QuestionVersion)
-        .outerjoin(Question, sa.and_(Question.id == QuizSlot.question_id, _LIVE))
-        .outerjoin(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(QuizSlot.quiz_id == sa.bindparam("quiz_id"))
-        .order_by(QuizSlot.position)
-    )
-
-
-def _draw(quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
-    """The current versions of a new attempt's questions: fixed ones, plus random draws from
-    categories."""
-    chosen: list[int] = []  # question ids, in serving order
-    versions: dict[int, QuestionVersion] = {}
-    slots = db.session.execute(_slots_statement(), {"quiz_id": quiz.id}).all()
-    for question_id, category_id, draw_count, version in slots:
-        if question_id is not None:
-            if version is not None and question_id not in versions:
-                chosen.append(question_id)
-                versions[question_id] = version
-            continue
-        pool = [
-            q
-            for q in db.session.scalars(
-                sa.select(Question.id)
-                .where(Question.category_id == category_id, _LIVE)
-                .order_by(Question.id)
-            )
-            if q not in chosen
-        ]
-        chosen.extend(rng.sample(pool, min(draw_count, len(pool))))
-    drawn = [q for q in chosen if q not in versions]
-    if drawn:  # the drawn questions' versions in one statement, not one per question
-        versions.update(
-            db.session.execute(
-                sa.select(Question.id, QuestionVersion)
-                .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-                .where(Question.id.in_(drawn))
-            ).all()
-        )
-    if quiz.shuffle_questions:
-        rng.shuffle(chosen)
-    return [versions[q] for q in chosen]
-
-
-def _served(position: int, version: QuestionVersion, shuffle: bool, rng: random.Random) -> dict:
-    """The question as this attempt serves it: its order, and a token for each served value
-    (an attempt_items row without its attempt)."""
-    spec = version.spec
-    kind = REGISTRY[spec.type]
-    order = kind.served_order(spec, shuffle, rng)
-    return {
-        "position": position,
-        "version_id": version.id,
-        "order": order,
-        "tokens": kind.tokens(spec, order),
-    }
-
-
 class _Forged:
     """Stands for a submitted value that is no token of its item: no type's `check` takes it."""
 
@@ -231,7 +162,7 @@ def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Atte
         return state.open_attempt
     if not state.can_start:
         raise ServiceError(state.reason)
-    versions = _draw(quiz, rng)
+    versions = draw(quiz, rng)
     if not versions:
         raise ServiceError(_("This quiz has no questions yet."))
     attempt = Attempt(
@@ -244,7 +175,7 @@ def start(quiz: Quiz, user_id: int, *, rng: random.Random | None = None) -> Atte
         else None,
     )
     items = [
-        _served(position, version, quiz.shuffle_options, rng)
+        served_item(position, version, quiz.shuffle_options, rng)
         for position, version in enumerate(versions)
     ]
     try:
