@@ -450,3 +450,53 @@ def test_the_cookie_serializer_is_kept_and_a_rotated_key_takes_effect_at_once(ap
     assert client.get("/account/sessions").status_code == 200  # signed with a fallback key
     assert interface.get_signing_serializer(app) is not kept
     app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = old, []
+
+
+def test_a_remembered_cookie_still_expires_and_a_changed_one_is_checked_again(
+    app, users, monkeypatch
+):
+    """Checked session cookies are remembered per worker (training.web.SessionCookie), yet
+    a cookie past the session lifetime opens nothing and a tampered one is refused."""
+    import time as clock
+
+    client = app.test_client()
+    login(client, users["learner"].username)
+    assert client.get("/account/sessions").status_code == 200  # the first page adds the CSRF token
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    assert client.get("/account/sessions").status_code == 200
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value == cookie  # as browsers do
+    _keys, _serializer, checked = app.session_interface._kept(app)
+    assert cookie in checked  # remembered after its first check
+    # One character of the signature changed: checked again, and refused.
+    tampered = cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], tampered)
+    assert client.get("/account/sessions").status_code == 302
+    assert tampered not in checked
+    # The remembered cookie, once the lifetime has passed, opens no session either.
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    assert client.get("/account/sessions").status_code == 200
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    later = clock.time() + lifetime + 5
+    monkeypatch.setattr("training.web.time.time", lambda: later)
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
+    assert client.get("/account/sessions").status_code == 302
+
+
+def test_cookies_holding_more_than_plain_values_are_not_remembered(app, users):
+    """A half-finished two-factor login keeps a dict in the cookie: each request decodes its
+    own copy, so nothing one request changes in it can leak into another."""
+    from training.web import SessionCookie
+
+    interface = SessionCookie()
+    serializer = interface.get_signing_serializer(app)
+    plain = serializer.dumps({"sid": "x", "_fresh": True})
+    nested = serializer.dumps({"pending": {"user_id": 1}})
+    for value in (plain, nested):
+        name = app.config["SESSION_COOKIE_NAME"]
+        with app.test_request_context(headers={"Cookie": f"{name}={value}"}):
+            from flask import request
+
+            opened = interface.open_session(app, request)
+            assert opened is not None and dict(opened)
+    _keys, _serializer, checked = interface._kept(app)
+    assert plain in checked and nested not in checked
