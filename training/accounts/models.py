@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import unicodedata
 from datetime import datetime
 
@@ -39,6 +40,11 @@ ROLE_LABELS = {
 
 #: Roles in order of power: staff may not act on accounts holding a higher one.
 ROLE_RANKS = {Role.LEARNER: 0, Role.TRAINER: 1, Role.ORGANIZER: 2, Role.ADMIN: 3}
+
+
+@functools.cache
+def _roles_of(names: tuple[str, ...]) -> frozenset[Role]:
+    return frozenset(Role(name) for name in names)
 
 
 def normalise_username(raw: str) -> str:
@@ -89,12 +95,14 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.auth_version}"
 
     @property
-    def roles(self) -> set[Role]:
-        return {Role(r.role) for r in self.role_rows}
+    def roles(self) -> frozenset[Role]:
+        # Asked a dozen times a request (header, permissions, two-factor): the set of each
+        # combination of role names is built once per process.
+        return _roles_of(tuple(r.role for r in self.role_rows))
 
     def has_role(self, *roles: Role) -> bool:
         """True when the user holds any of `roles`."""
-        return bool(self.roles.intersection(roles))
+        return not self.roles.isdisjoint(roles)
 
     @property
     def two_factor_enabled(self) -> bool:

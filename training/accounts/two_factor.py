@@ -39,8 +39,7 @@ _TOTP_RE = re.compile(r"^\d{6}$")
 
 def two_factor_required(user: User) -> bool:
     """True when one of the user's roles is in TWO_FACTOR_REQUIRED_ROLES."""
-    required = {Role(name) for name in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]}
-    return bool(user.roles & required)
+    return not user.roles.isdisjoint(map(Role, current_app.config["TWO_FACTOR_REQUIRED_ROLES"]))
 
 
 def _box() -> MultiFernet:
