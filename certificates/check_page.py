@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from functools import cache
 from pathlib import Path
 
@@ -39,6 +39,8 @@ KEPT_PAGES = 512
 # ORM object is built only when the page has to be drawn.
 _TABLE = Certificate.__table__
 _BY_CODE = sa.select(_TABLE).where(_TABLE.c.code == sa.bindparam("code"))
+#: The row's values by column name (a plain tuple: no result machinery on the way).
+CertificateRow = namedtuple("CertificateRow", [column.key for column in _TABLE.columns])
 
 
 @cache
@@ -49,13 +51,14 @@ def _templates_digest(folder: str) -> str:
     return digest.hexdigest()
 
 
-def find_for_visitor(code: str) -> sa.Row | None:
+def find_for_visitor(code: str) -> CertificateRow | None:
     """The certificate's row for this (normalised) code, or None: one statement, and no
     transaction left for the request to commit (a visitor writes nothing)."""
-    return read_first_row(db.session, _BY_CODE, {"code": code})
+    values = read_first_row(db.session, _BY_CODE, {"code": code})
+    return None if values is None else CertificateRow(*values)
 
 
-def check_page_etag(row: sa.Row, state: str, locale: str, timezone: str) -> str:
+def check_page_etag(row: CertificateRow, state: str, locale: str, timezone: str) -> str:
     """The strong ETag of the visitors' check page at this address in this state.
 
     Every column of the certificate goes in, so any change to it (revocation, the holder's
@@ -77,7 +80,7 @@ def check_page_etag(row: sa.Row, state: str, locale: str, timezone: str) -> str:
     return hmac.new(key, "\x1f".join(shown).encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def visitor_page(row: sa.Row, fmt: object) -> Response:
+def visitor_page(row: CertificateRow, fmt: object) -> Response:
     """The check page for a visitor: 304 when they have it, else the kept or a new rendering."""
     state = certificate_state(row.revoked_at, row.expires_at, utcnow())
     tag = check_page_etag(row, state, str(get_locale()), str(get_timezone()))
@@ -90,9 +93,7 @@ def visitor_page(row: sa.Row, fmt: object) -> Response:
         if body is not None:
             kept.move_to_end(tag)
         else:
-            certificate = Certificate(
-                **{column.key: row._mapping[column] for column in _TABLE.columns}
-            )
+            certificate = Certificate(**row._asdict())
             body = render_template(
                 "certificates/verify.html", certificate=certificate, status=state, fmt=fmt
             ).encode()

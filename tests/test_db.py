@@ -8,7 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import extra_app
-from training.db import UTCDateTime, attach_row, from_row, install_sqlite_pragmas
+from training.db import (
+    UTCDateTime,
+    attach_row,
+    from_row,
+    install_sqlite_pragmas,
+    read_first_row,
+)
 from training.extensions import db
 from training.organizations.models import Organization
 
@@ -98,3 +104,48 @@ def test_a_row_read_from_core_builds_a_detached_object_without_its_constructor(c
     assert school not in db.session
     assert sa.inspect(school).transient and not sa.inspect(school).modified
     assert (school.id, school.name) == (org_tree["school"].id, "Школа № 1")
+
+
+_READ = sa.Table(
+    "read_probe",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(20)),
+    sa.Column("at", UTCDateTime()),
+    sa.Column("gone_at", UTCDateTime()),
+    sa.Column("flag", sa.Boolean),
+    sa.Column("amount", sa.Float),
+)
+
+
+def test_a_visitors_read_on_sqlite_gives_what_sqlalchemy_gives_and_holds_nothing(tmp_path):
+    """The check page's read skips SQLAlchemy's execution on SQLite: its values must still
+    come out as the column types make them (aware datetimes, booleans), its parameters go in
+    converted, and no connection or transaction is left behind."""
+    app = extra_app(tmp_path)
+    at = datetime(2026, 12, 7, 10, 30, 15, 123456, tzinfo=UTC)
+    by_name_and_time = sa.select(_READ).where(
+        _READ.c.name == sa.bindparam("name"), _READ.c.at == sa.bindparam("at", type_=UTCDateTime())
+    )
+    with app.app_context():
+        _READ.create(db.engine)
+        with db.engine.begin() as conn:
+            conn.execute(_READ.insert(), {"name": "Анна", "at": at, "flag": True, "amount": 1.5})
+        with db.engine.connect() as conn:
+            expected = tuple(conn.execute(by_name_and_time, {"name": "Анна", "at": at}).one())
+        for _round in range(2):  # the second uses the SQL compiled by the first
+            got = read_first_row(db.session, by_name_and_time, {"name": "Анна", "at": at})
+            assert got == expected == (1, "Анна", at, None, True, 1.5)
+            assert got[2].tzinfo is not None and got[4] is True
+        assert read_first_row(db.session, by_name_and_time, {"name": "Борис", "at": at}) is None
+        assert db.engine.pool.checkedout() == 0
+        with db.engine.connect() as conn:  # nothing left open: a writer gets in at once
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+        with db.engine.begin() as conn:
+            conn.execute(_READ.update().values(flag=False))
+        assert read_first_row(db.session, by_name_and_time, {"name": "Анна", "at": at})[4] is False
+        _READ.drop(db.engine)
+        with pytest.raises(sa.exc.OperationalError):  # SQLAlchemy's error, as on other pages
+            read_first_row(db.session, by_name_and_time, {"name": "Анна", "at": at})
+        assert db.engine.pool.checkedout() == 0
+        db.engine.dispose()
