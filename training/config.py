@@ -73,7 +73,10 @@ class Defaults:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_STRATEGY = "moving-window"
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers on every answer: working them out asks the storage again (a
+    # second Redis round trip) on each limited request, and nothing reads them. A refusal
+    # still says when to come back (Retry-After, training.errors).
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_KEY_PREFIX = "training"
     LOGIN_LIMIT_PER_IP = "20 per minute;100 per hour"
     # Wrong passwords per account *and address* (or per known device): a stranger failing

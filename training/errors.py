@@ -87,7 +87,9 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(
+        error: HTTPException,
+    ) -> tuple[str, int] | tuple[str, int, dict[str, str]] | HTTPException:
         if error.code is None or error.code < 400:
             return error
         db.session.rollback()
@@ -95,6 +97,10 @@ def register_error_handlers(app: Flask) -> None:
         limit = getattr(error, "limit", None)
         detail = error.description if limit is not None and limit.error_message else None
         page, code = render_error(error.code, detail)
+        if limit is not None:
+            # The limit's window is the longest the wait can be (a moving window frees a
+            # place as its oldest request leaves it).
+            return page, code, {"Retry-After": str(limit.limit.get_expiry())}
         return page, code
 
     @app.errorhandler(sa.exc.OperationalError)
