@@ -66,7 +66,10 @@ _WITH_LANGUAGE = (
 
 def with_course_language(certificate_id: int) -> tuple[Certificate, str] | None:
     """A certificate (detached, read-only) and its course's language, or None."""
-    row = db.session.execute(_WITH_LANGUAGE, {"certificate_id": certificate_id}).first()
+    # Core on the session's connection, as the session's own load (accounts.sessions._load_row).
+    row = (
+        db.session.connection().execute(_WITH_LANGUAGE, {"certificate_id": certificate_id}).first()
+    )
     if row is None:
         return None
     values = row._mapping

@@ -129,7 +129,10 @@ _LOAD_SESSION = (
 
 def _load_row(token: str) -> UserSession | None:
     """The session row for this token with its user and roles attached, or None (one query)."""
-    rows = db.session.execute(_LOAD_SESSION, {"token_hash": _hash(token)}).mappings().all()
+    # On the session's connection (its transaction): a Core statement gains nothing from the
+    # ORM's execute step (no autoflush either way), which cost a third again of running it.
+    connection = db.session.connection()
+    rows = connection.execute(_LOAD_SESSION, {"token_hash": _hash(token)}).mappings().all()
     if not rows:
         return None
     user, fresh = attach_row(db.session, User, rows[0])
