@@ -144,6 +144,9 @@ def test_a_visitors_read_on_sqlite_gives_what_sqlalchemy_gives_and_holds_nothing
         with db.engine.begin() as conn:
             conn.execute(_READ.update().values(flag=False))
         assert read_first_row(db.session, by_name_and_time, {"name": "Анна", "at": at})[4] is False
+        by_ids = sa.select(_READ).where(_READ.c.id.in_(sa.bindparam("ids", expanding=True)))
+        with pytest.raises(ValueError, match="expanding"):  # SQLAlchemy's to render, not ours
+            read_first_row(db.session, by_ids, {"ids": [1]})
         _READ.drop(db.engine)
         with pytest.raises(sa.exc.OperationalError):  # SQLAlchemy's error, as on other pages
             read_first_row(db.session, by_name_and_time, {"name": "Анна", "at": at})

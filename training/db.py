@@ -307,11 +307,14 @@ def read_first_row(
 
 
 class _RawRead:
-    """A Core select compiled for one dialect with a positional paramstyle, and the type
-    conversions of its parameters and of its result columns."""
+    """A Core select compiled for one dialect with a positional paramstyle (SQLite's), and the
+    type conversions of its parameters and of its result columns. Plain parameters only: an
+    expanding one (IN) is rendered per call, which is SQLAlchemy's work."""
 
     def __init__(self, statement: sa.Select, dialect: sa.Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise ValueError("read_first_row takes no expanding (IN) parameters")
         self.sql = compiled.string
         self.names = tuple(compiled.positiontup or ())
         # Each type as this dialect has it (SQLite's DATETIME parses its text, for one).
