@@ -90,6 +90,15 @@ def test_a_visitor_sees_the_catalog_and_the_way_in(client):
     ]
 
 
+def test_a_visitor_finds_the_certificate_check_from_any_page(client):
+    """An employer handed a printed code starts on the home page: the footer leads to the form."""
+    home = client.get("/").get_data(as_text=True)
+    footer = home[home.index('<footer class="site-footer">') :]
+    assert '<a href="/verify">Проверка сертификата</a>' in footer
+    form = client.get("/verify").get_data(as_text=True)
+    assert "Код сертификата" in form and "Проверка сертификата" in form
+
+
 @pytest.mark.parametrize("role", sorted(MENUS))
 def test_each_role_sees_its_links_in_order(login_as, client, role):
     login_as(role)
