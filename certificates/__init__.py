@@ -53,6 +53,9 @@ def init_app(app: Flask) -> None:
     hooks.navigation.register(
         app, hooks.NavLink(_l("Certificates"), "certificates.mine", 60, hooks.signed_in)
     )
+    hooks.footer_links.register(
+        app, hooks.FooterLink(_l("Check a certificate"), "certificates.lookup")
+    )
     hooks.author_course_links.register(app, _author_links)
     hooks.completion_notices.register(app, completion_notice)
     hooks.course_awards.register(app, course_awards)

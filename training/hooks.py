@@ -131,6 +131,20 @@ navigation: Registry[NavLink] = Registry("navigation")
 own; read by training.main for base.html, which shows the visible ones sorted by `order`.
 A registry: the header needs the links back, in a fixed order."""
 
+
+@dataclass(frozen=True)
+class FooterLink:
+    """A link in every page's footer, after the privacy notice: (lazily translated) label and
+    endpoint, shown to everyone."""
+
+    label: LazyString
+    endpoint: str
+
+
+footer_links: Registry[FooterLink] = Registry("footer_links")
+"""The footer's links to a package's public pages (certificates: the code form, for someone
+handed a printed code). Read by training.main for base.html, in registration order."""
+
 HomeSection = Callable[[], str]
 """Renders a section of the home page: HTML from the package's own autoescaped template."""
 

@@ -58,6 +58,18 @@ def _labelled(
 
 
 @bp.app_template_global()
+def footer_links() -> tuple[tuple[str, str], ...]:
+    """The footer's package links as ((label, url), ...), for base.html's footer fragment."""
+    return _footer_labelled(current_app.url_map, request.script_root, str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _footer_labelled(_url_map: Map, _script_root: str, _locale: str) -> tuple[tuple[str, str], ...]:
+    # Keyed as the header's (_labelled): the app's links, its root and the language.
+    return tuple((str(x.label), fixed_url(x.endpoint)) for x in hooks.footer_links)
+
+
+@bp.app_template_global()
 def site_links() -> Markup:
     """The header's links as HTML for base.html: rendered once per set of links and language."""
     return fragment("site_links.fragment.html", links=header_links())
