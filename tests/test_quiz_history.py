@@ -132,3 +132,18 @@ def test_the_attempts_page_shows_only_ones_own_and_only_to_the_enrolled(client, 
     learner = login_as("learner")
     assert learner.get(url).status_code == 404  # a closed quiz, as its own page
     assert learner.get("/courses/info-work/quizzes/nope/attempts").status_code == 404
+
+
+def test_an_attempt_in_progress_shows_a_dash_for_what_it_does_not_have_yet(login_as, users):
+    course, quiz = build_quiz(users["trainer"])
+    enroll(users["learner"], course)
+    past_attempts(quiz, users["learner"].id, [False])
+    attempts.start(quiz, users["learner"].id)
+    db.session.commit()
+    page = login_as("learner").get(f"/courses/info-work/quizzes/{quiz.key}").get_data(as_text=True)
+    assert numbers(page) == [1, 2]
+    # On a phone the table's cells stack under their labels: an empty one reads as missing.
+    assert '<td data-label="Завершена">в процессе</td>' in page
+    assert '<td class="num" data-label="Результат">—</td>' in page
+    assert '<td data-label="Итог">—</td>' in page
+    assert '<td class="num" data-label="Результат">25%</td>' in page  # the finished one
