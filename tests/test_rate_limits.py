@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -100,3 +105,42 @@ def test_behind_a_trusted_proxy_limits_key_on_the_forwarded_address(tmp_path):
         environ_base={"REMOTE_ADDR": "127.0.0.1"},
     )
     assert seen == [("192.0.2.44", "192.0.2.44")]
+
+
+# A worker of its own: Flask-Limiter keeps one state for the process (its `enabled` flag and
+# storage), which an app made here with limits off would change for every later test.
+LIMITS_OFF = """
+import json, sys
+from app import create_app
+from training.accounts.services import create_user
+from training.extensions import db
+from training.organizations.models import OrgKind
+from training.organizations.services import create_organization
+
+app = create_app({"ENVIRONMENT": "testing", "SECRET_KEY": "x", "WTF_CSRF_ENABLED": False,
+                  "SQLALCHEMY_DATABASE_URI": sys.argv[1], "RATELIMIT_ENABLED": False,
+                  "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"})
+with app.app_context():
+    db.create_all()
+    create_user("learner", "right-password-1", create_organization("P", OrgKind.FEDERAL, None))
+    db.session.commit()
+client = app.test_client()
+tries = [("learner", "wrong-password-1")] * 12 + [("learner", "right-password-1")]
+print(json.dumps([client.post("/account/login", data={"username": name, "password": word})
+                  .status_code for name, word in tries]))
+"""
+
+
+def test_with_rate_limits_switched_off_logins_are_neither_limited_nor_broken(tmp_path):
+    url = f"sqlite:///{tmp_path / 'limits-off.sqlite3'}"
+    done = subprocess.run(
+        [sys.executable, "-c", LIMITS_OFF, url],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    statuses = json.loads(done.stdout.strip().splitlines()[-1])
+    # No 429 from the per-address limit, no wait from the account's delay (past its five free
+    # failures), and no 500 from the delay's counters, which have no storage then.
+    assert statuses == [422] * 12 + [302], done.stderr[-2000:]

@@ -20,6 +20,7 @@ import secrets
 from flask import Response, after_this_request, current_app, request
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits.storage import Storage
 
 from training.accounts.models import User, normalise_username
 from training.db import utcnow
@@ -55,6 +56,12 @@ def login_account_key() -> str:
     return f"login:account:{username}:address:{get_remote_address()}"
 
 
+def _counters() -> Storage | None:
+    """The rate-limit storage, or None where rate limits are switched off (RATELIMIT_ENABLED):
+    the account's delay is one of them, and Flask-Limiter then sets up no storage at all."""
+    return limiter.storage if current_app.config.get("RATELIMIT_ENABLED", True) else None
+
+
 def _keys(username: str) -> tuple[str, str]:
     return f"login-failures:account:{username}", f"login-wait:account:{username}"
 
@@ -68,31 +75,39 @@ def waiting_seconds(username: str) -> int:
     username = normalise_username(username)
     if _known_device(username) is not None:
         return 0
-    until = limiter.storage.get(_keys(username)[1])
-    return max(0, until - _now())
+    counters = _counters()
+    if counters is None:
+        return 0
+    return max(0, counters.get(_keys(username)[1]) - _now())
 
 
 def record_failure(username: str) -> None:
     """Count a wrong password on the account and, past the free ones, start its delay."""
     username = normalise_username(username)
+    counters = _counters()
+    if counters is None:
+        return
     if _known_device(username) is not None:
         return  # the owner's own typos are the device's limit's business
     config = current_app.config
     failures_key, wait_key = _keys(username)
-    failures = limiter.storage.incr(failures_key, int(config["LOGIN_FAILURE_WINDOW"]))
+    failures = counters.incr(failures_key, int(config["LOGIN_FAILURE_WINDOW"]))
     over = failures - int(config["LOGIN_DELAY_FREE_FAILURES"])
     if over <= 0:
         return
     delay = min(2 ** min(over - 1, 30), int(config["LOGIN_DELAY_MAX_SECONDS"]))
-    limiter.storage.clear(wait_key)
+    counters.clear(wait_key)
     # The value is the moment the wait ends; the storage's own expiry only tidies up.
-    limiter.storage.incr(wait_key, delay + 60, amount=_now() + delay)
+    counters.incr(wait_key, delay + 60, amount=_now() + delay)
 
 
 def record_success(username: str) -> None:
     """A right password: the account's count of failures starts again."""
+    counters = _counters()
+    if counters is None:
+        return
     for key in _keys(normalise_username(username)):
-        limiter.storage.clear(key)
+        counters.clear(key)
 
 
 def remember_device(user: User) -> None:
