@@ -1,9 +1,11 @@
 """Lesson page cost: server time (median of N requests through the test client), SQL
-queries per request, and the page's weight with its stylesheet.
+queries per request, and the page's weight with its stylesheet; then a lesson's first view,
+which records it (the progress row, the learning event and the statistics), as each learner
+meets each lesson once.
 
-    python bench/lesson_page.py [--requests 1000]
+    python bench/lesson_page.py [--requests 1000] [--learners 20]
 
-Runs on a throw-away SQLite database with a published course and an enrolled learner.
+Runs on a throw-away SQLite database with a published course and enrolled learners.
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ SHARE_GROUPS = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--learners", type=int, default=20, help="for first views")
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
     args = parser.parse_args()
 
@@ -114,6 +117,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
             "WTF_CSRF_ENABLED": False,
+            "LOGIN_LIMIT_PER_IP": "10000 per minute",  # every learner logs in from here
         }
     )
     with app.app_context(), app.test_request_context():
@@ -123,8 +127,12 @@ def main() -> None:
         learner = create_user("learner", "bench-password-1", org)
         course = build_bench_course(trainer)
         learning.enroll(learner.id, course)
+        newcomers = [f"newcomer{n}" for n in range(args.learners)]
+        for name in newcomers:
+            learning.enroll(create_user(name, "bench-password-1", org).id, course)
         db.session.commit()
-        key = course.lessons()[5].key
+        keys = [lesson.key for lesson in course.lessons()]
+        key = keys[5]
 
     client = app.test_client()
     client.post("/account/login", data={"username": "learner", "password": "bench-password-1"})
@@ -161,6 +169,36 @@ def main() -> None:
     print(f"  SQL queries per request: {queries}")
     print(f"  weight: HTML {html_kb:.1f} KB + CSS {css_kb:.1f} KB = {html_kb + css_kb:.1f} KB")
     print("  (no JavaScript; images are the lesson's own)")
+    first_views(app, newcomers, [f"/courses/bench/lessons/{k}" for k in keys])
+
+
+def first_views(app, usernames: list[str], urls: list[str]) -> None:
+    """Each learner opens each lesson once: the view a learner actually makes most."""
+    clients = []
+    for name in usernames:
+        client = app.test_client()
+        client.post("/account/login", data={"username": name, "password": "bench-password-1"})
+        clients.append(client)
+    statements: list[str] = []
+    with app.app_context():
+        listen = ("before_cursor_execute", lambda *a: statements.append(a[2]))
+        sa.event.listen(db.engine, *listen)
+        clients[0].get(urls[0])  # counted, not timed
+        sa.event.remove(db.engine, *listen)
+    times = []
+    cpu_started = time.process_time()
+    for client in clients[1:]:
+        for url in urls:
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, response.status_code
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / len(times)
+    times.sort()
+    print(f"first view of a lesson: {len(times)} views ({len(clients) - 1} learners × {len(urls)})")
+    print(f"  median {statistics.median(times):.2f} ms, p95 {times[int(0.95 * len(times))]:.2f} ms")
+    print(f"  CPU {cpu_ms:.2f} ms per request")
+    print(f"  SQL statements: {len([s for s in statements if s != 'BEGIN'])}")
 
 
 if __name__ == "__main__":
