@@ -19,8 +19,11 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 20
@@ -29,6 +32,7 @@ WARM_UP = 20
 PATHS = (
     ("platform floor (/healthz)", 1),
     ("lesson page with path", 1),
+    ("lesson, first view (records it)", 1),
     ("check page, visitor", 1),
     ("certificate PDF again", 1),
     ("quiz cycle (page, start, attempt, submit, result)", 5),
@@ -82,7 +86,7 @@ def show(root: Path, requests: int, dumps: Path) -> None:
 
 def measure(root: Path, requests: int, dumps: Path) -> None:
     """Inside valgrind: prepare the benchmark database, then count each path on its own."""
-    for run in prepared_rounds(root):
+    for run in prepared_rounds(root, first_views=WARM_UP + requests):
         for _ in range(WARM_UP):
             run()
         callgrind("--zero")
@@ -93,9 +97,10 @@ def measure(root: Path, requests: int, dumps: Path) -> None:
         callgrind("--dump")
 
 
-def prepared_rounds(root: Path) -> list[Callable[[], None]]:
+def prepared_rounds(root: Path, first_views: int) -> list[Callable[[], None]]:
     """One round of each path of PATHS, in its order, through test clients of an app on a
-    fresh copy of the load benchmark's data (bench/profile_path.py profiles the same rounds)."""
+    fresh copy of the load benchmark's data (bench/profile_path.py profiles the same rounds);
+    `first_views`: how many rounds of first views the caller will make."""
     sys.path.insert(0, str(root))
     os.chdir(root)
     from app import create_app
@@ -112,6 +117,7 @@ def prepared_rounds(root: Path) -> list[Callable[[], None]]:
             "SIGNING_KEYS_DIR": str(Path(tempfile.gettempdir()) / "bench-load-keys"),
             "CERTIFICATE_PDF_DIR": str(folder / "certificate-pdfs"),
             "VERIFY_LIMIT_PER_IP": "10000000 per minute",
+            "LOGIN_LIMIT_PER_IP": "10000 per minute",  # the newcomers log in from here
             # The trainer's pages are measured, not the second factor of their login.
             "TWO_FACTOR_REQUIRED_ROLES": (),
         }
@@ -127,6 +133,11 @@ def prepared_rounds(root: Path) -> list[Callable[[], None]]:
     learner, holder = logged_in("bench-learner-01"), logged_in("bench-holder")
     trainer = logged_in("bench-trainer")
     visitor = app.test_client()
+    # Learners who have opened no lesson yet, each opening every lesson once: the round after
+    # the last is refused. Enrolled on their own, not in the cohort the gradebook shows.
+    newcomers = enrol_newcomers(app, -(-first_views // len(dataset.lesson_paths)))
+    clients = [logged_in(name) for name in newcomers]
+    views = iter([(client, path) for client in clients for path in dataset.lesson_paths])
 
     def get(client, path: str):
         def run() -> None:
@@ -138,12 +149,43 @@ def prepared_rounds(root: Path) -> list[Callable[[], None]]:
     return [
         get(learner, "/healthz"),
         get(learner, dataset.lesson_path),
+        first_view(views),
         get(visitor, f"/verify/{dataset.certificate_code}"),
         get(holder, f"/certificates/{dataset.certificate_id}/certificate.pdf"),
         quiz_cycle(learner, dataset.quiz_path, TOKEN),
         get(trainer, dataset.review_path),
         get(trainer, dataset.gradebook_path),
     ]
+
+
+def enrol_newcomers(app, count: int) -> list[str]:
+    """Learners enrolled in the benchmark's course who have opened nothing (usernames)."""
+    from bench.load import PASSWORD
+    from courses import learning
+    from courses.models import Course
+    from training.accounts.services import create_user
+    from training.extensions import db
+    from training.organizations.models import Organization
+
+    with app.app_context(), app.test_request_context():
+        course = db.session.scalar(sa.select(Course).where(Course.slug == "bench"))
+        school = db.session.scalar(sa.select(Organization).where(Organization.name == "Школа"))
+        names = [f"bench-newcomer-{n:03d}" for n in range(count)]
+        for name in names:
+            learning.enroll(create_user(name, PASSWORD, school).id, course)
+        db.session.commit()
+    return names
+
+
+def first_view(views: Iterator[tuple[Any, str]]):
+    """Each round, the next learner's first view of the next lesson."""
+
+    def run() -> None:
+        client, path = next(views)  # StopIteration: more rounds than `first_views`
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+
+    return run
 
 
 def quiz_cycle(client, quiz: str, token: re.Pattern[str]):

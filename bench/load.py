@@ -85,6 +85,7 @@ class Dataset:
     gradebook_path: str
     certificate_id: int
     certificate_code: str
+    lesson_paths: list[str]  # every lesson of the course, in order
 
 
 def prepare(url: str) -> Dataset:
@@ -182,6 +183,7 @@ def prepare(url: str) -> Dataset:
             f"/cohorts/{cohort.id}",
             certificate.id,
             certificate.code,
+            [f"/courses/bench/lessons/{key}" for key in revision.lesson_keys()],
         )
 
 

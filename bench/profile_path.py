@@ -5,7 +5,7 @@ counts, on the same data and test clients, for finding what to change before cou
     python bench/profile_path.py quiz --callers "path.py:.*path_for"
     python bench/profile_path.py gradebook --callees "gradebook.py:.*build"
 
-Paths: floor, lesson, check, pdf, quiz, review, gradebook. --only keeps the rows whose
+Paths: floor, lesson, first-view, check, pdf, quiz, review, gradebook. --only keeps the rows whose
 file:line(function) matches: "^(?!.*/lib/python)" leaves the project's own code (and
 built-ins), "sqlalchemy" the ORM and Core.
 The profiler slows calls down unevenly (small Python calls most), so its shares are a map,
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bench.instructions import PATHS, WARM_UP, prepared_rounds  # noqa: E402
 
 #: Short names on the command line for the paths of bench/instructions.py, in its order.
-NAMES = ("floor", "lesson", "check", "pdf", "quiz", "review", "gradebook")
+NAMES = ("floor", "lesson", "first-view", "check", "pdf", "quiz", "review", "gradebook")
 
 
 def main() -> None:
@@ -44,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     index = NAMES.index(args.path)
-    run = prepared_rounds(ROOT)[index]
+    run = prepared_rounds(ROOT, first_views=WARM_UP + 2 * args.requests)[index]
     name, per_round = PATHS[index]
     for _ in range(WARM_UP):
         run()
