@@ -66,7 +66,7 @@ def _register_notifications(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Register the assignment pages, the path step, notifications and privacy hooks."""
     from assignments import peer_views  # noqa: F401  (its routes join the learner blueprint)
-    from assignments.authoring_views import author_links
+    from assignments.authoring_views import author_links, review_home_section
     from assignments.authoring_views import bp as authoring_bp
     from assignments.demo import load_demo_assignments
     from assignments.packs import export_assignments, import_assignments
@@ -79,6 +79,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(authoring_bp)
     hooks.path_steps.register(app, assignment_steps)
     hooks.author_course_links.register(app, author_links)
+    # Before the courses' section (20): a trainer's home opens with the work that waits.
+    hooks.home_sections.register(app, hooks.HomeSection(review_home_section, 10))
     hooks.public_media_uses.register(app, template_uses)
     _register_notifications(app)
     hooks.pack_exporters.register(app, export_assignments)

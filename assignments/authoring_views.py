@@ -241,6 +241,25 @@ def queue() -> str:
     )
 
 
+def review_home_section() -> str:
+    """Home page block for trainers: how much work waits for their review, and the queue.
+
+    Shown to those who review a course (its owner and editors; administrators, all), so the
+    work learners send does not wait unseen behind three pages of authoring.
+    """
+    if not (current_user.is_authenticated and current_user.has_role(*AUTHORS)):
+        return ""
+    allowed = reviewing.reviewable_course_ids(current_user)
+    if allowed == []:
+        return ""
+    course_ids = allowed if allowed is not None else list(db.session.scalars(sa.select(Course.id)))
+    return render_template(
+        "assignments/author/_home_section.html",
+        works=reviewing.waiting_count(allowed),
+        essays=len(pending_essay_attempts(course_ids)),
+    )
+
+
 def author_links(course: Course) -> list[tuple[str, str]]:
     """Links on the course's authoring page to its assignments and their submissions."""
     return [

@@ -200,6 +200,20 @@ def submissions_query(course_ids: list[int] | None, state: str) -> sa.Select:
     return query
 
 
+def waiting_count(course_ids: list[int] | None) -> int:
+    """How many sent versions of these courses' assignments wait for review (None: every
+    course): the queue's default view, counted in one statement."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Submission)
+        .join(Submission.assignment)
+        .where(Submission.status == WAITING)
+    )
+    if course_ids is not None:
+        query = query.where(Assignment.course_id.in_(course_ids))
+    return db.session.scalar(query) or 0
+
+
 def review_queue(allowed: list[int] | None, course_id: int | None, state: str) -> list[Submission]:
     """The queue of the courses a trainer reviews (`allowed`, from reviewable_course_ids; None
     for every course), filtered by course and state."""

@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(authoring_bp)
     app.cli.add_command(courses_cli)
     app.cli.add_command(events_cli)
-    hooks.home_sections.register(app, home_section)
+    hooks.home_sections.register(app, hooks.HomeSection(home_section, 20))
     hooks.navigation.register(
         app, hooks.NavLink(_l("Courses"), "courses.catalog", 10, hooks.everyone)
     )

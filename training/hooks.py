@@ -145,12 +145,19 @@ footer_links: Registry[FooterLink] = Registry("footer_links")
 """The footer's links to a package's public pages (certificates: the code form, for someone
 handed a printed code). Read by training.main for base.html, in registration order."""
 
-HomeSection = Callable[[], str]
-"""Renders a section of the home page: HTML from the package's own autoescaped template."""
+
+@dataclass(frozen=True)
+class HomeSection:
+    """A section of the home page: `render` returns HTML from the package's own autoescaped
+    template (empty to show nothing to this viewer); `order` places it, lower first."""
+
+    render: Callable[[], str]
+    order: int
+
 
 home_sections: Registry[HomeSection] = Registry("home_sections")
-"""Sections of the home page. Provided by courses (my courses, the catalog's newest); called by
-training.main.home. A registry: sections are shown in registration order."""
+"""Sections of the home page. Provided by assignments (work waiting for a trainer's review) and
+courses (my courses, the catalog's newest); called by training.main.home, sorted by `order`."""
 
 
 # ---- course pages ----------------------------------------------------------------------------

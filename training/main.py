@@ -87,8 +87,8 @@ def home() -> str:
     """Landing page for visitors and the starting point for logged-in users."""
     # Each section is HTML its package rendered from its own template.
     sections = [
-        Markup(render())  # noqa: S704 - rendered from our own autoescaped templates
-        for render in hooks.home_sections
+        Markup(section.render())  # noqa: S704 - rendered from our own autoescaped templates
+        for section in sorted(hooks.home_sections, key=lambda section: section.order)
     ]
     return render_template("home.html", sections=sections)
 
