@@ -128,6 +128,8 @@ def pages_of(world: dict[str, str]) -> dict[str, list[str]]:
             "/notifications/",
         ],
         "trainer": [
+            "/",  # opens with the work waiting for review
+            "/author/review",
             "/author/",
             slug,
             f"{slug}/bank",
