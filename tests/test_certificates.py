@@ -230,6 +230,10 @@ def test_revocation_with_reason_audit_and_undo(client, login_as, users, make_use
     ]
     post(client, f"/certificates/{cert.id}/unrevoke")
     assert certificate().revoked_at is None
+    # The course's list of certificates: on a phone each stacked cell names its column.
+    issued = client.get("/author/info-work/certificates").get_data(as_text=True)
+    for label in ("Код", "Слушатель", "Выдан", "Статус"):
+        assert issued.count(f'data-label="{label}"') == 1, label
     assert json.loads(client.get(url + "/status").get_data(as_text=True))["status"] == "valid"
     actions = db.session.scalars(
         sa.select(AuditEvent.action)

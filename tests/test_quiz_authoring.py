@@ -178,6 +178,9 @@ def test_attempts_list_and_item_analysis_with_csv(login_as, users, make_user):
     client = login_as("trainer")
     page = client.get(f"/author/info-work/quizzes/{quiz.key}/attempts").get_data(as_text=True)
     assert "learner0" in page and "learner2" in page
+    # On a phone the cells stack, each under its column's name.
+    for label in ("Слушатель", "Попытка", "Начата", "Завершена", "Результат", "Итог"):
+        assert page.count(f'data-label="{label}"') == 3, label
     page = client.get(f"/author/info-work/quizzes/{quiz.key}/analysis").get_data(as_text=True)
     assert "Что ставят в начало новости?" in page and "pyramid" not in page  # text, not name
     response = client.get(f"/author/info-work/quizzes/{quiz.key}/analysis?format=csv")

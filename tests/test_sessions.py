@@ -103,6 +103,8 @@ def test_sessions_page_lists_both_clients(app, users):
     page = desktop.get("/account/sessions").get_data(as_text=True)
     assert "Firefox on Android" in page and "Chrome on Windows" in page
     assert page.count("this device") == 1
+    # On a phone the cells stack: the two dates of each row say which is which.
+    assert page.count('data-label="Logged in at"') == page.count('data-label="Last used"') == 2
     rows = rows_of(users["learner"].id)
     assert len(rows) == 2
     # No address is kept: the row has only these columns.
