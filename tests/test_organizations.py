@@ -197,6 +197,10 @@ def test_organizer_sees_and_invites_only_within_their_subtree(login_as, org_tree
     r = post(client, f"/organizations/{org_tree['school'].id}/invites", {"max_uses": "3"})
     assert r.status_code == 302
     assert db.session.scalar(sa.select(InviteCode.max_uses)) == 3
+    # The list of codes: on a phone each stacked cell names its column.
+    codes = client.get(r.headers["Location"]).get_data(as_text=True)
+    for label in ("Код", "Статус", "Действует до", "Использовано"):
+        assert f'data-label="{label}"' in codes, label
     # another region: refused however the URL is written
     assert client.get(f"/organizations/{org_tree['college'].id}/invites").status_code == 403
     r = post(client, f"/organizations/{org_tree['south'].id}/invites", {})

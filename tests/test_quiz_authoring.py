@@ -183,6 +183,8 @@ def test_attempts_list_and_item_analysis_with_csv(login_as, users, make_user):
         assert page.count(f'data-label="{label}"') == 3, label
     page = client.get(f"/author/info-work/quizzes/{quiz.key}/analysis").get_data(as_text=True)
     assert "Что ставят в начало новости?" in page and "pyramid" not in page  # text, not name
+    assert '<td class="num" data-label="0–10%">' in page  # the distribution, stacked on a phone
+    assert page.count('data-label="Лёгкость"') == 6  # each question's row names its cells
     response = client.get(f"/author/info-work/quizzes/{quiz.key}/analysis?format=csv")
     assert response.headers["Content-Type"].startswith("text/csv")
     text = response.get_data(as_text=True)
