@@ -157,6 +157,20 @@ def pages_of(world: dict[str, str]) -> dict[str, list[str]]:
     }
 
 
+# On a phone a table's rows stack (app.css) and a cell is named by its data-label; one that
+# shows text without it reads as a bare value. Cells holding only links and buttons (actions)
+# speak for themselves.
+UNLABELLED_CELLS = """() => [...document.querySelectorAll(
+    "main table.table tbody td:not([data-label]):not([colspan])")]
+  .filter(td => getComputedStyle(td).display === "block")
+  .filter(td => {
+    const rest = td.cloneNode(true);
+    rest.querySelectorAll("a, button, form").forEach(control => control.remove());
+    return rest.textContent.trim() !== "";
+  })
+  .map(td => td.outerHTML.slice(0, 120))"""
+
+
 def survey(page: Page, url: str, shot, name: str) -> list[str]:
     """What is wrong with one page at 360 px; screenshots at both sizes."""
     problems = []
@@ -173,6 +187,8 @@ def survey(page: Page, url: str, shot, name: str) -> list[str]:
         problems.append(
             f"{url}: axe {violation['id']} ({violation['impact']}) {node['html'][:120]}"
         )
+    for cell in page.evaluate(UNLABELLED_CELLS):
+        problems.append(f"{url}: a stacked table cell without its column's name: {cell}")
     text = ALLOWED.sub(" ", page.locator("main").inner_text())
     for match in sorted({m.group(0) for m in INTERNAL.finditer(text)}):
         problems.append(f"{url}: internal text «{match}»")
