@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.conftest import extra_app
 from training import hooks
 
 
 def test_a_registry_keeps_items_per_app_in_registration_order(app, tmp_path):
     other = extra_app(tmp_path)
-    sections = hooks.Registry[hooks.HomeSection]("test_sections")
+    sections = hooks.Registry[Callable[[], str]]("test_sections")
 
     def first() -> str:
         return "first"
