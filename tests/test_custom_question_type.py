@@ -140,7 +140,7 @@ def test_a_registered_type_goes_from_bank_to_item_analysis(
     post(client, "/account/logout")
     login(client, "trainer")
     page = client.get(f"/author/info-work/quizzes/{quiz.key}/analysis").get_data(as_text=True)
-    assert "<td>Расставьте части новости по порядку" in page  # the question's text, not its name
+    assert '<td data-label="Вопрос">Расставьте части новости по порядку' in page  # text, not name
     assert "Заголовок #1: 2" in page  # both learners put the headline first
     assert "Лид #3: 1" in page
 

@@ -265,7 +265,8 @@ def test_the_quiz_list_names_places_by_module_title(login_as, users):
     build_quiz(users["trainer"])
     client = login_as("trainer")
     page = client.get("/author/info-work/quizzes").get_data(as_text=True)
-    assert "После модуля: Основы" in page and "<td>osnovy</td>" not in page
+    assert '<td data-label="Место в курсе">После модуля: Основы</td>' in page
+    assert ">osnovy</td>" not in page  # the title, not the key
 
 
 def test_the_question_count_reads_each_draws_category_as_it_is_now(ctx, users):
