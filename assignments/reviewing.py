@@ -179,7 +179,7 @@ def reviewable_course_ids(user: User) -> list[int] | None:
 
 def submissions_query(course_ids: list[int] | None, state: str) -> sa.Select:
     """Sent versions with their assignment, course and learner, oldest first, in one statement."""
-    query = (
+    return (
         sa.select(Submission)
         .join(Submission.assignment)
         .join(Assignment.course)
@@ -189,15 +189,19 @@ def submissions_query(course_ids: list[int] | None, state: str) -> sa.Select:
             contains_eager(Submission.user),
             selectinload(Submission.reviews),
         )
+        .where(*_queue_filter(course_ids, state))
         .order_by(Submission.submitted_at, Submission.id)
     )
-    if course_ids is not None:
-        query = query.where(Assignment.course_id.in_(course_ids))
+
+
+def _queue_filter(course_ids: list[int] | None, state: str) -> list[sa.ColumnElement[bool]]:
+    """Which sent versions a queue shows: these courses' (None: every course), in this state."""
+    conditions = [] if course_ids is None else [Assignment.course_id.in_(course_ids)]
     if state == WAITING:
-        query = query.where(Submission.status == WAITING)
+        conditions.append(Submission.status == WAITING)
     elif state == "reviewed":
-        query = query.where(Submission.status != WAITING)
-    return query
+        conditions.append(Submission.status != WAITING)
+    return conditions
 
 
 def waiting_count(course_ids: list[int] | None) -> int:
@@ -207,10 +211,8 @@ def waiting_count(course_ids: list[int] | None) -> int:
         sa.select(sa.func.count())
         .select_from(Submission)
         .join(Submission.assignment)
-        .where(Submission.status == WAITING)
+        .where(*_queue_filter(course_ids, WAITING))
     )
-    if course_ids is not None:
-        query = query.where(Assignment.course_id.in_(course_ids))
     return db.session.scalar(query) or 0
 
 
