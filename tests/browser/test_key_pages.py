@@ -169,6 +169,10 @@ UNLABELLED_CELLS = """() => [...document.querySelectorAll(
     return rest.textContent.trim() !== "";
   })
   .map(td => td.outerHTML.slice(0, 120))"""
+# A named cell with nothing in it would show its name alone ("Сведения:"); app.css leaves it out.
+BARE_NAMES = """() => [...document.querySelectorAll("main table.table tbody td[data-label]")]
+  .filter(td => getComputedStyle(td).display !== "none" && td.textContent.trim() === "")
+  .map(td => td.outerHTML.slice(0, 120))"""
 
 
 def survey(page: Page, url: str, shot, name: str) -> list[str]:
@@ -189,6 +193,8 @@ def survey(page: Page, url: str, shot, name: str) -> list[str]:
         )
     for cell in page.evaluate(UNLABELLED_CELLS):
         problems.append(f"{url}: a stacked table cell without its column's name: {cell}")
+    for cell in page.evaluate(BARE_NAMES):
+        problems.append(f"{url}: a column's name over an empty cell: {cell}")
     text = ALLOWED.sub(" ", page.locator("main").inner_text())
     for match in sorted({m.group(0) for m in INTERNAL.finditer(text)}):
         problems.append(f"{url}: internal text «{match}»")
