@@ -15,6 +15,7 @@ from assignments.rubric import parse_rubric, rubric_text
 from courses.authoring import editable_course
 from courses.media import course_media
 from courses.models import Course
+from courses.reviewers import review_scope, reviews_learner
 from quizzes.essays import pending_essay_attempts
 from training.accounts.models import Role
 from training.extensions import db
@@ -147,14 +148,24 @@ def submissions(slug: str) -> str:
     )
 
 
+def reviewed_submission(slug: str, submission_id: int) -> tuple[Course, Submission]:
+    """Load a course and one of its sent versions (404), and check (403) that the current
+    user reviews its learner: the course's authors, administrators, the learner's group's
+    trainers (courses.reviewers)."""
+    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
+    submission = db.get_or_404(Submission, submission_id)
+    if submission.assignment.course_id != course.id:
+        abort(404)
+    if not reviews_learner(course, submission.user_id, current_user):
+        abort(403)
+    return course, submission
+
+
 @bp.route("/<slug>/submissions/<int:submission_id>", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def review(slug: str, submission_id: int) -> str | Response:
     """One version with the learner's earlier ones and their reviews; the grading form."""
-    course = editable_course(slug)
-    submission = db.get_or_404(Submission, submission_id)
-    if submission.assignment.course_id != course.id:
-        abort(404)
+    course, submission = reviewed_submission(slug, submission_id)
     form = ReviewForm()
     if form.validate_on_submit():
         with service_errors(form) as outcome:
@@ -199,12 +210,9 @@ def _levels(submission: Submission) -> dict[int, int]:
 @bp.route("/<slug>/reviews/<int:review_id>/discard", methods=["POST"])
 @roles_required(*AUTHORS)
 def discard_review(slug: str, review_id: int) -> Response:
-    """Discard an abusive peer review of the course's work: it stops counting."""
-    course = editable_course(slug)
+    """Discard an abusive peer review of work the trainer reviews: it stops counting."""
     row = db.get_or_404(Review, review_id)
-    submission = db.session.get(Submission, row.submission_id)
-    if submission is None or submission.assignment.course_id != course.id:
-        abort(404)
+    _course, submission = reviewed_submission(slug, row.submission_id)
     with service_errors(None) as outcome:
         peers.discard(row)
     if outcome.ok:
@@ -220,19 +228,18 @@ def queue() -> str:
     if state not in QUEUE_STATES:
         state = WAITING
     course_id = int_arg("course")
-    allowed = reviewing.reviewable_course_ids(current_user)
+    scope = review_scope(current_user)
     courses_query = sa.select(Course).order_by(Course.title)
-    if allowed is not None:
-        courses_query = courses_query.where(Course.id.in_(allowed))
+    if scope.course_ids is not None:
+        courses_query = courses_query.where(Course.id.in_(scope.course_ids))
     courses = db.session.scalars(courses_query).all()
     # Tests whose essays wait for a grade join the queue (they are always "waiting").
     essays = []
     if state != "reviewed":
-        shown = [c.id for c in courses if course_id is None or c.id == course_id]
-        essays = pending_essay_attempts(shown)
+        essays = pending_essay_attempts(scope.narrowed(course_id))
     return render_template(
         "assignments/author/queue.html",
-        submissions=reviewing.review_queue(allowed, course_id, state),
+        submissions=reviewing.review_queue(scope, course_id, state),
         essays=essays,
         courses=courses,
         course_id=course_id,
@@ -244,19 +251,19 @@ def queue() -> str:
 def review_home_section() -> str:
     """Home page block for trainers: how much work waits for their review, and the queue.
 
-    Shown to those who review a course (its owner and editors; administrators, all), so the
-    work learners send does not wait unseen behind three pages of authoring.
+    Shown to those who review anyone's work (a course's owner and editors, a cohort's
+    trainers; administrators, all), so the work learners send does not wait unseen behind
+    three pages of authoring.
     """
     if not (current_user.is_authenticated and current_user.has_role(*AUTHORS)):
         return ""
-    allowed = reviewing.reviewable_course_ids(current_user)
-    if allowed == []:
+    scope = review_scope(current_user)
+    if scope.empty:
         return ""
-    course_ids = allowed if allowed is not None else list(db.session.scalars(sa.select(Course.id)))
     return render_template(
         "assignments/author/_home_section.html",
-        works=reviewing.waiting_count(allowed),
-        essays=len(pending_essay_attempts(course_ids)),
+        works=reviewing.waiting_count(scope),
+        essays=len(pending_essay_attempts(scope)),
     )
 
 

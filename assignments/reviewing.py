@@ -23,7 +23,8 @@ from assignments.models import (
     Submission,
 )
 from assignments.submitting import record
-from courses.models import Course, CourseEditor
+from courses.models import Course
+from courses.reviewers import ReviewScope
 from training.accounts.models import User
 from training.db import utcnow
 from training.errors import ServiceError
@@ -38,11 +39,6 @@ NOTICE = {
     REVISE: "assignment_revise",
     REJECTED: "assignment_reviewed",
 }
-
-
-def may_review(course: Course, user: Any) -> bool:
-    """Trainers who may edit the course (its owner, co-authors) and administrators."""
-    return course.can_edit(user)
 
 
 @dataclass
@@ -165,19 +161,7 @@ def announce(
         progress_changed.send(None, user_id=submission.user_id, course_id=assignment.course_id)
 
 
-def reviewable_course_ids(user: User) -> list[int] | None:
-    """Ids of the courses whose work `user` reviews; None for administrators (every course)."""
-    if user.is_admin:
-        return None
-    editors = sa.select(CourseEditor.course_id).where(CourseEditor.user_id == user.id)
-    return list(
-        db.session.scalars(
-            sa.select(Course.id).where(sa.or_(Course.owner_id == user.id, Course.id.in_(editors)))
-        )
-    )
-
-
-def submissions_query(course_ids: list[int] | None, state: str) -> sa.Select:
+def submissions_query(scope: ReviewScope, state: str) -> sa.Select:
     """Sent versions with their assignment, course and learner, oldest first, in one statement."""
     return (
         sa.select(Submission)
@@ -189,14 +173,14 @@ def submissions_query(course_ids: list[int] | None, state: str) -> sa.Select:
             contains_eager(Submission.user),
             selectinload(Submission.reviews),
         )
-        .where(*_queue_filter(course_ids, state))
+        .where(*_queue_filter(scope, state))
         .order_by(Submission.submitted_at, Submission.id)
     )
 
 
-def _queue_filter(course_ids: list[int] | None, state: str) -> list[sa.ColumnElement[bool]]:
-    """Which sent versions a queue shows: these courses' (None: every course), in this state."""
-    conditions = [] if course_ids is None else [Assignment.course_id.in_(course_ids)]
+def _queue_filter(scope: ReviewScope, state: str) -> list[sa.ColumnElement[bool]]:
+    """Which sent versions a queue shows: those in the reviewer's scope, in this state."""
+    conditions = [scope.covers(Submission.user_id, Assignment.course_id)]
     if state == WAITING:
         conditions.append(Submission.status == WAITING)
     elif state == "reviewed":
@@ -204,27 +188,25 @@ def _queue_filter(course_ids: list[int] | None, state: str) -> list[sa.ColumnEle
     return conditions
 
 
-def waiting_count(course_ids: list[int] | None) -> int:
-    """How many sent versions of these courses' assignments wait for review (None: every
-    course): the queue's default view, counted in one statement."""
+def waiting_count(scope: ReviewScope) -> int:
+    """How many sent versions in the reviewer's scope wait for review: the queue's default
+    view, counted in one statement."""
     query = (
         sa.select(sa.func.count())
         .select_from(Submission)
         .join(Submission.assignment)
-        .where(*_queue_filter(course_ids, WAITING))
+        .where(*_queue_filter(scope, WAITING))
     )
     return db.session.scalar(query) or 0
 
 
-def review_queue(allowed: list[int] | None, course_id: int | None, state: str) -> list[Submission]:
-    """The queue of the courses a trainer reviews (`allowed`, from reviewable_course_ids; None
-    for every course), filtered by course and state."""
-    ids = allowed
-    if course_id is not None:
-        ids = [course_id] if allowed is None or course_id in allowed else []
-    return list(db.session.scalars(submissions_query(ids, state).limit(QUEUE_LIMIT)))
+def review_queue(scope: ReviewScope, course_id: int | None, state: str) -> list[Submission]:
+    """The queue of the work a trainer reviews (courses.reviewers.review_scope), filtered by
+    course and state."""
+    query = submissions_query(scope.narrowed(course_id), state)
+    return list(db.session.scalars(query.limit(QUEUE_LIMIT)))
 
 
 def course_submissions(course: Course) -> list[Submission]:
     """Every sent version of a course's assignments, oldest first (its submissions page)."""
-    return list(db.session.scalars(submissions_query([course.id], "all")))
+    return list(db.session.scalars(submissions_query(ReviewScope.of_courses([course.id]), "all")))

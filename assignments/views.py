@@ -12,10 +12,10 @@ from assignments import peers, submitting
 from assignments.files import check_uploads, stored_path
 from assignments.forms import PeerReviewForm, WorkForm
 from assignments.models import BY_SELF, WAITING, Assignment, Submission, SubmissionFile
-from assignments.reviewing import may_review
 from courses.models import Course, Enrollment
 from courses.path import Path, Step, path_for
 from courses.publishing import media_base
+from courses.reviewers import reviews_learner
 from courses.views import abort_until_open
 from training.extensions import db
 from training.markdown import render_markdown, shown_markdown
@@ -144,7 +144,7 @@ def submission_file(slug: str, key: str, file_id: int) -> Response:
         abort(404)
     item, submission, _assignment_row, course = row
     mine = submission.user_id == current_user.id
-    trainer = may_review(course, current_user)
+    trainer = not mine and reviews_learner(course, submission.user_id, current_user)
     if not mine and not trainer and not peers.allocated(submission, current_user.id):
         abort(403)
     # A peer never learns the author from a file's name.

@@ -35,7 +35,7 @@ def register_cohorts(app: Flask) -> None:
     from cohorts.dates import module_dates
     from cohorts.demo import load_demo_cohort
     from cohorts.privacy import erase_cohort_data, export_cohort_data
-    from cohorts.services import trains_course
+    from cohorts.services import group_learners, trains_course
     from cohorts.views import bp
 
     app.register_blueprint(bp)
@@ -43,6 +43,7 @@ def register_cohorts(app: Flask) -> None:
     hooks.path_dates.register(app, module_dates)
     hooks.course_sections.register(app, announcements.course_section)
     hooks.course_teachers.register(app, trains_course)
+    hooks.group_learners.register(app, group_learners)
     hooks.author_course_links.register(app, _author_links)
     hooks.navigation.register(
         app, hooks.NavLink(_l("My cohorts"), "cohorts.desk", 25, hooks.holding("trainer"))

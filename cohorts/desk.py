@@ -94,7 +94,7 @@ def learner(cohort_id: int, user_id: int) -> str:
         abort(404)
     audit(current_user.id, "cohort.learner_view", "user", person.id, cohort_id=cohort.id)
     attempts = db.session.execute(
-        sa.select(Attempt, Quiz.title)
+        sa.select(Attempt, Quiz.title, Quiz.key)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .where(Quiz.course_id == course.id, Attempt.user_id == person.id)
         .order_by(Attempt.started_at)

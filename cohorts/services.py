@@ -72,6 +72,20 @@ def trains_course(course: Course, user: User) -> bool:
     return db.session.scalar(sa.select(runs.exists())) or False
 
 
+def group_learners(user: User) -> sa.Select | None:
+    """The (learner_id, course_id) pairs of the cohorts a trainer runs: whose sent work and
+    essays they review (hooks.group_learners). None for anyone without the trainer role."""
+    if not user.has_role(Role.TRAINER):
+        return None
+    return (
+        sa.select(
+            CohortMember.user_id.label("learner_id"), CohortMember.course_id.label("course_id")
+        )
+        .join(CohortTrainer, CohortTrainer.cohort_id == CohortMember.cohort_id)
+        .where(CohortTrainer.user_id == user.id)
+    )
+
+
 def cohorts_of_trainer(user: User) -> list[Cohort]:
     """The cohorts a trainer runs (every cohort for an admin), newest start first."""
     query = sa.select(Cohort).order_by(Cohort.starts_at.desc(), Cohort.id.desc())

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from courses.authoring import editable_course
 from courses.models import Course
+from courses.reviewers import ReviewScope
 from quizzes import bank, services
 from quizzes.analysis import (
     CSV_HEADER,
@@ -276,7 +277,7 @@ def quiz(slug: str, key: str) -> str | Response:
             slot.id: excerpt(slot.question.current_version) for slot in quiz.slots if slot.question
         },
         random_form=random_form,
-        waiting=pending_essay_attempts([course.id], quiz.id),
+        waiting=pending_essay_attempts(ReviewScope.of_courses([course.id]), quiz.id),
     )
 
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from courses.models import Course
 from courses.path import announce_progress
+from courses.reviewers import ReviewScope
 from quizzes.attempts import _lock, _record_result
 from quizzes.models import Attempt, AttemptItem, Quiz
 from quizzes.types.base import REGISTRY
@@ -56,10 +57,10 @@ class PendingEssay:
         return url_for(self.endpoint, **self.values)
 
 
-def pending_essay_attempts(course_ids: list[int], quiz_id: int | None = None) -> list[PendingEssay]:
-    """The submitted attempts at these courses' quizzes still waiting for a grade, oldest
-    first, in one statement (`quiz_id` narrows to one quiz)."""
-    if not course_ids:
+def pending_essay_attempts(scope: ReviewScope, quiz_id: int | None = None) -> list[PendingEssay]:
+    """The submitted attempts still waiting for a grade whose learners the reviewer's scope
+    covers (courses.reviewers), oldest first, in one statement (`quiz_id`: of one quiz)."""
+    if scope.empty:
         return []
     query = (
         sa.select(Attempt.id, Attempt.submitted_at, Quiz.title, Quiz.key, Course.id, Course.slug)
@@ -68,7 +69,7 @@ def pending_essay_attempts(course_ids: list[int], quiz_id: int | None = None) ->
         .join(Course, Course.id == Quiz.course_id)
         .join(User, User.id == Attempt.user_id)
         .where(
-            Quiz.course_id.in_(course_ids),
+            scope.covers(Attempt.user_id, Quiz.course_id),
             Attempt.submitted_at.is_not(None),
             Attempt.score.is_(None),
         )

@@ -1,17 +1,20 @@
 """Trainer pages for essays: grade each essay answer of a waiting attempt (quizzes.essays).
 
-Routes of the quiz authoring blueprint; only the course's owners, editors and admins reach
-them (`editable_course`: load → 404, check → 403).
+Routes of the quiz authoring blueprint. The course's owners, editors and admins grade every
+learner's essays; a cohort's trainers grade their cohort's learners' (courses.reviewers): load
+→ 404, check → 403.
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from courses.authoring import editable_course
+from courses.models import Course
+from courses.reviewers import reviews_learner
 from quizzes import essays
 from quizzes.authoring_views import AUTHORS, _quiz, bp
 from quizzes.forms import GradeForm
@@ -27,7 +30,7 @@ from training.transaction import service_errors
 @roles_required(*AUTHORS)
 def grade_attempt(slug: str, key: str, attempt_id: int) -> tuple[str, int] | Response:
     """A submitted attempt's essay answers, each with its grade or a form to give one."""
-    course = editable_course(slug)
+    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
     quiz = _quiz(course, key)
     attempt = db.get_or_404(
         Attempt,
@@ -36,6 +39,8 @@ def grade_attempt(slug: str, key: str, attempt_id: int) -> tuple[str, int] | Res
     )
     if attempt.quiz_id != quiz.id or attempt.is_open:
         abort(404)
+    if not reviews_learner(course, attempt.user_id, current_user):
+        abort(403)
     essay_items = [item for item in attempt.items if essays.hand_graded(item)]
     posted = request.form.get("item", type=int) if request.method == "POST" else None
     if request.method == "POST" and posted is None:
@@ -69,6 +74,8 @@ def grade_attempt(slug: str, key: str, attempt_id: int) -> tuple[str, int] | Res
         attempt=attempt,
         essay_items=essay_items,
         forms=forms,
+        # A cohort's trainer who is not an author goes back to the home page's review block.
+        author=course.can_edit(current_user),
         your_answer=your_answer,
         markdown=render_markdown,
     )

@@ -114,7 +114,7 @@ MATRIX: dict[str, tuple[str, str | None]] = {
     "/author/review": ("login 403 403 200 403 200", None),
     "/author/<slug>/reviews/<int:review_id>/discard": (
         "405 405 405 405 405 405",
-        "login 403 403 403 403 404",
+        "login 403 403 404 403 404",  # the review is loaded first: whose work it is decides
     ),
     "/author/<slug>/bank": ("login 403 403 403 403 200", "login ok 403 403 403 ok"),
     "/author/<slug>/bank/<int:question_id>": (
@@ -394,7 +394,7 @@ def world(app, users, make_user, tmp_path, monkeypatch):
             "assignments.give_peer_review:key": "task",
             "assignments.self_assessment:key": "task",
             "submission_id": sent.id,
-            "review_id": 999999,  # no review: the owner's discard answers 404
+            "review_id": 999999,  # no review: 404 to every trainer (tests/test_group_review.py)
             "file_id": sent.files[0].id,
             "questions.ask:key": "intro",
             "thread_id": thread.id,

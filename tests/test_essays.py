@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from certificates.models import Certificate
 from courses import learning
 from courses.path import DONE, WAITING
+from courses.reviewers import ReviewScope
 from quizzes import attempts, bank, services
 from quizzes.analysis import analyse
 from quizzes.essays import grade_item, parse_grade, pending_essay_attempts
@@ -354,7 +355,7 @@ def test_pending_essay_attempts_in_one_statement_oldest_first(ctx, users, make_u
         attempts.submit(attempt, learner.id, {})
         clock.advance(timedelta(minutes=1))
     with count_queries() as statements:
-        pending = pending_essay_attempts([quiz.course_id, 999_999])
+        pending = pending_essay_attempts(ReviewScope.of_courses([quiz.course_id, 999_999]))
     assert len(statements) == 1
     assert [p.learner for p in pending] == ["learner0", "learner1", "learner2"]
     first = pending[0]
@@ -364,10 +365,12 @@ def test_pending_essay_attempts_in_one_statement_oldest_first(ctx, users, make_u
         "quiz_authoring.grade_attempt",
     )
     assert first.url == f"/author/info-work/quizzes/{quiz.key}/attempts/{first.attempt_id}/grade"
-    assert pending_essay_attempts([]) == []
+    assert pending_essay_attempts(ReviewScope.of_courses([])) == []
     attempt = db.session.get(Attempt, first.attempt_id)
     grade_item(attempt, essay_items(attempt)[0].id, users["trainer"], "1", "")
-    assert [p.learner for p in pending_essay_attempts([quiz.course_id])] == ["learner1", "learner2"]
+    assert [
+        p.learner for p in pending_essay_attempts(ReviewScope.of_courses([quiz.course_id]))
+    ] == ["learner1", "learner2"]
 
 
 def test_item_analysis_counts_essay_grades_in_bands_and_skips_waiting_attempts(

@@ -231,6 +231,20 @@ enrolling (to answer the questions under them). Provided by cohorts (the trainer
 cohorts); called by the courses lesson view. A registry: any provider saying yes decides."""
 
 
+class GroupLearners(Protocol):
+    """The learners whose work `user` reviews as the trainer of their group: a statement
+    selecting (learner_id, course_id) pairs, or None when the user runs no group."""
+
+    def __call__(self, user: User, /) -> sa.Select | None: ...
+
+
+group_learners: Registry[GroupLearners] = Registry("group_learners")
+"""Whose work a trainer reviews besides that of the courses they author: the learners of the
+groups they run, course by course. Provided by cohorts (a cohort's trainers and members);
+read by courses.reviewers, which assignments and quizzes ask who reviews sent work and essays.
+A registry: the pairs of every provider count."""
+
+
 class CompletionNotice(Protocol):
     """HTML telling a learner what finishing the course gave them (e.g. the certificate)."""
 
