@@ -57,6 +57,10 @@ class CohortForm(FlaskForm):
     co_trainers = StringField(
         _l("Co-trainers (usernames, comma-separated)"),
         validators=[Optional(), Length(max=1000)],
+        description=_l(
+            "They see the cohort's gradebook, review its learners' work and grade their "
+            "written answers, even in a course they do not co-author."
+        ),
     )
 
     dates = HiddenField()  # where a bad module date's message goes (the inputs are per module)

@@ -261,3 +261,8 @@ def test_discarding_a_review_follows_whose_work_it_is(app, groups, users):
     assert "Отклонить можно только отзыв участника." in flat(helper.get(allowed.location))
     db.session.expire_all()
     assert all(db.session.get(Review, i).discarded_at is None for i in ids.values())
+
+
+def test_the_cohort_form_says_what_co_trainers_may_do(app, groups):
+    page = flat(signed_in(app, "trainer").get(f"/cohorts/{groups['cohorts'][0]}/settings"))
+    assert "проверяют работы её слушателей и оценивают их развёрнутые ответы" in page
