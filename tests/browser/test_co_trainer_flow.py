@@ -11,15 +11,12 @@ from playwright.sync_api import expect
 
 from assignments import submitting
 from assignments.models import Assignment, Submission
-from assignments.rubric import parse_rubric
-from assignments.services import AssignmentSettings, create_assignment
 from cohorts import services as cohorts
 from courses import learning
 from courses.models import Course
-from tests.assignment_helpers import RUBRIC
+from tests.assignment_helpers import build_assignment
 from tests.browser.login_helpers import DEMO_PASSWORD, log_in
 from tests.cohort_helpers import make_cohort
-from tests.course_helpers import build_course
 from training.accounts.models import Role, User
 from training.accounts.services import create_user
 from training.extensions import db
@@ -41,16 +38,7 @@ def prepare(app: Flask) -> None:
         olga = create_user(
             "olga", DEMO_PASSWORD, learner.organization, display_name="Ольга Петрова"
         )
-        course = build_course(trainer, slug="group-course")
-        settings = AssignmentSettings(
-            title="Заметка о собрании",
-            module_key="osnovy",
-            task="Напишите **заметку** о собрании.",
-            hand_in="text",
-            criteria=parse_rubric(RUBRIC),
-        )
-        task = create_assignment(course, settings, key="note")
-        db.session.commit()
+        course, task = build_assignment(trainer, slug="group-course", hand_in="text")
         cohort, _code = make_cohort(course, trainer, "Школа актива", co_trainers=["helper"])
         cohorts.join(db.session.merge(cohort), db.session.merge(learner))
         learning.enroll(olga.id, course)
@@ -75,7 +63,7 @@ def test_a_co_trainer_reviews_their_cohorts_work(live_app: Flask, live_server, n
     expect(queue.get_by_text("Лев Слушатель")).to_be_visible()
     expect(queue.get_by_text("Ольга Петрова")).to_have_count(0)  # not in the cohort
     shot(phone, "queue-phone")
-    queue.get_by_role("link", name="Заметка о собрании").click()
+    queue.get_by_role("link", name="Заметка для сайта").click()
     expect(phone.get_by_text("Собрание прошло. Пишет learner.")).to_be_visible()
     for criterion in phone.locator("fieldset").all():
         criterion.get_by_role("radio").last.check()
@@ -105,9 +93,9 @@ def test_a_co_trainer_reviews_their_cohorts_work(live_app: Flask, live_server, n
     desk.get_by_role("link", name="Мои группы").click()
     desk.get_by_role("link", name="Школа актива").first.click()
     desk.get_by_role("link", name="Лев Слушатель").click()
-    row = desk.get_by_role("row", name="Заметка о собрании")
+    row = desk.get_by_role("row", name="Заметка для сайта")
     expect(row).to_contain_text("принято")
     shot(desk, "cohort-learner-desktop")
-    row.get_by_role("link", name="Заметка о собрании").click()
+    row.get_by_role("link", name="Заметка для сайта").click()
     expect(desk.get_by_text("Хорошая заметка: есть дата и решение.")).to_be_visible()
     shot(desk, "review-desktop")
