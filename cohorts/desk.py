@@ -8,12 +8,14 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from assignments.models import Assignment, Submission
-from cohorts import announcements, gradebook
+from assignments import reviewing
+from assignments.models import WAITING, Assignment, Submission
+from cohorts import announcements, gradebook, services
 from cohorts.forms import AnnouncementForm
 from cohorts.models import Cohort, CohortMember
 from cohorts.views import bp, load_cohort
 from courses import path as paths
+from quizzes.essays import pending_essay_attempts
 from quizzes.models import Attempt, Quiz
 from training.accounts.models import User
 from training.audit import audit
@@ -38,14 +40,19 @@ def _view_args(cohort: Cohort) -> dict:
 @bp.route("/<int:cohort_id>")
 @login_required
 def cohort(cohort_id: int) -> str:
-    """A cohort's gradebook: learners × steps, last activity, who is stuck; announcements."""
+    """A cohort's page: its learners' work waiting for review, the gradebook (learners × steps,
+    last activity, who is stuck), announcements."""
     cohort = load_cohort(cohort_id)
     args = _view_args(cohort)
     book = gradebook.build(cohort, **args)
     outline = cohort.course.published_revision.outline if cohort.course.published_revision else []
+    # Whoever runs the cohort reviews its learners' work (courses.reviewers): listed first.
+    scope = services.members_scope(cohort)
     return render_template(
         "cohorts/gradebook.html",
         cohort=cohort,
+        waiting=reviewing.review_queue(scope, None, WAITING),
+        essays=pending_essay_attempts(scope),
         book=book,
         table=book.table(),
         args=args,

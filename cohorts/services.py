@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from cohorts.models import Cohort, CohortMember, CohortModuleDates, CohortTrainer
 from courses import learning
 from courses.models import Course
+from courses.reviewers import ReviewScope
 from training.accounts.models import Role, User
 from training.accounts.services import find_user
 from training.audit import audit
@@ -72,18 +73,30 @@ def trains_course(course: Course, user: User) -> bool:
     return db.session.scalar(sa.select(runs.exists())) or False
 
 
+def _member_pairs() -> sa.Select:
+    """(learner_id, course_id) of cohort members, as courses.reviewers reads them."""
+    return sa.select(
+        CohortMember.user_id.label("learner_id"), CohortMember.course_id.label("course_id")
+    )
+
+
 def group_learners(user: User) -> sa.Select | None:
     """The (learner_id, course_id) pairs of the cohorts a trainer runs: whose sent work and
     essays they review (hooks.group_learners). None for anyone without the trainer role."""
     if not user.has_role(Role.TRAINER):
         return None
     return (
-        sa.select(
-            CohortMember.user_id.label("learner_id"), CohortMember.course_id.label("course_id")
-        )
+        _member_pairs()
         .join(CohortTrainer, CohortTrainer.cohort_id == CohortMember.cohort_id)
         .where(CohortTrainer.user_id == user.id)
     )
+
+
+def members_scope(cohort: Cohort) -> ReviewScope:
+    """The cohort's learners' work in its course, as a review scope: what its page lists as
+    waiting for the trainers who run it."""
+    members = _member_pairs().where(CohortMember.cohort_id == cohort.id).subquery("members")
+    return ReviewScope(whole=[], partial=[cohort.course_id], groups=members)
 
 
 def cohorts_of_trainer(user: User) -> list[Cohort]:

@@ -266,3 +266,18 @@ def test_discarding_a_review_follows_whose_work_it_is(app, groups, users):
 def test_the_cohort_form_says_what_co_trainers_may_do(app, groups):
     page = flat(signed_in(app, "trainer").get(f"/cohorts/{groups['cohorts'][0]}/settings"))
     assert "проверяют работы её слушателей и оценивают их развёрнутые ответы" in page
+
+
+def test_the_cohort_page_lists_its_learners_work_waiting_for_review(app, groups):
+    notes, practice = groups["cohorts"]
+    for who in ("helper", "trainer"):  # the co-trainer, and the author who runs it too
+        page = flat(signed_in(app, who).get(f"/cohorts/{notes}"))
+        waiting = page.split("<h2>Ждут вашей проверки</h2>")[1].split("<h2>Журнал</h2>")[0]
+        assert f'href="{review_url(groups, "member")}"' in waiting, who
+        assert "outsider" not in waiting and "Ничего не ждёт проверки." not in waiting
+    essays = flat(signed_in(app, "helper").get(f"/cohorts/{practice}"))
+    assert f'href="{grade_url(groups, "member")}"' in essays
+    assert grade_url(groups, "outsider") not in essays
+    assert post(signed_in(app, "helper"), review_url(groups, "member"), GRADE).status_code == 302
+    page = flat(signed_in(app, "helper").get(f"/cohorts/{notes}"))
+    assert '<h2>Ждут вашей проверки</h2> <p class="muted">Ничего не ждёт проверки.</p>' in page

@@ -11,7 +11,10 @@ import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
+from assignments import submitting
+from assignments.models import Assignment
 from certificates.models import Certificate
+from cohorts.models import Cohort
 from courses import learning
 from courses.models import Course
 from quizzes import attempts
@@ -65,6 +68,14 @@ def learner_world(app) -> dict[str, str]:
         done = attempts.start(quiz, learner.id)
         attempts.submit(done, learner.id, {i.id: None for i in done.items})
         open_attempt = attempts.start(quiz, learner.id)
+        # Work of the demo cohort's learner waits for review on the cohort's page.
+        task = db.session.scalar(
+            sa.select(Assignment).where(
+                Assignment.course_id == course.id, Assignment.module_key == first_module["key"]
+            )
+        )
+        submitting.submit(task, learner.id, "Ответственный за информацию: Петрова.", [], 0)
+        cohort = db.session.scalar(sa.select(Cohort.id).where(Cohort.course_id == course.id))
         news = db.session.scalar(sa.select(Course).where(Course.slug == "news-first-steps"))
         learning.enroll(learner.id, news)
         for key in news.published_revision.lesson_keys():
@@ -92,6 +103,8 @@ def learner_world(app) -> dict[str, str]:
             "verify": f"/verify/{certificate.code}",
             "quiz_key": quiz.key,
             "user_id": str(learner.id),
+            "cohort": f"/cohorts/{cohort}",
+            "cohort_learner": f"/cohorts/{cohort}/learners/{learner.id}",
         }
 
 
@@ -130,6 +143,9 @@ def pages_of(world: dict[str, str]) -> dict[str, list[str]]:
         "trainer": [
             "/",  # opens with the work waiting for review
             "/author/review",
+            "/cohorts/",
+            world["cohort"],  # its learners' work waiting for review, the gradebook
+            world["cohort_learner"],
             "/author/",
             slug,
             f"{slug}/bank",
