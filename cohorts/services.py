@@ -14,10 +14,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from assignments.models import WAITING, Assignment, Submission
 from cohorts.models import Cohort, CohortMember, CohortModuleDates, CohortTrainer
 from courses import learning
 from courses.models import Course
 from courses.reviewers import ReviewScope
+from quizzes.models import Attempt, Quiz
 from training.accounts.models import Role, User
 from training.accounts.services import find_user
 from training.audit import audit
@@ -97,6 +99,33 @@ def members_scope(cohort: Cohort) -> ReviewScope:
     waiting for the trainers who run it."""
     members = _member_pairs().where(CohortMember.cohort_id == cohort.id).subquery("members")
     return ReviewScope(whole=[], partial=[cohort.course_id], groups=members)
+
+
+def waiting_by_cohort(cohort_ids: list[int]) -> dict[int, int]:
+    """How many sent versions and essay tests of each cohort's learners wait for review (the
+    desk's column), in two statements whatever the number of cohorts."""
+    counts = dict.fromkeys(cohort_ids, 0)
+    if not cohort_ids:
+        return counts
+    works = (
+        sa.select(CohortMember.cohort_id, sa.func.count())
+        .join(Submission, Submission.user_id == CohortMember.user_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.course_id == CohortMember.course_id, Submission.status == WAITING)
+    )
+    essays = (
+        sa.select(CohortMember.cohort_id, sa.func.count())
+        .join(Attempt, Attempt.user_id == CohortMember.user_id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Quiz.course_id == CohortMember.course_id, Attempt.waiting)
+    )
+    for query in (works, essays):
+        grouped = query.where(CohortMember.cohort_id.in_(cohort_ids)).group_by(
+            CohortMember.cohort_id
+        )
+        for cohort_id, number in db.session.execute(grouped):
+            counts[cohort_id] += number
+    return counts
 
 
 def cohorts_of_trainer(user: User) -> list[Cohort]:

@@ -71,8 +71,12 @@ def desk() -> str:
         for c in db.session.scalars(sa.select(Course).order_by(Course.slug))
         if c.published_revision is not None and services.may_create(c, current_user)
     ]
+    cohorts = services.cohorts_of_trainer(current_user)
     return render_template(
-        "cohorts/desk.html", cohorts=services.cohorts_of_trainer(current_user), courses=courses
+        "cohorts/desk.html",
+        cohorts=cohorts,
+        waiting=services.waiting_by_cohort([c.id for c in cohorts]),
+        courses=courses,
     )
 
 

@@ -70,9 +70,7 @@ _STANDING = (
         sa.func.count().over().label("started"),
         sa.func.count(Attempt.submitted_at).over().label("submitted"),
         any_of(Attempt.passed.is_(True)).over().label("passed"),
-        any_of(sa.and_(Attempt.submitted_at.is_not(None), Attempt.score.is_(None)))
-        .over()
-        .label("waiting"),
+        any_of(Attempt.waiting).over().label("waiting"),
         sa.func.max(Attempt.submitted_at).over().label("last_submitted_at"),
     )
     .where(Attempt.quiz_id == sa.bindparam("quiz_id"), Attempt.user_id == sa.bindparam("user_id"))

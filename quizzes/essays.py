@@ -70,8 +70,7 @@ def pending_essay_attempts(scope: ReviewScope, quiz_id: int | None = None) -> li
         .join(User, User.id == Attempt.user_id)
         .where(
             scope.covers(Attempt.user_id, Quiz.course_id),
-            Attempt.submitted_at.is_not(None),
-            Attempt.score.is_(None),
+            Attempt.waiting,
         )
         .order_by(Attempt.submitted_at, Attempt.id)
     )

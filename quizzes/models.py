@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from courses.models import Course
@@ -192,10 +193,16 @@ class Attempt(db.Model):
     def is_open(self) -> bool:
         return self.submitted_at is None
 
-    @property
+    @hybrid_property
     def waiting(self) -> bool:
-        """Submitted, but an essay in it waits for a trainer's grade (score and pass with it)."""
+        """Submitted, but an essay in it waits for a trainer's grade (score and pass with it);
+        in a query, the same condition in SQL."""
         return self.submitted_at is not None and self.score is None
+
+    @waiting.inplace.expression
+    @classmethod
+    def _waiting_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.submitted_at.is_not(None), cls.score.is_(None))
 
     @property
     def percent(self) -> int | None:

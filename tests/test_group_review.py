@@ -281,3 +281,17 @@ def test_the_cohort_page_lists_its_learners_work_waiting_for_review(app, groups)
     assert post(signed_in(app, "helper"), review_url(groups, "member"), GRADE).status_code == 302
     page = flat(signed_in(app, "helper").get(f"/cohorts/{notes}"))
     assert '<h2>Ждут вашей проверки</h2> <p class="muted">Ничего не ждёт проверки.</p>' in page
+
+
+def test_the_desk_counts_what_waits_in_each_cohort_in_two_statements(app, groups):
+    page = flat(signed_in(app, "helper").get("/cohorts/"))
+    for cohort_id in groups["cohorts"]:  # the member's note in one, their essay test in the other
+        cell = f'data-label="Ждут проверки"><a href="/cohorts/{cohort_id}">1</a></td>'
+        assert cell in page
+    with app.test_request_context(), count_queries() as seen:
+        counts = cohort_services.waiting_by_cohort([*groups["cohorts"], 99_999])
+    assert counts == {groups["cohorts"][0]: 1, groups["cohorts"][1]: 1, 99_999: 0}
+    assert len(seen) == 2
+    assert post(signed_in(app, "helper"), review_url(groups, "member"), GRADE).status_code == 302
+    page = flat(signed_in(app, "helper").get("/cohorts/"))
+    assert 'data-label="Ждут проверки">0</td>' in page
