@@ -214,7 +214,7 @@ def discard_review(slug: str, review_id: int) -> Response:
     row = db.get_or_404(Review, review_id)
     _course, submission = reviewed_submission(slug, row.submission_id)
     with service_errors(None) as outcome:
-        peers.discard(row)
+        peers.discard(row, current_user)
     if outcome.ok:
         flash(_("The review is discarded; it no longer counts."), "success")
     return redirect(url_for(".review", slug=slug, submission_id=submission.id))

@@ -35,6 +35,7 @@ from assignments.models import (
 from assignments.reviewing import announce, rubric_points
 from courses.path import announce_progress
 from training.accounts.models import User
+from training.audit import audit
 from training.db import utcnow
 from training.errors import ServiceError
 from training.extensions import db
@@ -218,14 +219,18 @@ def self_assess(
     return row
 
 
-def discard(review: Review) -> None:
+def discard(review: Review, actor: User) -> None:
     """A trainer discards an abusive peer review: it stops counting, and the version goes back
-    to the front of the allocation order so another peer reviews it."""
+    to the front of the allocation order so another peer reviews it. Audited: the review
+    keeps when, the trail says who (an author or the learner's cohort trainer)."""
     if review.kind != BY_PEERS:
         raise ServiceError(_("Only peer reviews can be discarded."))
     if review.discarded_at is not None:
         raise ServiceError(_("This review is already discarded."))
     review.discarded_at = utcnow()
+    audit(
+        actor.id, "assignment.review_discard", "review", review.id, submission=review.submission_id
+    )
     db.session.flush()
 
 

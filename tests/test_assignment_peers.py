@@ -14,6 +14,7 @@ from assignments.files import check_uploads
 from assignments.models import Assignment, PeerAllocation, Review, Submission
 from tests.assignment_helpers import PDF, all_submissions, build_assignment, enroll
 from tests.conftest import login, post
+from training.audit import AuditEvent
 from training.extensions import db
 from training.notifications.models import Notification
 
@@ -255,7 +256,9 @@ def test_another_learners_work_file_is_refused_to_a_peer_not_given_it(app, peer_
     assert r.status_code == 403
 
 
-def test_only_trainers_discard_and_a_discarded_review_stops_counting(app, peer_course, login_as):
+def test_only_trainers_discard_and_a_discarded_review_stops_counting(
+    app, peer_course, login_as, users
+):
     course, assignment, people = peer_course
     work = given_to(app, course, assignment, "boris")
     post(client_of(app, "boris"), f"{base(course, assignment)}/peers/{work.id}", review_form())
@@ -268,6 +271,10 @@ def test_only_trainers_discard_and_a_discarded_review_stops_counting(app, peer_c
     assert post(login_as("trainer"), url).status_code == 302
     db.session.expire_all()
     assert db.session.get(Review, row.id).discarded_at is not None
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "assignment.review_discard")
+    )
+    assert (event.actor_id, event.target_id) == (users["trainer"].id, str(row.id))
     assert peers.result(submission_of(people["anna"])).peer_count == 0
     # Anna's work is back at the front for the next peer (Vera), before Boris's untouched one.
     assert given_to(app, course, assignment, "vera").user_id == people["anna"].id

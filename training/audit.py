@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "invite.create": _l("Invite code created"),
     "invite.revoke": _l("Invite code withdrawn"),
     "quiz.essay_grade": _l("Essay answer graded"),
+    "assignment.review_discard": _l("Peer review discarded"),
     "certificate.revoke": _l("Certificate revoked"),
     "certificate.unrevoke": _l("Certificate revocation undone"),
     "certificate.public_name": _l("Certificate's public name changed"),
