@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -205,6 +206,45 @@ def review_queue(scope: ReviewScope, course_id: int | None, state: str) -> list[
     course and state."""
     query = submissions_query(scope.narrowed(course_id), state)
     return list(db.session.scalars(query.limit(QUEUE_LIMIT)))
+
+
+@dataclass(frozen=True)
+class PendingWork:
+    """One sent version waiting for review, as a cohort's page lists it (quizzes' essays
+    have `PendingEssay`): lighter than the queue's rows, no reviews loaded."""
+
+    submission_id: int
+    title: str
+    course_slug: str
+    learner: str
+    submitted_at: datetime
+
+    @property
+    def url(self) -> str:
+        return url_for(
+            "assignment_authoring.review", slug=self.course_slug, submission_id=self.submission_id
+        )
+
+
+def pending_works(scope: ReviewScope) -> list[PendingWork]:
+    """Sent versions in the reviewer's scope waiting for review, oldest first, in one
+    statement."""
+    if scope.empty:
+        return []
+    query = (
+        sa.select(Submission.id, Assignment.title, Course.slug, User.display_name, User.username)
+        .add_columns(Submission.submitted_at)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .join(Course, Course.id == Assignment.course_id)
+        .join(User, User.id == Submission.user_id)
+        .where(*_queue_filter(scope, WAITING))
+        .order_by(Submission.submitted_at, Submission.id)
+        .limit(QUEUE_LIMIT)
+    )
+    return [
+        PendingWork(submission_id, title, slug, shown or username, submitted_at)
+        for submission_id, title, slug, shown, username, submitted_at in db.session.execute(query)
+    ]
 
 
 def course_submissions(course: Course) -> list[Submission]:

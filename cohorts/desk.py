@@ -3,18 +3,21 @@ and posting announcements."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from assignments import reviewing
-from assignments.models import WAITING, Assignment, Submission
+from assignments.models import Assignment, Submission
 from cohorts import announcements, gradebook, services
 from cohorts.forms import AnnouncementForm
 from cohorts.models import Cohort, CohortMember
 from cohorts.views import bp, load_cohort
 from courses import path as paths
+from courses.reviewers import ReviewScope
 from quizzes.essays import pending_essay_attempts
 from quizzes.models import Attempt, Quiz
 from training.accounts.models import User
@@ -51,8 +54,7 @@ def cohort(cohort_id: int) -> str:
     return render_template(
         "cohorts/gradebook.html",
         cohort=cohort,
-        waiting=reviewing.review_queue(scope, None, WAITING),
-        essays=pending_essay_attempts(scope),
+        waiting=_waiting(scope),
         book=book,
         table=book.table(),
         args=args,
@@ -62,6 +64,20 @@ def cohort(cohort_id: int) -> str:
         author_name=announcements.author_name,
         render=shown_markdown,
     )
+
+
+def _waiting(scope: ReviewScope) -> list[tuple[str, str, str, str, datetime]]:
+    """The cohort's sent work and essay tests waiting for review, oldest first, as rows of
+    (kind, title, address, learner, sent at)."""
+    works = [
+        (_("Assignment"), w.title, w.url, w.learner, w.submitted_at)
+        for w in reviewing.pending_works(scope)
+    ]
+    essays = [
+        (_("Test"), e.quiz_title, e.url, e.learner, e.submitted_at)
+        for e in pending_essay_attempts(scope)
+    ]
+    return sorted([*works, *essays], key=lambda row: row[4])
 
 
 def _filename(cohort: Cohort, ext: str) -> str:

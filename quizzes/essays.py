@@ -47,7 +47,7 @@ class PendingEssay:
     quiz_title: str
     course_id: int
     course_slug: str
-    learner: str
+    learner: str  # the display name, or the username when none is set
     submitted_at: datetime
     endpoint: str = "quiz_authoring.grade_attempt"
     values: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
@@ -64,7 +64,7 @@ def pending_essay_attempts(scope: ReviewScope, quiz_id: int | None = None) -> li
         return []
     query = (
         sa.select(Attempt.id, Attempt.submitted_at, Quiz.title, Quiz.key, Course.id, Course.slug)
-        .add_columns(User.username)
+        .add_columns(User.display_name, User.username)
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .join(Course, Course.id == Quiz.course_id)
         .join(User, User.id == Attempt.user_id)
@@ -82,12 +82,12 @@ def pending_essay_attempts(scope: ReviewScope, quiz_id: int | None = None) -> li
             quiz_title=title,
             course_id=course_id,
             course_slug=slug,
-            learner=username,
+            learner=shown or username,
             submitted_at=submitted_at,
             values={"slug": slug, "key": key, "attempt_id": attempt_id},
         )
-        for attempt_id, submitted_at, title, key, course_id, slug, username in db.session.execute(
-            query
+        for attempt_id, submitted_at, title, key, course_id, slug, shown, username in (
+            db.session.execute(query)
         )
     ]
 

@@ -8,11 +8,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from assignments import submitting
+from assignments import reviewing, submitting
 from assignments.files import Upload
 from assignments.models import BY_TRAINER, Review, Submission
 from cohorts import services as cohort_services
-from cohorts.models import CohortTrainer
+from cohorts.models import Cohort, CohortTrainer
 from courses import learning
 from courses.reviewers import ReviewScope, review_scope, reviews_learner
 from quizzes import attempts
@@ -274,6 +274,8 @@ def test_the_cohort_page_lists_its_learners_work_waiting_for_review(app, groups)
         page = flat(signed_in(app, who).get(f"/cohorts/{notes}"))
         waiting = page.split("<h2>Ждут вашей проверки</h2>")[1].split("<h2>Журнал</h2>")[0]
         assert f'href="{review_url(groups, "member")}"' in waiting, who
+        assert '<span class="step-kind">Задание</span>' in waiting
+        assert 'data-label="Слушатель">member</td>' in waiting
         assert "outsider" not in waiting and "Ничего не ждёт проверки." not in waiting
     essays = flat(signed_in(app, "helper").get(f"/cohorts/{practice}"))
     assert f'href="{grade_url(groups, "member")}"' in essays
@@ -295,3 +297,17 @@ def test_the_desk_counts_what_waits_in_each_cohort_in_two_statements(app, groups
     assert post(signed_in(app, "helper"), review_url(groups, "member"), GRADE).status_code == 302
     page = flat(signed_in(app, "helper").get("/cohorts/"))
     assert 'data-label="Ждут проверки">0</td>' in page
+
+
+def test_pending_works_are_one_light_statement_oldest_first(app, groups):
+    notes = groups["cohorts"][0]
+    with app.test_request_context():
+        scope = cohort_services.members_scope(db.session.get(Cohort, notes))
+        with count_queries() as seen:
+            works = reviewing.pending_works(scope)
+        assert len(seen) == 1  # no reviews, files or users loaded one by one
+        assert [(w.title, w.learner) for w in works] == [("Заметка для сайта", "member")]
+        assert works[0].url == review_url(groups, "member")
+        everyone = reviewing.pending_works(ReviewScope(None, []))
+        assert [w.learner for w in everyone] == ["member", "outsider"]
+        assert reviewing.pending_works(ReviewScope.of_courses([])) == []
