@@ -72,7 +72,9 @@ def test_a_trainer_grades_an_essay_and_the_learners_test_becomes_passed(
     in_russian(trainer, live_server)
     trainer.goto(quiz_url)
     expect(trainer.get_by_role("heading", name="Ждут проверки")).to_be_visible()
-    trainer.locator(".waiting-grades").get_by_role("link", name=re.compile("^learner")).click()
+    trainer.locator(".waiting-grades").get_by_role(
+        "link", name=re.compile("^Лев Слушатель")
+    ).click()
     expect(trainer.locator(".essay-answer strong")).to_have_text("Собрание профкома")
     shot(trainer, "grading")
     trainer.get_by_label("Оценка").fill("80%")
