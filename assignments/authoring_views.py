@@ -12,7 +12,7 @@ from assignments import peers, reviewing, services
 from assignments.forms import AssignmentForm, ReviewForm, chosen_levels, end_of_day, local_day
 from assignments.models import SUBMISSION_STATES, WAITING, Assignment, Review, Submission
 from assignments.rubric import parse_rubric, rubric_text
-from courses.authoring import editable_course
+from courses.authoring import course_or_404, editable_course
 from courses.media import course_media
 from courses.models import Course
 from courses.reviewers import review_scope, reviews_learner
@@ -152,7 +152,7 @@ def reviewed_submission(slug: str, submission_id: int) -> tuple[Course, Submissi
     """Load a course and one of its sent versions (404), and check (403) that the current
     user reviews its learner: the course's authors, administrators, the learner's group's
     trainers (courses.reviewers)."""
-    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
+    course = course_or_404(slug)
     submission = db.get_or_404(Submission, submission_id)
     if submission.assignment.course_id != course.id:
         abort(404)

@@ -7,13 +7,12 @@ learner's essays; a cohort's trainers grade their cohort's learners' (courses.re
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from courses.models import Course
+from courses.authoring import course_or_404
 from courses.reviewers import reviews_learner
 from quizzes import essays
 from quizzes.authoring_views import AUTHORS, _quiz, bp
@@ -30,7 +29,7 @@ from training.transaction import service_errors
 @roles_required(*AUTHORS)
 def grade_attempt(slug: str, key: str, attempt_id: int) -> tuple[str, int] | Response:
     """A submitted attempt's essay answers, each with its grade or a form to give one."""
-    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
+    course = course_or_404(slug)
     quiz = _quiz(course, key)
     attempt = db.get_or_404(
         Attempt,

@@ -21,9 +21,14 @@ F = TypeVar("F", bound=FlaskForm)
 T = TypeVar("T", Module, Lesson, CourseMedia)
 
 
+def course_or_404(slug: str) -> Course:
+    """The course at this address, or 404 (before a page checks who may see it)."""
+    return db.first_or_404(sa.select(Course).where(Course.slug == slug))
+
+
 def editable_course(slug: str) -> Course:
     """Load (404) and check (403) a course the current user may edit (for every author page)."""
-    course = db.first_or_404(sa.select(Course).where(Course.slug == slug))
+    course = course_or_404(slug)
     if not course.can_edit(current_user):
         abort(403)
     return course
