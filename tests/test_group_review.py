@@ -156,11 +156,15 @@ def test_the_work_of_a_learner_outside_their_cohorts_is_refused_and_unchanged(ap
 
 
 def test_the_cohort_trainer_grades_a_members_essay_but_not_an_outsiders(app, groups):
+    member = db.session.scalar(sa.select(User).where(User.username == "member"))
+    member.display_name = "Мария Петрова"  # named as every other page names learners
+    db.session.commit()
     helper = signed_in(app, "helper")
     page = flat(helper.get(grade_url(groups, "member")))
     # Not an author of the test: back to the home page and its review block, not to authoring.
     assert '<a href="/">← На главную страницу</a>' in page
     assert f'href="/author/info-work/quizzes/{groups["quiz"].key}"' not in page
+    assert "<dt>Слушатель</dt><dd>Мария Петрова</dd>" in page.replace("> <", "><")
     attempt = db.session.get(Attempt, groups["tests"]["member"])
     item = essay_items(attempt)[0]
     assert (
